@@ -1,0 +1,37 @@
+# Two entry points on a fresh machine:  make serve  (run the hub)  and  make test  (run every check).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/modelhub_test
+
+.PHONY: serve test install lint unit-sqlite unit-postgres postgres bench
+
+$(BIN)/modelhub: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+	# torch first, as the CPU wheel: anything else asking for torch would pull CUDA packages
+	$(BIN)/pip install -c constraints.txt torch==2.13.0
+	$(BIN)/pip install -c constraints.txt -e '.[dev]'
+	touch $(BIN)/modelhub
+
+install: $(BIN)/modelhub
+
+## run the hub: SQLite + local files + demo content on http://127.0.0.1:8000
+serve: install
+	$(BIN)/modelhub serve --demo
+
+## run every check: lint, types, and the whole suite on SQLite and on PostgreSQL
+test: install postgres lint
+	$(BIN)/python -m pytest -q
+	MODELHUB_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+postgres: install
+	$(BIN)/python scripts/ensure_postgres.py $(PG_URL)
+
+bench: install
+	$(BIN)/python bench/run_all.py

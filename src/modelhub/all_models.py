@@ -1,0 +1,25 @@
+"""Imports every ORM model so that ``Base.metadata`` knows all tables (migrations, tests)."""
+
+from modelhub.accounts.models import ApiToken, User, WebSession
+from modelhub.catalog.models import (
+    Resource,
+    ResourceMaintainer,
+    ResourceTag,
+    ResourceVersion,
+    VersionFile,
+)
+from modelhub.db import Base
+from modelhub.storage.models import Blob
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Blob",
+    "Resource",
+    "ResourceMaintainer",
+    "ResourceTag",
+    "ResourceVersion",
+    "User",
+    "VersionFile",
+    "WebSession",
+]

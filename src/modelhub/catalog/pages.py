@@ -1,0 +1,61 @@
+"""HTML pages of the catalog; each has a JSON twin (``?format=json``) from the same data."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from modelhub.catalog import service, views
+from modelhub.catalog.api import search_query
+from modelhub.catalog.schemas import ResourcePage, ResourceRead, SearchQuery, VersionRead
+from modelhub.deps import DbSession, HubDep, OptionalUser
+from modelhub.web import render
+
+router = APIRouter(include_in_schema=False)
+
+
+class HomePage(BaseModel):
+    query: SearchQuery
+    results: ResourcePage
+
+
+class ResourceCard(BaseModel):
+    resource: ResourceRead
+    version: VersionRead
+
+
+@router.get("/")
+def home(
+    request: Request,
+    hub: HubDep,
+    db: DbSession,
+    user: OptionalUser,
+    query: Annotated[SearchQuery, Depends(search_query)],
+) -> Response:
+    """Published resources with a search box."""
+    links = views.Links(hub.settings.public_base)
+    data = HomePage(query=query, results=views.resource_page(db, query, links))
+    return render.page(request, "home.html", data, extra={"user": user})
+
+
+@router.get("/resources/{resource_id}")
+def resource_page(
+    request: Request,
+    resource_id: str,
+    hub: HubDep,
+    db: DbSession,
+    user: OptionalUser,
+    version: str | None = None,
+) -> Response:
+    """A resource: description, tags, authors, license, versions and files to download."""
+    links = views.Links(hub.settings.public_base)
+    resource = service.get_resource(db, resource_id=resource_id, viewer=user)
+    chosen = service.get_version(db, resource_id=resource_id, label=version, viewer=user)
+    data = ResourceCard(
+        resource=views.resource_read(db, resource, links, viewer=user, with_versions=True),
+        version=views.version_read(chosen, links),
+    )
+    return render.page(request, "resource.html", data, extra={"user": user})

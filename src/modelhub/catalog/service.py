@@ -1,0 +1,197 @@
+"""Catalog queries and publication. Services take keyword arguments and never commit."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Select, and_, case, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from modelhub.accounts.models import User
+from modelhub.catalog import access
+from modelhub.catalog.models import (
+    Resource,
+    ResourceTag,
+    ResourceVersion,
+    VersionStatus,
+)
+from modelhub.catalog.schemas import SearchQuery
+from modelhub.db import utcnow
+from modelhub.errors import Conflict, Forbidden, ResourceNotFound
+
+_VERSION_LABEL = re.compile(r"^v?(\d{1,9})$")
+
+
+def get_resource(db: Session, *, resource_id: str, viewer: User | None) -> Resource:
+    """A resource the viewer may see: published ones for everybody, drafts for their people.
+    Invisible ones answer 404 like missing ones, so that draft ids do not leak."""
+    resource = db.get(Resource, resource_id)
+    if resource is None:
+        raise ResourceNotFound(f"There is no resource '{resource_id}'.")
+    if resource.latest_version is None and not access.can_see_drafts(
+        db, resource=resource, user=viewer
+    ):
+        raise ResourceNotFound(f"There is no resource '{resource_id}'.")
+    return resource
+
+
+def open_draft(db: Session, *, resource_id: str) -> ResourceVersion | None:
+    return db.scalar(
+        select(ResourceVersion).where(
+            ResourceVersion.resource_id == resource_id,
+            ResourceVersion.status == VersionStatus.draft,
+        )
+    )
+
+
+def get_version(
+    db: Session, *, resource_id: str, label: str | None, viewer: User | None
+) -> ResourceVersion:
+    """Resolve ``label`` (None/"latest", "v3" or "3", "draft") to a version the viewer may see."""
+    resource = get_resource(db, resource_id=resource_id, viewer=viewer)
+    label = (label or "latest").strip().lower()
+    version: ResourceVersion | None
+    if label == "draft":
+        if not access.can_see_drafts(db, resource=resource, user=viewer):
+            raise ResourceNotFound(f"'{resource_id}' has no draft you can see.")
+        version = open_draft(db, resource_id=resource_id)
+    elif label == "latest":
+        if resource.latest_version is None:
+            # only people who can see drafts get here: the draft is all there is
+            version = open_draft(db, resource_id=resource_id)
+        else:
+            version = _published(db, resource_id, resource.latest_version)
+    elif match := _VERSION_LABEL.match(label):
+        version = _published(db, resource_id, int(match.group(1)))
+    else:
+        raise ResourceNotFound(f"'{label}' is not a version name; use v1, v2, … or 'draft'.")
+    if version is None:
+        raise ResourceNotFound(f"'{resource_id}' has no version '{label}'.")
+    return version
+
+
+def _published(db: Session, resource_id: str, number: int) -> ResourceVersion | None:
+    return db.scalar(
+        select(ResourceVersion).where(
+            ResourceVersion.resource_id == resource_id, ResourceVersion.number == number
+        )
+    )
+
+
+def visible_versions(
+    db: Session, *, resource: Resource, viewer: User | None
+) -> list[ResourceVersion]:
+    """Published versions (newest first), then the open draft for those who may see it."""
+    published = list(
+        db.scalars(
+            select(ResourceVersion)
+            .where(
+                ResourceVersion.resource_id == resource.id,
+                ResourceVersion.status == VersionStatus.published,
+            )
+            .order_by(ResourceVersion.number.desc())
+        )
+    )
+    if access.can_see_drafts(db, resource=resource, user=viewer):
+        draft = open_draft(db, resource_id=resource.id)
+        if draft is not None:
+            return [draft, *published]
+    return published
+
+
+def search(db: Session, *, query: SearchQuery) -> tuple[list[Resource], int]:
+    """Published resources matching the query; tag filters combine with AND."""
+    stmt: Select[tuple[Resource]] = select(Resource).where(Resource.latest_version.is_not(None))
+    if query.type is not None:
+        stmt = stmt.where(Resource.type == query.type)
+    for tag in {t.strip().lower() for t in query.tags if t.strip()}:
+        stmt = stmt.where(
+            exists().where(and_(ResourceTag.resource_id == Resource.id, ResourceTag.tag == tag))
+        )
+    text = (query.q or "").strip().lower()
+    words = [w for w in re.split(r"\s+", text) if w][:8]
+    for word in words:
+        pattern = f"%{_escape_like(word)}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Resource.name).like(pattern, escape="\\"),
+                func.lower(Resource.description).like(pattern, escape="\\"),
+                Resource.id.like(pattern, escape="\\"),
+                exists().where(
+                    and_(
+                        ResourceTag.resource_id == Resource.id,
+                        ResourceTag.tag.like(pattern, escape="\\"),
+                    )
+                ),
+            )
+        )
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    stmt = stmt.order_by(*_ordering(query, words))
+    stmt = stmt.offset((query.page - 1) * query.per_page).limit(query.per_page)
+    return list(db.scalars(stmt)), total
+
+
+def _ordering(query: SearchQuery, words: list[str]) -> list[object]:
+    if query.sort == "name":
+        return [func.lower(Resource.name), Resource.id]
+    if query.sort == "oldest":
+        return [Resource.published_at.asc(), Resource.id]
+    if query.sort == "relevance" and words:
+        # a word in the name counts more than one only in the description or tags
+        name_hits = sum(
+            (
+                case((func.lower(Resource.name).like(f"%{_escape_like(w)}%", escape="\\"), 1), else_=0)
+                for w in words
+            ),
+            start=case((Resource.id == words[0], 10), else_=0),
+        )
+        return [name_hits.desc(), Resource.updated_at.desc(), Resource.id]
+    return [Resource.updated_at.desc(), Resource.id]
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def tags_of(db: Session, *, resource_id: str) -> list[str]:
+    return list(
+        db.scalars(
+            select(ResourceTag.tag)
+            .where(ResourceTag.resource_id == resource_id)
+            .order_by(ResourceTag.tag)
+        )
+    )
+
+
+def set_listing(db: Session, *, resource: Resource, version: ResourceVersion) -> None:
+    """Make the resource's listing fields (name, tags, …) those of ``version``."""
+    resource.name = version.name
+    resource.description = version.description
+    resource.license = version.license
+    resource.updated_at = version.published_at or version.created_at or utcnow()
+    wanted = {t.strip().lower()[:128] for t in version.tags if t.strip()}
+    resource.tags = [ResourceTag(resource_id=resource.id, tag=t) for t in sorted(wanted)]
+
+
+def check_publisher(user: User | None) -> User:
+    if user is None or not access.can_publish(user):
+        raise Forbidden("Only an admin can publish a draft.")
+    return user
+
+
+def claim_draft_for_publication(db: Session, *, draft: ResourceVersion, number: int) -> None:
+    """Turn the draft into version ``number`` with a guarded UPDATE, so that of two concurrent
+    publishers exactly one succeeds and a superseded revision is never published."""
+    result = db.execute(
+        update(ResourceVersion)
+        .where(ResourceVersion.id == draft.id, ResourceVersion.status == VersionStatus.draft)
+        .values(status=VersionStatus.published, number=number)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            "This draft changed while you were publishing it (a new upload or another publisher). "
+            "Reload and try again.",
+            code="draft_changed",
+        )
+    db.refresh(draft)

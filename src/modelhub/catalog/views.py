@@ -1,0 +1,122 @@
+"""Turning catalog rows into the JSON shapes the API and pages share (one code path)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from sqlalchemy.orm import Session
+
+from modelhub.accounts.models import User
+from modelhub.catalog import service
+from modelhub.catalog.models import Resource, ResourceVersion
+from modelhub.catalog.schemas import (
+    FileRead,
+    ResourcePage,
+    ResourceRead,
+    SearchQuery,
+    VersionRead,
+    VersionSummary,
+)
+
+
+class Links:
+    """Stable URLs of the hub, built from its public base URL."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base.rstrip("/")
+
+    def resource_api(self, resource_id: str) -> str:
+        return f"{self.base}/api/v1/resources/{resource_id}"
+
+    def resource_page(self, resource_id: str) -> str:
+        return f"{self.base}/resources/{resource_id}"
+
+    def file(self, resource_id: str, label: str | None, path: str) -> str:
+        where = f"{resource_id}/{label}" if label else resource_id
+        return f"{self.base}/artifacts/{where}/files/{quote(path)}"
+
+    def package(self, resource_id: str, label: str | None) -> str:
+        where = f"{resource_id}/{label}" if label else resource_id
+        return f"{self.base}/artifacts/{where}/package.zip"
+
+
+def version_summary(version: ResourceVersion) -> VersionSummary:
+    return VersionSummary(
+        version=version.label,
+        status=version.status,
+        revision=version.revision,
+        created_at=version.created_at,
+        published_at=version.published_at,
+        change_note=version.change_note,
+    )
+
+
+def version_read(version: ResourceVersion, links: Links) -> VersionRead:
+    label = version.label
+    files = [
+        FileRead(
+            path=f.path,
+            size=f.size,
+            sha256=f.blob_sha256,
+            media_type=f.media_type,
+            url=links.file(version.resource_id, label, f.path),
+        )
+        for f in version.files
+    ]
+    return VersionRead(
+        **version_summary(version).model_dump(),
+        resource_id=version.resource_id,
+        format_version=version.format_version,
+        name=version.name,
+        description=version.description,
+        license=version.license,
+        tags=list(version.tags),
+        authors=list(version.authors),
+        rdf_url=links.file(version.resource_id, label, "rdf.yaml"),
+        package_url=links.package(version.resource_id, label),
+        files=files,
+        rdf=version.rdf,
+    )
+
+
+def resource_read(
+    db: Session,
+    resource: Resource,
+    links: Links,
+    *,
+    viewer: User | None = None,
+    with_versions: bool = False,
+) -> ResourceRead:
+    latest = f"v{resource.latest_version}" if resource.latest_version is not None else None
+    versions = (
+        [version_summary(v) for v in service.visible_versions(db, resource=resource, viewer=viewer)]
+        if with_versions
+        else []
+    )
+    return ResourceRead(
+        id=resource.id,
+        emoji=resource.emoji,
+        type=resource.type,
+        name=resource.name,
+        description=resource.description,
+        license=resource.license,
+        tags=[t.tag for t in resource.tags],
+        created_at=resource.created_at,
+        updated_at=resource.updated_at,
+        published_at=resource.published_at,
+        latest_version=latest,
+        url=links.resource_api(resource.id),
+        rdf_url=links.file(resource.id, None, "rdf.yaml") if latest else None,
+        package_url=links.package(resource.id, None) if latest else None,
+        versions=versions,
+    )
+
+
+def resource_page(db: Session, query: SearchQuery, links: Links) -> ResourcePage:
+    items, total = service.search(db, query=query)
+    return ResourcePage(
+        items=[resource_read(db, r, links) for r in items],
+        total=total,
+        page=query.page,
+        per_page=query.per_page,
+    )

@@ -1,0 +1,24 @@
+"""The ``modelhub`` command: one module per command group, reusing the services."""
+
+from __future__ import annotations
+
+import typer
+
+from modelhub.cli import serve, transfer, users, validate
+
+app = typer.Typer(
+    name="modelhub",
+    help="Run a modelhub, and upload, download, validate and publish bioimage.io packages.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serve.serve)
+app.command("upload")(transfer.upload)
+app.command("download")(transfer.download)
+app.command("publish")(transfer.publish)
+app.command("validate")(validate.validate)
+app.add_typer(users.app, name="users")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,37 @@
+"""``modelhub serve``: migrate the database, optionally add demo content, run the web server."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from modelhub.config import Settings
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Add a few small example resources (labelled as such)")
+    ] = False,
+) -> None:
+    """Start the hub (data directory from $MODELHUB_DATA_DIR, default ./modelhub-data)."""
+    # imported here so that the other commands start without loading the web stack
+    from modelhub.app import build_hub, create_app
+    from modelhub.db import upgrade_database
+    from modelhub.demo.seed import seed_demo
+
+    settings = Settings()
+    if "MODELHUB_BASE_URL" not in os.environ:
+        settings.base_url = f"http://{host}:{port}"
+    hub = build_hub(settings)
+    upgrade_database(settings.resolved_database_url)
+    if demo:
+        added = seed_demo(hub)
+        typer.echo(f"demo content: {added} example resource(s) added", err=True)
+    typer.echo(f"modelhub serving {settings.public_base} (data in {settings.data_dir})", err=True)
+    import uvicorn
+
+    uvicorn.run(create_app(hub=hub), host=host, port=port, log_level="info", access_log=False)

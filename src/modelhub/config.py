@@ -1,0 +1,58 @@
+"""Settings read from the environment (prefix ``MODELHUB_``); no side effects at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+GIB = 1024**3
+
+
+class Settings(BaseSettings):
+    """Everything the hub can be configured with.
+
+    Every field reads ``MODELHUB_<FIELD>`` from the environment, e.g. ``MODELHUB_DATA_DIR``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MODELHUB_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("modelhub-data"), description="Where the hub keeps its state")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: an SQLite file in the data directory"
+    )
+    storage_dir: Path | None = Field(
+        default=None, description="Blob storage directory; default: <data_dir>/blobs"
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Public base URL used in links and id_map.json"
+    )
+    max_upload_bytes: int = Field(default=20 * GIB, gt=0, description="Largest accepted upload")
+    max_unpacked_bytes: int = Field(default=40 * GIB, gt=0, description="Largest unpacked package")
+    max_files: int = Field(default=10_000, gt=0, description="Most files in one package")
+    max_description_bytes: int = Field(default=2 * 1024**2, gt=0, description="Largest rdf.yaml")
+    session_days: int = Field(default=14, gt=0, description="Web login lifetime in days")
+    secure_cookies: bool = Field(default=False, description="Mark cookies Secure (behind HTTPS)")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to an SQLite file inside the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'modelhub.sqlite3').resolve()}"
+
+    @property
+    def resolved_storage_dir(self) -> Path:
+        """The blob directory, defaulting to ``<data_dir>/blobs``."""
+        return self.storage_dir if self.storage_dir is not None else self.data_dir / "blobs"
+
+    @property
+    def staging_dir(self) -> Path:
+        """Where uploads land before they are accepted; emptied of leftovers at start."""
+        return self.data_dir / "staging"
+
+    @property
+    def public_base(self) -> str:
+        """The base URL without a trailing slash."""
+        return self.base_url.rstrip("/")

@@ -1,0 +1,66 @@
+"""Demo content for ``modelhub serve --demo``: small example resources the hub builds itself,
+uploaded and published through the same services as any upload. Runs once per data directory."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import select
+
+from modelhub.accounts import service as accounts
+from modelhub.accounts.models import Role, User
+from modelhub.catalog import publishing
+from modelhub.catalog.models import ResourceVersion
+from modelhub.demo.builder import KINDS, build_package
+from modelhub.hub import Hub
+from modelhub.storage.service import BlobBatch
+from modelhub.uploads import service as uploads
+from modelhub.uploads.archive import UnpackLimits, scan_directory
+from modelhub.uploads.validation import validate_package
+
+DEMO_USER = "modelhub-examples"
+
+
+def seed_demo(hub: Hub) -> int:
+    """Build, upload and publish one example of each kind unless they exist; returns how many
+    were added."""
+    with hub.sessions() as db:
+        user = db.scalar(select(User).where(User.username == DEMO_USER))
+        if user is not None and db.scalar(
+            select(ResourceVersion.id).where(ResourceVersion.uploader_id == user.id).limit(1)
+        ):
+            return 0
+        if user is None:
+            user = accounts.create_user(db, username=DEMO_USER, role=Role.admin)
+            db.commit()
+    limits = UnpackLimits(2**34, 2**34, 1000)
+    added = 0
+    with tempfile.TemporaryDirectory(prefix="modelhub-demo-") as tmp:
+        for index, kind in enumerate(KINDS):
+            built = build_package(kind, Path(tmp) / f"src-{index}", seed=index)
+            staged = Path(tmp) / f"pkg-{index}"
+            staged.mkdir()
+            pkg = validate_package(staged, scan_directory(built.root, staged, limits))
+            with hub.sessions() as db:
+                batch = BlobBatch(db, hub.storage)
+                try:
+                    uploader = db.get(User, user.id)
+                    assert uploader is not None
+                    version = uploads.ingest(
+                        db, batch=batch, pkg=pkg, uploader=uploader, change_note="Example content"
+                    )
+                    publishing.publish(
+                        db,
+                        hub.storage,
+                        resource_id=version.resource_id,
+                        actor=uploader,
+                        batch=batch,
+                    )
+                    db.commit()
+                except BaseException:
+                    db.rollback()
+                    batch.discard(hub.sessions)
+                    raise
+            added += 1
+    return added

@@ -1,0 +1,81 @@
+"""Typed dependencies shared by every router: the hub, a DB session, the current user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from modelhub.accounts import service as accounts
+from modelhub.accounts.models import Role, User
+from modelhub.errors import Forbidden, NotAuthenticated
+from modelhub.hub import Hub
+
+SESSION_COOKIE = "modelhub_session"
+
+
+def get_hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+HubDep = Annotated[Hub, Depends(get_hub)]
+
+
+def get_db(hub: HubDep) -> Iterator[Session]:
+    """A session per request. Routes that change data commit explicitly before answering
+    (FastAPI runs this cleanup only after the response is sent); anything else is rolled back."""
+    db = hub.sessions()
+    try:
+        yield db
+    finally:
+        db.rollback()
+        db.close()
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() not in ("bearer", "token") or not value.strip():
+        raise NotAuthenticated("The Authorization header must be 'Bearer <your API token>'.")
+    return value.strip()
+
+
+def optional_user(request: Request, db: DbSession) -> User | None:
+    """The user of the API token (Authorization header) or of the login cookie, or None.
+    A token that is sent but unknown or revoked is an error, never silently anonymous."""
+    token = _bearer(request)
+    if token is not None:
+        user = accounts.user_for_token(db, secret=token)
+        if user is None:
+            raise NotAuthenticated("This API token is unknown or was revoked.")
+        db.commit()  # last_used_at
+        return user
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return accounts.user_for_session(db, session_id=cookie)
+    return None
+
+
+def required_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise NotAuthenticated()
+    return user
+
+
+def admin_user(user: Annotated[User, Depends(required_user)]) -> User:
+    if not user.role.at_least(Role.admin):
+        raise Forbidden("Only an admin can do this.")
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+CurrentUser = Annotated[User, Depends(required_user)]
+AdminUser = Annotated[User, Depends(admin_user)]

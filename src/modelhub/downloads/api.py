@@ -1,0 +1,94 @@
+"""Download routes: single files (ETag = sha256, Range, HEAD) and the streamed package zip.
+
+The ``/artifacts/…`` URLs follow bioimage.io's layout so that existing clients work
+(``BIOIMAGEIO_COLLECTION_HTTP_PATTERN=<hub>/artifacts/{bioimageio_id}/files/rdf.yaml``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response, StreamingResponse
+
+from modelhub.catalog.models import VersionStatus
+from modelhub.deps import DbSession, HubDep, OptionalUser
+from modelhub.downloads import service
+from modelhub.downloads.responses import blob_response, not_modified
+from modelhub.downloads.zipstream import stream_zip
+
+router = APIRouter(tags=["downloads"])
+
+
+def _file(
+    request: Request, hub: HubDep, db: DbSession, user: OptionalUser, resource_id: str,
+    label: str | None, path: str,
+) -> Response:
+    version, entry = service.find_file(
+        db, resource_id=resource_id, label=label, path=path, viewer=user
+    )
+    immutable = label is not None and version.status == VersionStatus.published
+    return blob_response(request, hub.storage, entry, immutable=immutable)
+
+
+@router.api_route("/artifacts/{resource_id}/files/{path:path}", methods=["GET", "HEAD"])
+def latest_file(
+    request: Request, hub: HubDep, db: DbSession, user: OptionalUser, resource_id: str,
+    path: str, version: str | None = None,
+) -> Response:
+    """A file of the latest published version (or of ``?version=v2`` / ``?version=draft``)."""
+    return _file(request, hub, db, user, resource_id, version, path)
+
+
+@router.api_route("/artifacts/{resource_id}/{label}/files/{path:path}", methods=["GET", "HEAD"])
+@router.api_route(
+    "/api/v1/resources/{resource_id}/versions/{label}/files/{path:path}", methods=["GET", "HEAD"]
+)
+def version_file(
+    request: Request, hub: HubDep, db: DbSession, user: OptionalUser, resource_id: str,
+    label: str, path: str,
+) -> Response:
+    """A file of a named version: ``v1``, ``v2``, … or ``draft``."""
+    return _file(request, hub, db, user, resource_id, label, path)
+
+
+def _package(
+    request: Request, hub: HubDep, db: DbSession, user: OptionalUser, resource_id: str,
+    label: str | None,
+) -> Response:
+    from modelhub.catalog import service as catalog
+
+    version = catalog.get_version(db, resource_id=resource_id, label=label, viewer=user)
+    etag = f'"{service.package_etag(version)}"'
+    if not_modified(request, etag):
+        return Response(status_code=304, headers={"etag": etag})
+    headers = {
+        "etag": etag,
+        "content-disposition": f'attachment; filename="{resource_id}-{version.label}.zip"',
+        "cache-control": "no-cache",
+    }
+    if request.method == "HEAD":
+        return Response(media_type="application/zip", headers=headers)
+    files = list(version.files)
+    stamp = version.published_at or version.created_at
+    return StreamingResponse(
+        stream_zip(hub.storage, files, stamp), media_type="application/zip", headers=headers
+    )
+
+
+@router.api_route("/artifacts/{resource_id}/package.zip", methods=["GET", "HEAD"])
+def latest_package(
+    request: Request, hub: HubDep, db: DbSession, user: OptionalUser, resource_id: str,
+    version: str | None = None,
+) -> Response:
+    """The whole package of the latest published version (or ``?version=``) as a zip."""
+    return _package(request, hub, db, user, resource_id, version)
+
+
+@router.api_route("/artifacts/{resource_id}/{label}/package.zip", methods=["GET", "HEAD"])
+@router.api_route(
+    "/api/v1/resources/{resource_id}/versions/{label}/package.zip", methods=["GET", "HEAD"]
+)
+def version_package(
+    request: Request, hub: HubDep, db: DbSession, user: OptionalUser, resource_id: str,
+    label: str,
+) -> Response:
+    """The whole package of a named version as a zip."""
+    return _package(request, hub, db, user, resource_id, label)

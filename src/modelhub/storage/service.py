@@ -1,0 +1,46 @@
+"""Recording blobs in the database alongside the storage, and undoing a failed batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from modelhub.storage.base import Storage, StoredBlob
+from modelhub.storage.models import Blob
+
+
+class BlobBatch:
+    """Stores the blobs of one change and remembers which ones it created, so that a change
+    that is refused or fails before commit leaves no new blob behind (``discard``)."""
+
+    def __init__(self, db: Session, storage: Storage) -> None:
+        self._db = db
+        self._storage = storage
+        self.created: list[str] = []
+
+    def _record(self, blob: StoredBlob) -> StoredBlob:
+        if blob.created:
+            self.created.append(blob.sha256)
+        if self._db.get(Blob, blob.sha256) is None:
+            self._db.add(Blob(sha256=blob.sha256, size=blob.size))
+        return blob
+
+    def put_file(self, path: Path) -> StoredBlob:
+        return self._record(self._storage.put_file(path))
+
+    def put_bytes(self, data: bytes) -> StoredBlob:
+        return self._record(self._storage.put_stream(iter([data])))
+
+    def discard(self, sessions: sessionmaker[Session]) -> None:
+        """After a rollback: delete the blobs this batch created that no committed row knows
+        (another upload of the same bytes may have committed them meanwhile)."""
+        if not self.created:
+            return
+        with sessions() as db:
+            known = set(db.scalars(select(Blob.sha256).where(Blob.sha256.in_(self.created))))
+        for sha in self.created:
+            if sha not in known:
+                self._storage.delete(sha)
+        self.created.clear()

@@ -1,0 +1,80 @@
+"""The synchronous part of an upload: unpack, validate, store, commit — or keep nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from modelhub.accounts.models import User
+from modelhub.catalog.views import Links
+from modelhub.errors import NotAuthenticated
+from modelhub.hub import Hub
+from modelhub.storage.service import BlobBatch
+from modelhub.uploads import service
+from modelhub.uploads.archive import PackageFile, UnpackLimits, unpack_zip
+from modelhub.uploads.schemas import Problem, UploadResult
+from modelhub.uploads.validation import validate_package
+
+
+def limits_of(hub: Hub) -> UnpackLimits:
+    s = hub.settings
+    return UnpackLimits(
+        max_upload_bytes=s.max_upload_bytes,
+        max_unpacked_bytes=s.max_unpacked_bytes,
+        max_files=s.max_files,
+    )
+
+
+def accept_upload(
+    hub: Hub,
+    *,
+    area: Path,
+    uploader_id: int,
+    files: list[PackageFile] | None,
+    resource_id: str | None,
+    change_note: str | None,
+) -> UploadResult:
+    """Validate the package staged in ``area`` (``area/upload.zip``, or files already written to
+    ``area/pkg``) and store it as a draft. Any refusal or failure leaves no blob and no row."""
+    root = area / "pkg"
+    if files is None:
+        archive = area / "upload.zip"
+        root.mkdir(exist_ok=True)
+        files = unpack_zip(archive, root, limits_of(hub))
+        archive.unlink()
+    pkg = validate_package(root, files)
+    with hub.sessions() as db:
+        uploader = db.get(User, uploader_id)
+        if uploader is None or not uploader.is_active:
+            raise NotAuthenticated()
+        batch = BlobBatch(db, hub.storage)
+        try:
+            version = service.ingest(
+                db,
+                batch=batch,
+                pkg=pkg,
+                uploader=uploader,
+                resource_id=resource_id,
+                change_note=change_note,
+            )
+            db.commit()
+        except BaseException:
+            db.rollback()
+            batch.discard(hub.sessions)
+            raise
+        links = Links(hub.settings.public_base)
+        resource = version.resource
+        return UploadResult(
+            resource_id=resource.id,
+            emoji=resource.emoji,
+            type=resource.type,
+            name=version.name,
+            version=version.label,
+            revision=version.revision,
+            status=version.status,
+            format_version=version.format_version,
+            files=len(version.files),
+            warnings=[Problem(loc=list(w.loc), msg=w.msg) for w in pkg.warnings],
+            url=links.resource_api(resource.id),
+            rdf_url=links.file(resource.id, "draft", "rdf.yaml"),
+            page_url=links.resource_page(resource.id),
+        )

@@ -1,0 +1,92 @@
+"""The upload route: a package zip as the raw body, or a multipart form with a zip (``file``) or
+an rdf.yaml plus its files (``files``, each named by its path inside the package)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import anyio
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from modelhub.deps import CurrentUser, HubDep
+from modelhub.errors import UploadRefused
+from modelhub.uploads import receive
+from modelhub.uploads.accept import accept_upload, limits_of
+from modelhub.uploads.archive import PackageFile
+from modelhub.uploads.schemas import UploadResult
+
+router = APIRouter(prefix="/api/v1", tags=["uploads"])
+
+_NOTE = Query(max_length=10_000, description="What changed in this revision")
+
+
+@router.post("/uploads", status_code=201)
+async def upload(
+    request: Request,
+    hub: HubDep,
+    user: CurrentUser,
+    resource_id: Annotated[
+        str | None, Query(max_length=64, description="Add a revision to this resource")
+    ] = None,
+    change_note: Annotated[str | None, _NOTE] = None,
+) -> UploadResult:
+    """Upload a package. It is unpacked safely, validated with the bioimage.io rules and stored
+    as a draft; a refused upload answers 4xx with the reasons and keeps nothing."""
+    limits = limits_of(hub)
+    receive.declared_length_ok(request, limits.max_upload_bytes)
+    with receive.staging_area(hub.settings.staging_dir) as area:
+        files: list[PackageFile] | None = None
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            form = await receive.limited_request(request, limits.max_upload_bytes).form(
+                max_files=limits.max_files + 1, max_fields=16
+            )
+            try:
+                resource_id = _text(form.get("resource_id")) or resource_id
+                change_note = _text(form.get("change_note")) or change_note
+                zips = [p for p in form.getlist("file") if isinstance(p, UploadFile)]
+                parts = [p for p in form.getlist("files") if isinstance(p, UploadFile)]
+                if len(zips) == 1 and not parts:
+                    await _save(zips[0], area / "upload.zip")
+                elif parts and not zips:
+                    (area / "pkg").mkdir()
+                    files = await receive.write_parts(parts, area / "pkg", limits)
+                else:
+                    raise UploadRefused(
+                        "Send either one package zip as 'file', or the rdf.yaml and its files "
+                        "as 'files'.",
+                        code="no_package",
+                        status_code=400,
+                    )
+            finally:
+                await form.close()
+        else:
+            size = await receive.stream_body(request, area / "upload.zip", limits.max_upload_bytes)
+            if size == 0:
+                raise UploadRefused(
+                    "The upload is empty; send the package zip as the request body.",
+                    code="no_package",
+                    status_code=400,
+                )
+        return await run_in_threadpool(
+            accept_upload,
+            hub,
+            area=area,
+            uploader_id=user.id,
+            files=files,
+            resource_id=resource_id,
+            change_note=change_note,
+        )
+
+
+def _text(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+async def _save(part: UploadFile, target: Path) -> None:
+    async with await anyio.open_file(target, "wb") as out:
+        while chunk := await part.read(receive.CHUNK):
+            await out.write(chunk)

@@ -1,0 +1,233 @@
+"""Safe parsing of an uploaded description file (rdf.yaml / bioimageio.yaml).
+
+YAML can do much more than a description needs: tags construct arbitrary objects, and anchors
+with aliases can make a few hundred bytes expand to billions of nodes ("billion laughs"). The
+parser here refuses every explicit tag, bounds alias use and expansion, refuses duplicate keys
+(YAML silently keeps the last one, hiding mistakes), and returns plain JSON-like data.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent, DocumentStartEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from modelhub.errors import ErrorDetail, UploadRefused
+
+MAX_ALIASES = 1_000
+MAX_EXPANDED_NODES = 200_000
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader reading scalars like YAML 1.2 (which bioimage.io files declare).
+
+    YAML 1.1 turns ``on``/``no`` into booleans, ``0123`` into octal and dates into datetime
+    objects; YAML 1.2 does not. Dates stay text so the result is plain JSON-like data.
+    """
+
+
+_DROPPED_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "timestamp", "value")}
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED_TAGS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    list("-+0123456789"),
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+.0123456789"),
+)
+
+
+def _construct_int(loader: yaml.SafeLoader, node: Node) -> int:
+    # YAML 1.2: a leading zero is still decimal; octal needs "0o".
+    assert isinstance(node, ScalarNode)  # the int resolver only ever tags scalars
+    text = str(loader.construct_scalar(node))
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text, 10)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+def parse_description_yaml(
+    data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, file_name: str = "rdf.yaml"
+) -> dict[str, Any]:
+    """Parse the bytes of a description file safely and return its top-level mapping.
+
+    Raises ``UploadRefused`` (code ``invalid_yaml``) with the line of the problem where known.
+    """
+    if len(data) > max_bytes:
+        raise _refuse(
+            file_name,
+            None,
+            f"The description file is {len(data):,} bytes long; at most {max_bytes:,} bytes "
+            "are allowed. Large data belongs in separate files of the package.",
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise _refuse(
+            file_name,
+            line,
+            f"The description file is not UTF-8 text (line {line}). Please save it as UTF-8.",
+        ) from None
+    try:
+        _check_events(text, file_name)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                raise _refuse(file_name, None, "The description file is empty.")
+            if not isinstance(node, MappingNode):
+                raise _refuse(
+                    file_name,
+                    1,
+                    "The description file must be a mapping of fields (like 'name: ...'), "
+                    "but its top level is not.",
+                )
+            _check_graph(node, file_name)
+            result = loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, file_name) from None
+    except yaml.YAMLError as exc:
+        raise _refuse(file_name, None, f"The description file is not valid YAML: {exc}") from None
+    except RecursionError:
+        raise _refuse(file_name, None, "The description file is nested too deeply.") from None
+    if not isinstance(result, dict):  # pragma: no cover - a mapping node constructs a dict
+        raise _refuse(file_name, 1, "The top level of the description file must be a mapping.")
+    return result
+
+
+def _check_events(text: str, file_name: str) -> None:
+    """Refuse tags, several documents and excessive alias use before building anything."""
+    documents = 0
+    aliases = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        line = event.start_mark.line + 1 if event.start_mark else None
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            tag = tag.replace("tag:yaml.org,2002:", "!!")  # show it as it was written
+            raise _refuse(
+                file_name,
+                line,
+                f"Line {line}: the YAML tag '{tag}' is not allowed. Description files may only "
+                "hold plain text, numbers, lists and mappings.",
+            )
+        if isinstance(event, DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise _refuse(
+                    file_name,
+                    line,
+                    f"Line {line}: the file holds more than one YAML document ('---'). "
+                    "A description file must hold exactly one.",
+                )
+        elif isinstance(event, AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise _refuse(
+                    file_name,
+                    line,
+                    f"The description file uses more than {MAX_ALIASES} YAML aliases ('*name').",
+                )
+
+
+def _check_graph(root: Node, file_name: str) -> None:
+    """Refuse duplicate or non-text keys and bound the size after alias expansion."""
+    sizes: dict[int, int] = {}
+    in_progress: set[int] = set()
+
+    def expanded(node: Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in in_progress:
+            raise _refuse(file_name, _line(node), "An alias in the description refers to itself.")
+        in_progress.add(key)
+        total = 1
+        if isinstance(node, SequenceNode):
+            total += sum(expanded(child) for child in node.value)
+        elif isinstance(node, MappingNode):
+            _check_keys(node, file_name)
+            total += sum(expanded(k) + expanded(v) for k, v in node.value)
+        in_progress.discard(key)
+        sizes[key] = total
+        if total > MAX_EXPANDED_NODES:
+            raise _refuse(
+                file_name,
+                _line(node),
+                f"The description expands to more than {MAX_EXPANDED_NODES:,} values through "
+                "YAML aliases ('*name'); this is not a plausible description.",
+            )
+        return total
+
+    expanded(root)
+
+
+def _check_keys(node: MappingNode, file_name: str) -> None:
+    seen: dict[tuple[str, str], int] = {}
+    for key, _value in node.value:
+        if not isinstance(key, ScalarNode):
+            raise _refuse(
+                file_name,
+                _line(key),
+                f"Line {_line(key)}: a mapping key must be plain text, not a list or mapping.",
+            )
+        if key.tag == "tag:yaml.org,2002:merge":
+            continue  # '<<: *base' merges, overriding is its purpose
+        ident = (key.tag, key.value)
+        if ident in seen:
+            raise _refuse(
+                file_name,
+                _line(key),
+                f"Line {_line(key)}: the key '{key.value}' appears twice in the same mapping "
+                f"(first on line {seen[ident]}). Please keep only one.",
+            )
+        seen[ident] = _line(key)
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1 if node.start_mark else 0
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, file_name: str) -> UploadRefused:
+    mark = exc.problem_mark or exc.context_mark
+    problem = " ".join(p for p in (exc.context, exc.problem) if p) or "syntax error"
+    if mark is None:
+        return _refuse(file_name, None, f"The description file is not valid YAML: {problem}.")
+    line, column = mark.line + 1, mark.column + 1
+    return _refuse(
+        file_name,
+        line,
+        f"The description file is not valid YAML: {problem} (line {line}, column {column}).",
+    )
+
+
+def _refuse(file_name: str, line: int | None, msg: str) -> UploadRefused:
+    loc: tuple[str | int, ...] = (file_name,) if line is None else (file_name, line)
+    return UploadRefused(
+        "The description file could not be read safely.",
+        [ErrorDetail(loc, msg)],
+        code="invalid_yaml",
+    )

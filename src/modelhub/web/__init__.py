@@ -1,0 +1,1 @@
+"""Page plumbing: templates, JSON twins, error pages."""

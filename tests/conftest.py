@@ -1,0 +1,156 @@
+"""Shared fixtures: a real database (SQLite, or PostgreSQL when MODELHUB_TEST_DATABASE_URL is
+set), a real hub on a loopback port, real storage in a temporary directory, real accounts.
+
+Migrations run once per test session into a template; each test then starts from an empty
+database (SQLite: a copy of the migrated file; PostgreSQL: every table truncated), so that tests
+can also drive a server in another thread or process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import create_engine, text
+
+from modelhub.accounts import service as accounts
+from modelhub.accounts.models import Role
+from modelhub.all_models import Base
+from modelhub.app import build_hub, create_app
+from modelhub.config import Settings
+from modelhub.db import transaction, upgrade_database
+from modelhub.hub import Hub
+
+SHARED_MODEL = Path(__file__).resolve().parents[2] / "shared" / "models" / "unet2d_nuclei_broad"
+
+
+@pytest.fixture(scope="session")
+def shared_model_dir() -> Path:
+    env = os.environ.get("MODELHUB_TEST_SHARED_MODEL")
+    path = Path(env) if env else SHARED_MODEL
+    if not path.is_dir():
+        pytest.fail(f"the shared model package is missing at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database: the SQLite template file path, or the PostgreSQL URL."""
+    pg_url = os.environ.get("MODELHUB_TEST_DATABASE_URL")
+    if pg_url:
+        engine = create_engine(pg_url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        upgrade_database(pg_url)
+        return pg_url
+    template = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    upgrade_database(f"sqlite:///{template}")
+    return str(template)
+
+
+def fresh_database_url(template: str, tmp_path: Path) -> str:
+    if template.startswith("postgresql"):
+        engine = create_engine(template)
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return template
+    target = tmp_path / "hub.sqlite3"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def settings(migrated_template: str, tmp_path: Path) -> Settings:
+    data = tmp_path / "data"
+    data.mkdir()
+    return Settings(
+        data_dir=data,
+        database_url=fresh_database_url(migrated_template, tmp_path),
+        base_url="http://127.0.0.1:1",  # replaced by the server fixture with its real port
+    )
+
+
+@pytest.fixture
+def hub(settings: Settings) -> Iterator[Hub]:
+    built = build_hub(settings)
+    yield built
+    built.engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class LiveServer:
+    url: str
+    hub: Hub
+
+
+@pytest.fixture
+def server(hub: Hub) -> Iterator[LiveServer]:
+    """The hub served by uvicorn on a free loopback port, in a background thread."""
+    port = free_port()
+    hub.settings.base_url = f"http://127.0.0.1:{port}"
+    config = uvicorn.Config(
+        create_app(hub=hub), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+    )
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the test server did not start")
+        time.sleep(0.01)
+    yield LiveServer(url=hub.settings.base_url, hub=hub)
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def make_user(hub: Hub, name: str, role: Role = Role.member, password: str | None = None) -> str:
+    """Create a user; returns an API token for it."""
+    with transaction(hub.sessions) as db:
+        user = accounts.create_user(db, username=name, role=role, password=password)
+        _, secret = accounts.create_token(db, user=user)
+    return secret
+
+
+@pytest.fixture
+def admin_token(hub: Hub) -> str:
+    return make_user(hub, "ada", Role.admin, password="correct horse battery")
+
+
+@pytest.fixture
+def member_token(hub: Hub) -> str:
+    return make_user(hub, "mo", Role.member)
+
+
+@pytest.fixture
+def http(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        yield client
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+def files_under(root: Path) -> set[str]:
+    """Every file below ``root`` (to prove that a refused upload kept nothing)."""
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
