@@ -26,8 +26,8 @@ test: install postgres lint
 	MODELHUB_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 
 postgres: install

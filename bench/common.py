@@ -51,13 +51,18 @@ def running_hub() -> Iterator[RunningHub]:
         env = {**os.environ, "MODELHUB_DATA_DIR": str(data)}
         created = subprocess.run(
             [str(BIN / "modelhub"), "users", "create", "bench", "--role", "admin"],
-            env=env, capture_output=True, text=True, check=True,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         token = created.stdout.strip().splitlines()[-1]
         port = _free_port()
         proc = subprocess.Popen(
             [str(BIN / "modelhub"), "serve", "--port", str(port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -97,7 +102,7 @@ def dataset_with_attachment(folder: Path, size: int) -> Path:
             written += len(piece)
     (folder / "README.md").write_text("# Benchmark data\n\nRandom bytes for transfer benchmarks.\n")
     (folder / "rdf.yaml").write_text(
-        "format_version: 0.5.4\n"
+        "format_version: 0.3.0\n"
         "type: dataset\n"
         "name: Benchmark dataset\n"
         "description: Random bytes used to measure transfers.\n"
@@ -121,4 +126,5 @@ def zip_folder(folder: Path, target: Path) -> Path:
 def summary(values: list[float]) -> str:
     ordered = sorted(values)
     p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
-    return f"median {statistics.median(ordered):.3f}  p90 {p90:.3f}  min {ordered[0]:.3f}  n={len(ordered)}"
+    median = statistics.median(ordered)
+    return f"median {median:.3f}  p90 {p90:.3f}  min {ordered[0]:.3f}  n={len(ordered)}"

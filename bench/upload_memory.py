@@ -26,8 +26,11 @@ def main() -> None:
         (folder / "images.bin").unlink()
         # warm up: one small upload so that libraries are imported before the baseline
         small = zip_folder(dataset_with_attachment(Path(tmp) / "small", 1024), Path(tmp) / "s.zip")
-        client.post("/api/v1/uploads", content=small.read_bytes(),
-                    headers={"content-type": "application/zip"}).raise_for_status()
+        client.post(
+            "/api/v1/uploads",
+            content=small.read_bytes(),
+            headers={"content-type": "application/zip"},
+        ).raise_for_status()
         baseline = rss_mb(hub.pid)
         peak = baseline
         done = threading.Event()
@@ -42,15 +45,18 @@ def main() -> None:
         sampler.start()
         start = time.perf_counter()
         with archive.open("rb") as src:
-            r = client.post("/api/v1/uploads", content=src,
-                            headers={"content-type": "application/zip"})
+            r = client.post(
+                "/api/v1/uploads", content=src, headers={"content-type": "application/zip"}
+            )
         elapsed = time.perf_counter() - start
         done.set()
         sampler.join()
         r.raise_for_status()
         growth = peak - baseline
-        print(f"upload of {SIZE / 1e9:.2f} GB accepted in {elapsed:.1f} s "
-              f"({SIZE / 1e6 / elapsed:.0f} MB/s)")
+        print(
+            f"upload of {SIZE / 1e9:.2f} GB accepted in {elapsed:.1f} s "
+            f"({SIZE / 1e6 / elapsed:.0f} MB/s)"
+        )
         print(f"hub RSS MB: baseline {baseline:.0f}  peak {peak:.0f}  growth {growth:.0f}")
         print(f"target growth ≤ 100 MB: {'met' if growth <= 100 else 'NOT met'}")
 

@@ -100,8 +100,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         details = [
-            {"loc": [p for p in e.get("loc", ()) if p not in ("body", "query", "path")],
-             "msg": e.get("msg", "invalid")}
+            {
+                "loc": [p for p in e.get("loc", ()) if p not in ("body", "query", "path")],
+                "msg": e.get("msg", "invalid"),
+            }
             for e in exc.errors()
         ]
         return JSONResponse(

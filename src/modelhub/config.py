@@ -18,7 +18,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MODELHUB_", extra="ignore")
 
-    data_dir: Path = Field(default=Path("modelhub-data"), description="Where the hub keeps its state")
+    data_dir: Path = Field(
+        default=Path("modelhub-data"), description="Where the hub keeps its state"
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: an SQLite file in the data directory"
     )

@@ -42,8 +42,6 @@ class HubError(Exception):
         }
 
 
-
-
 class UploadRefused(HubError):
     """The upload cannot be accepted; ``code`` says which rule it broke."""
 
@@ -55,7 +53,9 @@ class UploadRefused(HubError):
         code: str = "invalid_package",
         status_code: int = 422,
     ) -> None:
-        super().__init__(message=message, details=tuple(details), status_code=status_code, code=code)
+        super().__init__(
+            message=message, details=tuple(details), status_code=status_code, code=code
+        )
 
 
 class ResourceNotFound(HubError):

@@ -34,7 +34,7 @@ def _login_form(request: Request, data: LoginPage, status_code: int = 200) -> Re
 
 
 @router.get("/login")
-def login_form(request: Request, next: str | None = None) -> Response:  # noqa: A002
+def login_form(request: Request, next: str | None = None) -> Response:
     """The login form."""
     return _login_form(request, LoginPage(next=_safe_next(next)))
 
@@ -47,7 +47,7 @@ def login(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     csrf: Annotated[str, Form(max_length=128)] = "",
-    next: Annotated[str, Form(max_length=2048)] = "/",  # noqa: A002
+    next: Annotated[str, Form(max_length=2048)] = "/",
 ) -> Response:
     """Check the password and start a session cookie."""
     if not render.csrf_ok(request, csrf):

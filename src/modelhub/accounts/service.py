@@ -80,7 +80,9 @@ def create_token(db: Session, *, user: User, name: str = "api") -> tuple[ApiToke
 
 
 def list_tokens(db: Session, *, user: User) -> list[ApiToken]:
-    return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
+    return list(
+        db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    )
 
 
 def revoke_token(db: Session, *, user: User, token_id: int) -> ApiToken:

@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api/v1/resources", tags=["resources"])
 
 def search_query(
     q: Annotated[str | None, Query(max_length=200, description="Words to look for")] = None,
-    type: Annotated[ResourceType | None, Query(description="Resource type")] = None,  # noqa: A002
+    type: Annotated[ResourceType | None, Query(description="Resource type")] = None,
     tags: Annotated[
         list[str] | None, Query(description="Tags; all must match. Repeat or comma-separate.")
     ] = None,
@@ -46,9 +46,7 @@ def list_resources(
 
 
 @router.get("/{resource_id}")
-def get_resource(
-    resource_id: str, hub: HubDep, db: DbSession, user: OptionalUser
-) -> ResourceRead:
+def get_resource(resource_id: str, hub: HubDep, db: DbSession, user: OptionalUser) -> ResourceRead:
     """One resource with its versions (drafts only for those who may see them)."""
     resource = service.get_resource(db, resource_id=resource_id, viewer=user)
     return views.resource_read(
@@ -57,9 +55,7 @@ def get_resource(
 
 
 @router.get("/{resource_id}/versions")
-def list_versions(
-    resource_id: str, db: DbSession, user: OptionalUser
-) -> list[VersionSummary]:
+def list_versions(resource_id: str, db: DbSession, user: OptionalUser) -> list[VersionSummary]:
     """Published versions, newest first, and the open draft for its people."""
     resource = service.get_resource(db, resource_id=resource_id, viewer=user)
     return [

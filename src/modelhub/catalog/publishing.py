@@ -32,9 +32,11 @@ def publish(
     if draft is None:
         raise Conflict(f"'{resource_id}' has no draft to publish.", code="no_draft")
     number = (
-        db.scalar(select(func.max(ResourceVersion.number)).where(
-            ResourceVersion.resource_id == resource_id
-        ))
+        db.scalar(
+            select(func.max(ResourceVersion.number)).where(
+                ResourceVersion.resource_id == resource_id
+            )
+        )
         or 0
     ) + 1
     try:

@@ -12,8 +12,8 @@ SERVED_NAME = "rdf.yaml"
 
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
+    yaml.preserve_quotes = True  # type: ignore[assignment]
+    yaml.width = 4096  # type: ignore[assignment]
     return yaml
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from modelhub.accounts.models import User
@@ -101,7 +102,7 @@ def visible_versions(
 
 def search(db: Session, *, query: SearchQuery) -> tuple[list[Resource], int]:
     """Published resources matching the query; tag filters combine with AND."""
-    stmt: Select[tuple[Resource]] = select(Resource).where(Resource.latest_version.is_not(None))
+    stmt: Select[Resource] = select(Resource).where(Resource.latest_version.is_not(None))
     if query.type is not None:
         stmt = stmt.where(Resource.type == query.type)
     for tag in {t.strip().lower() for t in query.tags if t.strip()}:
@@ -131,22 +132,25 @@ def search(db: Session, *, query: SearchQuery) -> tuple[list[Resource], int]:
     return list(db.scalars(stmt)), total
 
 
-def _ordering(query: SearchQuery, words: list[str]) -> list[object]:
+def _ordering(query: SearchQuery, words: list[str]) -> list[ColumnElement[Any]]:
     if query.sort == "name":
-        return [func.lower(Resource.name), Resource.id]
+        return [func.lower(Resource.name), Resource.id.asc()]
     if query.sort == "oldest":
-        return [Resource.published_at.asc(), Resource.id]
+        return [Resource.published_at.asc(), Resource.id.asc()]
     if query.sort == "relevance" and words:
         # a word in the name counts more than one only in the description or tags
         name_hits = sum(
             (
-                case((func.lower(Resource.name).like(f"%{_escape_like(w)}%", escape="\\"), 1), else_=0)
+                case(
+                    (func.lower(Resource.name).like(f"%{_escape_like(w)}%", escape="\\"), 1),
+                    else_=0,
+                )
                 for w in words
             ),
             start=case((Resource.id == words[0], 10), else_=0),
         )
-        return [name_hits.desc(), Resource.updated_at.desc(), Resource.id]
-    return [Resource.updated_at.desc(), Resource.id]
+        return [name_hits.desc(), Resource.updated_at.desc(), Resource.id.asc()]
+    return [Resource.updated_at.desc(), Resource.id.asc()]
 
 
 def _escape_like(word: str) -> str:

@@ -21,8 +21,14 @@ def emit(data: Any, *, as_json: bool, lines: list[str] | None = None) -> None:
         sys.stdout.write(line + "\n")
 
 
-def fail(message: str, *, as_json: bool, code: str = "error", details: list[Any] | None = None,
-         exit_code: int = 1) -> NoReturn:
+def fail(
+    message: str,
+    *,
+    as_json: bool,
+    code: str = "error",
+    details: list[Any] | None = None,
+    exit_code: int = 1,
+) -> NoReturn:
     """Report a refusal and exit non-zero."""
     if as_json:
         payload = {"error": {"code": code, "message": message, "details": details or []}}

@@ -64,8 +64,11 @@ def upload(
                 result = client.upload(_read(archive, bar, "uploading"), params=params)
         except HubError as exc:
             fail(exc.message, as_json=as_json, code=exc.code, details=details_of(exc))
-    lines = [f"{result['emoji']} {result['name']}: {result['version']} (revision "
-             f"{result['revision']}) of", result["resource_id"]]
+    lines = [
+        f"{result['emoji']} {result['name']}: {result['version']} (revision "
+        f"{result['revision']}) of",
+        result["resource_id"],
+    ]
     for w in result.get("warnings", []):
         err.print(f"warning: {'.'.join(map(str, w['loc']))}: {w['msg']}", highlight=False)
     emit(result, as_json=as_json, lines=lines)
@@ -114,17 +117,27 @@ def download(
                 got = {f.path: f.sha256 for f in unpack_zip(archive, staged, limits)}
                 for entry in meta["files"]:
                     if got.get(entry["path"]) != entry["sha256"]:
-                        fail(f"'{entry['path']}' arrived damaged (sha256 differs); try again.",
-                             as_json=as_json, code="checksum_mismatch")
+                        fail(
+                            f"'{entry['path']}' arrived damaged (sha256 differs); try again.",
+                            as_json=as_json,
+                            code="checksum_mismatch",
+                        )
                 for name in got:
                     target = output / name
                     target.parent.mkdir(parents=True, exist_ok=True)
                     (staged / name).replace(target)
     except HubError as exc:
         fail(exc.message, as_json=as_json, code=exc.code, details=details_of(exc))
-    emit({"resource_id": resource_id, "version": meta["version"], "path": str(output),
-          "files": len(got)}, as_json=as_json,
-         lines=[f"{resource_id} {meta['version']}: {len(got)} files in", str(output)])
+    emit(
+        {
+            "resource_id": resource_id,
+            "version": meta["version"],
+            "path": str(output),
+            "files": len(got),
+        },
+        as_json=as_json,
+        lines=[f"{resource_id} {meta['version']}: {len(got)} files in", str(output)],
+    )
 
 
 def _fetch(client: HubClient, url: str, target: Path, as_json: bool) -> None:

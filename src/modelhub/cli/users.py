@@ -15,7 +15,9 @@ from modelhub.config import Settings
 from modelhub.db import make_engine, make_session_factory, transaction, upgrade_database
 from modelhub.errors import HubError
 
-app = typer.Typer(help="Create accounts and API tokens on this machine's hub.", no_args_is_help=True)
+app = typer.Typer(
+    help="Create accounts and API tokens on this machine's hub.", no_args_is_help=True
+)
 
 
 def _sessions() -> sessionmaker[Session]:

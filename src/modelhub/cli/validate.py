@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -34,14 +34,24 @@ def validate(
         try:
             pkg = validate_path(path, Path(tmp), limits)
         except UploadRefused as exc:
-            fail(exc.message, as_json=as_json, code=exc.code,
-                 details=[d.as_json() for d in exc.details])
-    warnings = [w.as_json() for w in pkg.warnings]
+            fail(
+                exc.message,
+                as_json=as_json,
+                code=exc.code,
+                details=[d.as_json() for d in exc.details],
+            )
+    warnings: list[dict[str, Any]] = [w.as_json() for w in pkg.warnings]
     for w in warnings:
-        err.print(f"warning: {'.'.join(map(str, w['loc']))}: {w['msg']}", highlight=False)
+        err.print(f"warning: {'.'.join(str(p) for p in w['loc'])}: {w['msg']}", highlight=False)
     emit(
-        {"valid": True, "type": pkg.type, "format_version": pkg.format_version, "name": pkg.name,
-         "files": len(pkg.files), "warnings": warnings},
+        {
+            "valid": True,
+            "type": pkg.type,
+            "format_version": pkg.format_version,
+            "name": pkg.name,
+            "files": len(pkg.files),
+            "warnings": warnings,
+        },
         as_json=as_json,
         lines=[f"valid {pkg.type} (format {pkg.format_version}): {pkg.name}"],
     )

@@ -23,7 +23,6 @@ from modelhub.demo.writer import (
     common_metadata,
     demo_config,
     readme,
-    with_config_last,
 )
 
 FORMAT_0_5 = "0.5.4"
@@ -80,13 +79,12 @@ def _zero_mean_unit_variance_0_5() -> dict[str, Any]:
     return {"id": "zero_mean_unit_variance", "kwargs": {"axes": ["y", "x"]}}
 
 
-def _model_0_5(kind: str, name: str, description: str, seed: int) -> dict[str, Any]:
+def _model_0_5(name: str, description: str) -> dict[str, Any]:
     return {
         "type": "model",
         "format_version": FORMAT_0_5,
         **common_metadata(name=name, description=description),
         "timestamp": DEMO_TIMESTAMP,
-        "config": demo_config(kind, seed),
     }
 
 
@@ -102,7 +100,7 @@ def build_torchscript_0_5(
         f" {IMAGE_SIZE}x{IMAGE_SIZE} single-channel image. It has no trained weights."
     )
     _write_visuals(writer, name, summary, image, output)
-    rdf = _model_0_5(kind, name, "Example (demo content): " + summary, seed)
+    rdf = _model_0_5(name, "Example (demo content): " + summary)
     rdf["cite"] = [CITE_MODEL_ZOO]
     rdf["license"] = "MIT"
     rdf["tags"] = [*DEMO_TAGS, "smoothing", "denoising", "2d", "fluorescence-light-microscopy"]
@@ -125,7 +123,7 @@ def build_torchscript_0_5(
     ]
     rdf["outputs"] = [
         {
-            "id": OUTPUT_ID,
+            "id": "smoothed",
             "description": "smoothed image squashed to (0, 1)",
             "axes": [
                 {"type": "batch"},
@@ -143,7 +141,8 @@ def build_torchscript_0_5(
             "pytorch_version": nets.pytorch_version(),
         }
     }
-    return with_config_last(rdf)
+    rdf["config"] = demo_config(kind, seed)  # free-form, so it goes last
+    return rdf
 
 
 def build_state_dict_0_5(
@@ -155,7 +154,7 @@ def build_state_dict_0_5(
     model_input = nets.zero_mean_unit_variance(image.astype(np.float32))
     output = nets.predict(net, model_input)
     _write_visuals(writer, name, _TINY_NET_TEXT, image, output)
-    rdf = _model_0_5(kind, name, "Example (demo content): " + _TINY_NET_TEXT, seed)
+    rdf = _model_0_5(name, "Example (demo content): " + _TINY_NET_TEXT)
     rdf["cite"] = [CITE_UNET, CITE_MODEL_ZOO]
     rdf["license"] = "MIT"
     rdf["tags"] = [*DEMO_TAGS, "nuclei", "segmentation", "2d", "fluorescence-light-microscopy"]
@@ -224,7 +223,8 @@ def build_state_dict_0_5(
             "opset_version": nets.ONNX_OPSET,
         },
     }
-    return with_config_last(rdf)
+    rdf["config"] = demo_config(kind, seed)  # free-form, so it goes last
+    return rdf
 
 
 def build_model_0_4(writer: PackageWriter, *, kind: str, name: str, seed: int) -> dict[str, Any]:

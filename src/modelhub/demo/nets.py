@@ -1,8 +1,9 @@
 """Seeded tiny networks and their serialisation to the bioimage.io weight formats.
 
 Weights are drawn with numpy (stable across platforms) instead of torch's generator, and
-every export goes through an in-memory buffer so that the archive's inner folder name does
-not depend on the output file name. All exports are byte-for-byte reproducible.
+torch archives are saved to an in-memory buffer, so their inner folder is always `archive/`
+whatever the file is called. With the same torch version, every export is byte-for-byte
+reproducible (the version itself is recorded in the files and in the descriptions).
 """
 
 import importlib.resources

@@ -25,22 +25,18 @@ from modelhub.demo.writer import (
     common_metadata,
     demo_config,
     readme,
-    with_config_last,
 )
 
 FORMAT_0_3 = "0.3.0"
 N_DATASET_IMAGES = 3
 
 
-def _description(
-    kind: str, resource_type: str, *, name: str, description: str, seed: int
-) -> dict[str, Any]:
+def _description(resource_type: str, *, name: str, description: str) -> dict[str, Any]:
     return {
         "type": resource_type,
         "format_version": FORMAT_0_3,
         **common_metadata(name=name, description=description),
         "cite": [CITE_MODEL_ZOO],
-        "config": demo_config(kind, seed),
     }
 
 
@@ -66,18 +62,17 @@ def build_dataset(writer: PackageWriter, *, kind: str, name: str, seed: int) -> 
         for i in range(N_DATASET_IMAGES)
     )
     writer.add_text("README.md", readme(name, summary, {"Files": files}))
-    rdf = _description(
-        kind, "dataset", name=name, description="Example (demo content): " + summary, seed=seed
-    )
+    rdf = _description("dataset", name=name, description="Example (demo content): " + summary)
     rdf["license"] = "CC0-1.0"
     rdf["tags"] = [*DEMO_TAGS, "nuclei", "fluorescence-light-microscopy", "2d", "synthetic"]
     rdf["attachments"] = attachments
-    return with_config_last(rdf)
+    rdf["config"] = demo_config(kind, seed)  # free-form, so it goes last
+    return rdf
 
 
 def _notebook() -> dict[str, Any]:
     source = [
-        "from bioimageio.core import load_description, predict\n",
+        "from bioimageio.spec import load_description\n",
         "\n",
         "model = load_description('rdf.yaml')  # a model package, e.g. a modelhub demo model\n",
         "print(model.name)",
@@ -119,13 +114,12 @@ def build_notebook(writer: PackageWriter, *, kind: str, name: str, seed: int) ->
         "README.md",
         readme(name, summary, {"Usage": "Open `example_notebook.ipynb` in Jupyter."}),
     )
-    rdf = _description(
-        kind, "notebook", name=name, description="Example (demo content): " + summary, seed=seed
-    )
+    rdf = _description("notebook", name=name, description="Example (demo content): " + summary)
     rdf["license"] = "MIT"
     rdf["tags"] = [*DEMO_TAGS, "notebook", "python", "bioimageio-core"]
     rdf["source"] = "example_notebook.ipynb"
-    return with_config_last(rdf)
+    rdf["config"] = demo_config(kind, seed)  # free-form, so it goes last
+    return rdf
 
 
 _APP_SOURCE = '''\
@@ -161,10 +155,9 @@ def build_application(writer: PackageWriter, *, kind: str, name: str, seed: int)
         "README.md",
         readme(name, summary, {"Usage": "`python show_model.py path/to/rdf.yaml`"}),
     )
-    rdf = _description(
-        kind, "application", name=name, description="Example (demo content): " + summary, seed=seed
-    )
+    rdf = _description("application", name=name, description="Example (demo content): " + summary)
     rdf["license"] = "MIT"
     rdf["tags"] = [*DEMO_TAGS, "application", "python", "command-line"]
     rdf["source"] = "show_model.py"
-    return with_config_last(rdf)
+    rdf["config"] = demo_config(kind, seed)  # free-form, so it goes last
+    return rdf

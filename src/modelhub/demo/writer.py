@@ -117,14 +117,8 @@ def common_metadata(*, name: str, description: str) -> dict[str, Any]:
     return {
         "name": name,
         "description": description,
-        "authors": DEMO_AUTHORS,
+        "authors": [dict(author) for author in DEMO_AUTHORS],  # copies: callers may edit
         "version": DEMO_VERSION,
         "documentation": "README.md",
         "covers": ["cover.png"],
     }
-
-
-def with_config_last(rdf: dict[str, Any]) -> dict[str, Any]:
-    """Move the free-form `config` entry to the end of the file, where it reads best."""
-    config = rdf.pop("config")
-    return {**rdf, "config": config}

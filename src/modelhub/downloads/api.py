@@ -18,8 +18,13 @@ router = APIRouter(tags=["downloads"])
 
 
 def _file(
-    request: Request, hub: HubDep, db: DbSession, user: OptionalUser, resource_id: str,
-    label: str | None, path: str,
+    request: Request,
+    hub: HubDep,
+    db: DbSession,
+    user: OptionalUser,
+    resource_id: str,
+    label: str | None,
+    path: str,
 ) -> Response:
     version, entry = service.find_file(
         db, resource_id=resource_id, label=label, path=path, viewer=user
@@ -30,8 +35,13 @@ def _file(
 
 @router.api_route("/artifacts/{resource_id}/files/{path:path}", methods=["GET", "HEAD"])
 def latest_file(
-    request: Request, hub: HubDep, db: DbSession, user: OptionalUser, resource_id: str,
-    path: str, version: str | None = None,
+    request: Request,
+    hub: HubDep,
+    db: DbSession,
+    user: OptionalUser,
+    resource_id: str,
+    path: str,
+    version: str | None = None,
 ) -> Response:
     """A file of the latest published version (or of ``?version=v2`` / ``?version=draft``)."""
     return _file(request, hub, db, user, resource_id, version, path)
@@ -42,15 +52,24 @@ def latest_file(
     "/api/v1/resources/{resource_id}/versions/{label}/files/{path:path}", methods=["GET", "HEAD"]
 )
 def version_file(
-    request: Request, hub: HubDep, db: DbSession, user: OptionalUser, resource_id: str,
-    label: str, path: str,
+    request: Request,
+    hub: HubDep,
+    db: DbSession,
+    user: OptionalUser,
+    resource_id: str,
+    label: str,
+    path: str,
 ) -> Response:
     """A file of a named version: ``v1``, ``v2``, … or ``draft``."""
     return _file(request, hub, db, user, resource_id, label, path)
 
 
 def _package(
-    request: Request, hub: HubDep, db: DbSession, user: OptionalUser, resource_id: str,
+    request: Request,
+    hub: HubDep,
+    db: DbSession,
+    user: OptionalUser,
+    resource_id: str,
     label: str | None,
 ) -> Response:
     from modelhub.catalog import service as catalog
@@ -75,7 +94,11 @@ def _package(
 
 @router.api_route("/artifacts/{resource_id}/package.zip", methods=["GET", "HEAD"])
 def latest_package(
-    request: Request, hub: HubDep, db: DbSession, user: OptionalUser, resource_id: str,
+    request: Request,
+    hub: HubDep,
+    db: DbSession,
+    user: OptionalUser,
+    resource_id: str,
     version: str | None = None,
 ) -> Response:
     """The whole package of the latest published version (or ``?version=``) as a zip."""
@@ -87,7 +110,11 @@ def latest_package(
     "/api/v1/resources/{resource_id}/versions/{label}/package.zip", methods=["GET", "HEAD"]
 )
 def version_package(
-    request: Request, hub: HubDep, db: DbSession, user: OptionalUser, resource_id: str,
+    request: Request,
+    hub: HubDep,
+    db: DbSession,
+    user: OptionalUser,
+    resource_id: str,
     label: str,
 ) -> Response:
     """The whole package of a named version as a zip."""

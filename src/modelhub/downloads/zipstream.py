@@ -41,7 +41,7 @@ def stream_zip(storage: Storage, files: list[VersionFile], stamp: datetime) -> I
     not compress) with a fixed timestamp, so the same version always gives the same bytes."""
     sink = _Sink()
     date_time = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, 0)
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[call-overload]
         for entry in files:
             info = zipfile.ZipInfo(entry.path, date_time=date_time)
             info.compress_type = zipfile.ZIP_STORED

@@ -12,11 +12,17 @@ from modelhub.catalog.views import Links
 
 
 def id_map(db: Session, links: Links) -> dict[str, dict[str, Any]]:
-    """``{"<id>": {"source", "sha256"}, "<id>/v1": …, "<id>/1": …}`` for every published version;
-    the bare id points at the latest version. Sources are rdf.yaml URLs whose bytes hash to sha256."""
+    """``{"<id>": {"source", "sha256"}, "<id>/v1": …, "<id>/1": …}`` for every published
+    version; the bare id points at the latest one. Each source is an rdf.yaml URL whose bytes
+    hash to its sha256."""
     rows = db.execute(
-        select(ResourceVersion.resource_id, ResourceVersion.number, ResourceVersion.rdf_sha256,
-               Resource.latest_version, Resource.type)
+        select(
+            ResourceVersion.resource_id,
+            ResourceVersion.number,
+            ResourceVersion.rdf_sha256,
+            Resource.latest_version,
+            Resource.type,
+        )
         .join(Resource, Resource.id == ResourceVersion.resource_id)
         .where(ResourceVersion.status == VersionStatus.published)
         .order_by(ResourceVersion.resource_id, ResourceVersion.number)

@@ -31,8 +31,10 @@ class Storage(Protocol):
         """Store bytes from an iterator of chunks, hashing while writing (memory stays flat)."""
         ...
 
-    def put_file(self, path: Path) -> StoredBlob:
-        """Store the content of a local file."""
+    def put_file(self, path: Path, *, sha256: str | None = None, move: bool = False) -> StoredBlob:
+        """Store the content of a local file. ``sha256``, when the caller computed it while
+        writing the file, spares a second read; ``move`` lets the backend take the file over
+        (the caller must not use it afterwards)."""
         ...
 
     def exists(self, sha256: str) -> bool: ...

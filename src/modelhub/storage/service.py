@@ -27,8 +27,8 @@ class BlobBatch:
             self._db.add(Blob(sha256=blob.sha256, size=blob.size))
         return blob
 
-    def put_file(self, path: Path) -> StoredBlob:
-        return self._record(self._storage.put_file(path))
+    def put_file(self, path: Path, *, sha256: str | None = None, move: bool = False) -> StoredBlob:
+        return self._record(self._storage.put_file(path, sha256=sha256, move=move))
 
     def put_bytes(self, data: bytes) -> StoredBlob:
         return self._record(self._storage.put_stream(iter([data])))

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import anyio
-
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import stat
+import struct
 import unicodedata
 import zipfile
 import zlib
@@ -38,6 +39,7 @@ MAX_NAME_BYTES = 1024
 _JUNK_DIRS = frozenset({"__MACOSX"})
 _JUNK_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 _DRIVE_LETTER = re.compile(r"^[A-Za-z]:")
+_EOCD_SEARCH = 22 + 65535  # the end record plus the longest archive comment
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ def unpack_zip(zip_path: Path, dest: Path, limits: UnpackLimits) -> list[Package
         raise messages.too_large(
             f"The upload is larger than {messages.human_size(limits.max_upload_bytes)}."
         )
+    _check_directory_size(zip_path, limits)
     try:
         with zipfile.ZipFile(zip_path) as archive:
             files = _plan_zip(archive.infolist(), limits)
@@ -144,6 +147,33 @@ def unpack_zip(zip_path: Path, dest: Path, limits: UnpackLimits) -> list[Package
             "it uses a compression method the hub cannot read; please use standard "
             "'deflate' compression (the default of most zip tools)"
         ) from None
+
+
+def _check_directory_size(zip_path: Path, limits: UnpackLimits) -> None:
+    """Refuse an archive whose table of contents is too large to be a package.
+
+    ``zipfile`` reads the whole central directory into memory, one object per entry, before
+    any entry can be checked: a large upload made only of empty entries would take gigabytes
+    of memory. The size of that directory is read from the archive's end record first (and
+    from the zip64 end record, which ``zipfile`` prefers when present).
+    """
+    with zip_path.open("rb") as f:
+        end = f.seek(0, os.SEEK_END)
+        f.seek(max(0, end - _EOCD_SEARCH))
+        tail = f.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            return  # not a zip archive; zipfile says so below
+        size = struct.unpack_from("<I", tail, at + 12)[0]
+        if at >= 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":
+            f.seek(struct.unpack_from("<Q", tail, at - 12)[0])
+            record = f.read(56)
+            if record[:4] == b"PK\x06\x06" and len(record) == 56:
+                size = min(size, struct.unpack_from("<Q", record, 40)[0])
+    # room for every file, its folder and an OS junk twin, with generous names and extras
+    allowed = (4 * limits.max_files + 100) * 2048
+    if size > allowed:
+        raise messages.too_many_files(limits.max_files)
 
 
 def scan_directory(src: Path, dest: Path, limits: UnpackLimits) -> list[PackageFile]:

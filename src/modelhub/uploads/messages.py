@@ -176,6 +176,7 @@ def plain_warning(loc: Sequence[str | int], msg: str) -> str:
 
 
 def human_size(n: int) -> str:
+    """1234567 → '1.23 MB' (decimal units, as file managers show them)."""
     if n < 1000:
         return f"{n} bytes"
     size = n / 1000
@@ -187,11 +188,13 @@ def human_size(n: int) -> str:
 
 
 def too_large(message: str) -> UploadRefused:
+    """The upload or its unpacked content exceeds a size limit (413)."""
     hint = " Please leave out files the package does not need, or ask an administrator."
     return UploadRefused(message + hint, code="too_large", status_code=413)
 
 
 def too_many_files(max_files: int) -> UploadRefused:
+    """The package holds more files than allowed (413)."""
     return UploadRefused(
         f"The package contains more than {max_files} files, which is more than the "
         "hub accepts. Please leave out files the package does not need.",
@@ -201,6 +204,7 @@ def too_many_files(max_files: int) -> UploadRefused:
 
 
 def not_a_zip(reason: str) -> UploadRefused:
+    """The upload is not a readable zip archive, or a damaged one."""
     return UploadRefused(
         f"The upload could not be read as a zip archive: {reason}. "
         "Please upload the package as a .zip file.",
@@ -209,6 +213,7 @@ def not_a_zip(reason: str) -> UploadRefused:
 
 
 def size_mismatch(name: str) -> UploadRefused:
+    """An entry inflates to another size than its header declares."""
     return not_a_zip(
         f"the file '{name}' holds a different amount of data than the archive says, "
         "so the archive is damaged"
@@ -216,6 +221,7 @@ def size_mismatch(name: str) -> UploadRefused:
 
 
 def encrypted_entry(name: str) -> UploadRefused:
+    """A password-protected entry."""
     msg = (
         f"The file '{name}' is password-protected (encrypted). The hub cannot read encrypted "
         "files; please zip the package without a password."
@@ -224,6 +230,7 @@ def encrypted_entry(name: str) -> UploadRefused:
 
 
 def link_refused(name: str) -> UploadRefused:
+    """A symbolic link in an archive or folder."""
     msg = (
         f"The package contains a link (symlink) '{name}'; links are not allowed in packages. "
         "Please zip the real files instead."
@@ -232,6 +239,7 @@ def link_refused(name: str) -> UploadRefused:
 
 
 def special_refused(name: str) -> UploadRefused:
+    """A device, pipe, socket or other entry that is neither file nor folder."""
     msg = (
         f"'{name}' is not a regular file (it is a device, pipe or other special entry). "
         "Packages may only contain ordinary files and folders."
@@ -240,6 +248,7 @@ def special_refused(name: str) -> UploadRefused:
 
 
 def duplicate_entry(name: str, other: str) -> UploadRefused:
+    """Two entries that would be the same file (or a file and a folder) somewhere."""
     if name == other:
         msg = f"The package contains '{name}' more than once."
     else:

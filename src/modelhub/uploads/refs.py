@@ -240,14 +240,15 @@ def _relative_paths(node: Any) -> Iterator[tuple[Any, Any]]:
         if isinstance(inner, BaseModel):
             yield from _relative_paths(inner)
     elif isinstance(node, BaseModel):
-        # Weights entries and architectures are FileDescr subclasses with more fields.
-        if isinstance(node, FileDescr) and isinstance(node.source, RelativeFilePath):
-            yield node.source, node.sha256
+        source = getattr(node, "source", None)
+        if isinstance(source, RelativeFilePath):
+            # FileDescr and the 0.4 weights entries keep a file and its hash side by side.
+            yield source, getattr(node, "sha256", None)
         arch_file = getattr(getattr(node, "architecture", None), "source_file", None)
         if isinstance(arch_file, RelativeFilePath):
             yield arch_file, getattr(node, "architecture_sha256", None)  # 0.4 weights
         for name in type(node).model_fields:
-            if not (isinstance(node, FileDescr) and name == "source"):
+            if not (name == "source" and isinstance(source, RelativeFilePath)):
                 yield from _relative_paths(getattr(node, name))
     elif isinstance(node, list | tuple):
         for item in node:

@@ -87,7 +87,8 @@ def ingest(
     for entry in pkg.files:
         if entry.path == pkg.description_file:
             continue
-        stored = batch.put_file(pkg.root / entry.path)
+        # the staged file was hashed while unpacking and is not needed afterwards
+        stored = batch.put_file(pkg.root / entry.path, sha256=entry.sha256, move=True)
         version.files.append(
             VersionFile(
                 path=entry.path,

@@ -7,7 +7,7 @@ through a read-only memory map and never unpickling anything.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,13 +138,13 @@ def _shape_problem(
         )
     for dim, (axis_id, actual) in enumerate(zip(ids, shape, strict=True)):
         if isinstance(descr, v0_4.ModelDescr):
-            expected = _expected_v0_4(t, dim, shapes, tensors)
+            expected = _expected_v0_4(t, dim, shapes)
         else:
             expected = _expected_v0_5(t.axes[dim], shapes, tensors)
         if expected is None:
             continue
         ok, wording = expected
-        if False:
+        if not ok(actual):
             return (
                 f"{start} but the description declares axes {','.join(ids)} "
                 f"with {axis_id} of size {wording}."
@@ -152,16 +152,14 @@ def _shape_problem(
     return None
 
 
-_Expectation = tuple[Any, str]  # (predicate on the actual size, how to say it)
+_Expectation = tuple[Callable[[int], bool], str]  # (test of the actual size, how to say it)
 
 
 def _fixed(n: int | float) -> _Expectation:
     return (lambda actual: abs(actual - n) < 1e-6), f"{n:g}"
 
 
-def _expected_v0_4(
-    t: _Tensor, dim: int, shapes: dict[str, tuple[int, ...]], tensors: list[_Tensor]
-) -> _Expectation | None:
+def _expected_v0_4(t: _Tensor, dim: int, shapes: dict[str, tuple[int, ...]]) -> _Expectation | None:
     shape = t.declared
     if isinstance(shape, v0_4.ParameterizedInputShape):
         lo, step = shape.min[dim], shape.step[dim]
@@ -213,5 +211,5 @@ def _expected_v0_5(
         if j >= len(ref_shape):
             return None
         n = size.get_size(axis, ref_tensor.axes[j], ref_size=ref_shape[j])
-        return (lambda actual: actual == n), f"{n} (the size of {size.tensor_id}.{size.axis_id})"
+        return (lambda actual: actual == n), f"{n} (derived from {size.tensor_id}.{size.axis_id})"
     return None

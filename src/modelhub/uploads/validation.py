@@ -86,7 +86,7 @@ def find_description(files: list[PackageFile]) -> str:
         raise UploadRefused(msg, [ErrorDetail(("package",), msg)], code="ambiguous_description")
     nested = [f.path for f in files if is_description_name(f.path.rsplit("/", 1)[-1])]
     msg = "The package has no description file: it needs an 'rdf.yaml' or 'bioimageio.yaml'"
-    msg += f" at its top level (found '{nested[0]}' deeper inside)." if nested else " at its top."
+    msg += " at its top level" + (f" (found '{nested[0]}' deeper inside)." if nested else ".")
     raise UploadRefused(msg, [ErrorDetail(("package",), msg)], code="missing_description")
 
 
@@ -115,7 +115,7 @@ def validate_package(
 
     descr, summary = _validate_format(raw, root, name)
     errors, warnings = _collect_problems(summary, raw)
-    if errors:
+    if errors or summary.status == "failed":
         raise UploadRefused(
             "The description does not follow the bioimage.io format.",
             errors,
@@ -157,6 +157,8 @@ def validate_path(path: Path, staging: Path, limits: UnpackLimits) -> ValidatedP
     The package is first unpacked or copied into the empty folder ``staging`` under the same
     limits as an upload; this is what the offline ``modelhub validate PATH`` runs.
     """
+    if not path.exists():
+        raise FileNotFoundError(f"There is no file or folder '{path}'.")
     if path.is_dir():
         return validate_package(staging, scan_directory(path, staging, limits))
     if path.is_file() and (path.suffix.lower() == ".zip" or zipfile.is_zipfile(path)):

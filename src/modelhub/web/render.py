@@ -17,7 +17,7 @@ _templates: Jinja2Templates | None = None
 
 
 def configure(templates: Jinja2Templates) -> None:
-    global _templates  # noqa: PLW0603 -- one template environment per process, set at start
+    global _templates
     _templates = templates
 
 

@@ -57,14 +57,19 @@ def test_upload_creates_a_draft_only_its_people_see(
 
 
 def test_publish_then_download_every_way(
-    http: httpx.Client, server: LiveServer, admin_token: str, member_token: str,
-    shared_zip: Path, shared_model_dir: Path,
+    http: httpx.Client,
+    server: LiveServer,
+    admin_token: str,
+    member_token: str,
+    shared_zip: Path,
+    shared_model_dir: Path,
 ) -> None:
     rid = _upload(http, member_token, shared_zip).json()["resource_id"]
     refused = http.post(f"/api/v1/resources/{rid}/publish", headers=auth(member_token))
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
     published = http.post(
-        f"/api/v1/resources/{rid}/publish", headers=auth(admin_token),
+        f"/api/v1/resources/{rid}/publish",
+        headers=auth(admin_token),
         json={"change_note": "first release"},
     )
     assert published.status_code == 201, published.text
@@ -127,7 +132,8 @@ def test_new_revision_and_second_version(
     with server.hub.sessions() as db:
         statuses = db.execute(
             select(ResourceVersion.revision, ResourceVersion.status)
-            .where(ResourceVersion.resource_id == rid).order_by(ResourceVersion.revision)
+            .where(ResourceVersion.resource_id == rid)
+            .order_by(ResourceVersion.revision)
         ).all()
     assert [s.value for _, s in statuses] == ["published", "superseded", "draft"]
     v2 = http.post(f"/api/v1/resources/{rid}/publish", headers=auth(admin_token)).json()
@@ -141,7 +147,10 @@ def test_new_revision_and_second_version(
 
 
 def test_refused_upload_keeps_nothing(
-    http: httpx.Client, server: LiveServer, member_token: str, shared_model_dir: Path,
+    http: httpx.Client,
+    server: LiveServer,
+    member_token: str,
+    shared_model_dir: Path,
     tmp_path: Path,
 ) -> None:
     work = tmp_path / "bad"
@@ -190,7 +199,8 @@ def test_multipart_rdf_plus_files(
         ("files", (p.name, p.read_bytes(), "application/octet-stream"))
         for p in sorted(shared_model_dir.iterdir())
     ]
-    r = http.post("/api/v1/uploads", files=files, headers=auth(member_token),
-                  data={"change_note": "via form"})
+    r = http.post(
+        "/api/v1/uploads", files=files, headers=auth(member_token), data={"change_note": "via form"}
+    )
     assert r.status_code == 201, r.text
     assert r.json()["files"] == len(files)  # bioimageio.yaml is served as rdf.yaml

@@ -16,7 +16,9 @@ from tests.conftest import LiveServer
 MODELHUB = Path(sys.executable).parent / "modelhub"
 
 
-def _run(server: LiveServer, *args: str, token: str | None = None) -> subprocess.CompletedProcess[str]:
+def _run(
+    server: LiveServer, *args: str, token: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODELHUB_")}
     env.update(
         MODELHUB_DATA_DIR=str(server.hub.settings.data_dir),
@@ -25,8 +27,9 @@ def _run(server: LiveServer, *args: str, token: str | None = None) -> subprocess
     )
     if token:
         env["MODELHUB_TOKEN"] = token
-    return subprocess.run([str(MODELHUB), *args], env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
+    return subprocess.run(
+        [str(MODELHUB), *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 @pytest.fixture

@@ -26,8 +26,11 @@ BIOIMAGEIO = Path(sys.executable).parent / "bioimageio"
 
 def _publish(http: httpx.Client, token: str, folder: Path, tmp: Path) -> str:
     archive = zip_folder(folder, tmp / f"{folder.name}.zip")
-    r = http.post("/api/v1/uploads", content=archive.read_bytes(),
-                  headers={**auth(token), "content-type": "application/zip"})
+    r = http.post(
+        "/api/v1/uploads",
+        content=archive.read_bytes(),
+        headers={**auth(token), "content-type": "application/zip"},
+    )
     assert r.status_code == 201, r.text
     rid: str = r.json()["resource_id"]
     p = http.post(f"/api/v1/resources/{rid}/publish", headers=auth(token))
@@ -35,25 +38,33 @@ def _publish(http: httpx.Client, token: str, folder: Path, tmp: Path) -> str:
     return rid
 
 
-def _bioimageio_test(server: LiveServer, source: str, tmp: Path) -> subprocess.CompletedProcess[str]:
+def _bioimageio_test(
+    server: LiveServer, source: str, tmp: Path
+) -> subprocess.CompletedProcess[str]:
     workdir = tmp / "cwd"  # an empty working directory: the libraries read a .env file there
     workdir.mkdir(exist_ok=True)
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("BIOIMAGEIO_", "MODELHUB_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BIOIMAGEIO_", "MODELHUB_"))}
     env.update(
         BIOIMAGEIO_ID_MAP=f"{server.url}/id_map.json",
         BIOIMAGEIO_COLLECTION_HTTP_PATTERN=f"{server.url}/artifacts/{{bioimageio_id}}/files/rdf.yaml",
         BIOIMAGEIO_CACHE_PATH=str(tmp / "cache"),
     )
     return subprocess.run(
-        [str(BIOIMAGEIO), "test", source], cwd=workdir, env=env, capture_output=True,
-        text=True, timeout=300, check=False,
+        [str(BIOIMAGEIO), "test", source],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
 def test_shared_package_tests_by_id(
-    http: httpx.Client, server: LiveServer, admin_token: str, shared_model_dir: Path,
+    http: httpx.Client,
+    server: LiveServer,
+    admin_token: str,
+    shared_model_dir: Path,
     tmp_path: Path,
 ) -> None:
     work = tmp_path / "unet"

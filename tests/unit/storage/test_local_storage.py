@@ -84,3 +84,17 @@ def test_sweep_removes_only_old_temporary_files(tmp_path: Path) -> None:
     os.utime(old, (past, past))
     assert storage.sweep_temporary() == 1
     assert not old.exists() and new.exists()
+
+
+def test_put_file_can_take_over_a_hashed_file(storage: Storage, tmp_path: Path) -> None:
+    data = os.urandom(50_000)
+    staged = tmp_path / "staged.bin"
+    staged.write_bytes(data)
+    sha = hashlib.sha256(data).hexdigest()
+    blob = storage.put_file(staged, sha256=sha, move=True)
+    assert blob.sha256 == sha and blob.created and not staged.exists()
+    with storage.open(sha) as src:
+        assert src.read() == data
+    again = tmp_path / "again.bin"
+    again.write_bytes(data)
+    assert not storage.put_file(again, sha256=sha, move=True).created

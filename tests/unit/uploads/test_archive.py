@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import stat
+import struct
 import warnings
 import zipfile
 from collections.abc import Iterable
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from modelhub.errors import UploadRefused
-from modelhub.uploads import messages
+from modelhub.uploads import archive, messages
 from modelhub.uploads.archive import (
     CHUNK_SIZE,
     UnpackLimits,
@@ -238,6 +240,30 @@ def test_too_many_files(tmp_path: Path, dest: Path) -> None:
     assert (err.code, err.status_code) == ("too_many_files", 413)
 
 
+def test_huge_table_of_contents_is_refused_before_reading_it(
+    tmp_path: Path, dest: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # thousands of empty folder entries: no file, but a large central directory
+    zp = make_zip(tmp_path / "p.zip", [(f"{i:050d}/", b"") for i in range(5000)])
+    opened = []
+    monkeypatch.setattr(archive.zipfile, "ZipFile", lambda *a: opened.append(a))
+    err = refused(zp, dest, UnpackLimits(10**9, 10**9, 1))
+    assert (err.code, opened) == ("too_many_files", [])
+
+
+def test_zip64_directory_size_is_checked_too(
+    tmp_path: Path, dest: Path, limits: UnpackLimits
+) -> None:
+    # zipfile trusts a zip64 end record over the classic one; so must the size check
+    data = make_zip(tmp_path / "p.zip", [("rdf.yaml", b"x: 1\n")]).read_bytes()
+    end = data.rfind(b"PK\x05\x06")
+    record = b"PK\x06\x06" + struct.pack("<QHHIIQQQQ", 44, 45, 45, 0, 0, 1, 1, 10**9, 0)
+    locator = b"PK\x06\x07" + struct.pack("<IQI", 0, end, 1)
+    forged = tmp_path / "forged.zip"
+    forged.write_bytes(data[:end] + record + locator + data[end:])
+    assert refused(forged, dest, limits).code == "too_many_files"
+
+
 def test_not_a_zip(tmp_path: Path, dest: Path, limits: UnpackLimits) -> None:
     path = tmp_path / "p.zip"
     path.write_bytes(b"this is a text file, not a zip archive" * 10)
@@ -292,6 +318,7 @@ def test_scan_directory_refuses_symlinks(tmp_path: Path, dest: Path, limits: Unp
     with pytest.raises(UploadRefused) as info:
         scan_directory(src, dest, limits)
     assert info.value.code == "unsafe_entry"
+    assert "link (symlink) 'secret'" in info.value.message
     assert files_under(dest) == []
 
 
@@ -335,3 +362,12 @@ def test_scan_directory_enforces_limits(tmp_path: Path, dest: Path) -> None:
 def test_human_sizes() -> None:
     assert messages.human_size(999) == "999 bytes"
     assert messages.human_size(10_000_000) == "10 MB"
+
+
+def test_bytes_beyond_the_declared_size_are_never_written(dest: Path) -> None:
+    # zipfile itself stops at the declared size; this guards the hub should that ever change
+    reader = io.BytesIO(b"x" * (3 * CHUNK_SIZE))
+    with pytest.raises(UploadRefused) as info:
+        archive._write(reader, dest, "f.bin", archive._Budget(10**9), declared=CHUNK_SIZE)
+    assert info.value.code == "not_a_zip"
+    assert (dest / "f.bin").stat().st_size <= CHUNK_SIZE

@@ -198,6 +198,7 @@ def test_spec_errors_are_located_and_plain(
         del d["name"]
         d["tags"] = "segmentation"
         d["inputs"][0]["axes"][2]["size"] = "big"
+        d["inputs"][0]["axes"][0]["type"] = "batches"
 
     err = refusal(unet_edit(unet, break_it), tmp_path, limits)
     by_loc = {d.loc: d.msg for d in err.details}
@@ -207,6 +208,8 @@ def test_spec_errors_are_located_and_plain(
     assert size.startswith("inputs.0.axes.2.size: 'big' is not valid here. It must be one of:")
     assert "a whole number" in size
     assert "SizeReference" in size
+    axis = by_loc[("inputs", 0, "axes", 0)]
+    assert axis.startswith("inputs.0.axes.0: 'batches' is not a known type; it must be one of")
     assert all("Input should" not in m and "function-after" not in m for m in by_loc.values())
 
 
@@ -243,6 +246,17 @@ def test_test_tensor_of_wrong_shape_is_refused(
         "The test input 'raw' has shape (1, 1, 256, 256) but the description declares "
         "axes batch,channel,y,x with y of size 512."
     )
+
+
+def test_output_size_follows_the_referenced_input(
+    unet: Path, tmp_path: Path, limits: UnpackLimits
+) -> None:
+    np.save(unet / "test_output.npy", np.zeros((1, 1, 512, 500), dtype="float32"))
+    digest = sha(unet / "test_output.npy")
+    unet_edit(unet, lambda d: d["outputs"][0]["test_tensor"].update(sha256=digest))
+    err = refusal(unet, tmp_path, limits)
+    assert locs(err) == [("outputs", 0, "test_tensor")]
+    assert "with x of size 512 (derived from raw.x)" in err.details[0].msg
 
 
 def test_test_tensor_with_wrong_number_of_axes_is_refused(
@@ -357,11 +371,26 @@ def test_049_missing_architecture_file(v049: Path, tmp_path: Path, limits: Unpac
     assert locs(err) == [("weights", "pytorch_state_dict", "architecture")]
 
 
-def test_049_architecture_hash_is_checked(v049: Path, tmp_path: Path, limits: UnpackLimits) -> None:
-    (v049 / "model.py").write_text("class TinyNet:\n    changed = True\n")
+@pytest.mark.parametrize(
+    ("changed", "where"),
+    [
+        ("model.py", ("weights", "pytorch_state_dict", "architecture_sha256")),
+        ("state.pt", ("weights", "pytorch_state_dict", "sha256")),
+        ("weights.pt", ("weights", "torchscript", "sha256")),
+    ],
+)
+def test_049_hashes_are_checked(
+    changed: str,
+    where: tuple[str | int, ...],
+    v049: Path,
+    tmp_path: Path,
+    limits: UnpackLimits,
+) -> None:
+    with (v049 / changed).open("ab") as f:
+        f.write(b"\n# changed")
     err = refusal(v049, tmp_path, limits)
-    assert err.code == "hash_mismatch"
-    assert locs(err) == [("weights", "pytorch_state_dict", "architecture_sha256")]
+    assert (err.code, locs(err)) == ("hash_mismatch", [where])
+    assert f"'{changed}'" in err.details[0].msg
 
 
 @pytest.mark.parametrize(
@@ -535,3 +564,15 @@ def test_validate_path_refuses_other_files(tmp_path: Path, limits: UnpackLimits)
     staging.mkdir()
     with pytest.raises(UploadRefused, match=r"neither a \.zip file"):
         validate_path(other, staging, limits)
+    with pytest.raises(FileNotFoundError):
+        validate_path(tmp_path / "nowhere", staging, limits)
+
+
+def test_unsafe_yaml_in_a_package_is_refused(
+    unet: Path, tmp_path: Path, limits: UnpackLimits
+) -> None:
+    with (unet / "bioimageio.yaml").open("a") as f:
+        f.write("extra: !!python/object/apply:os.system ['true']\n")
+    err = refusal(unet, tmp_path, limits)
+    assert err.code == "invalid_yaml"
+    assert err.details[0].loc[0] == "bioimageio.yaml"

@@ -1,0 +1,128 @@
+"""Pages: structure checked in the HTML, and each page's JSON twin from the same data."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+
+from modelhub.cli.packing import zip_folder
+from tests.conftest import LiveServer, auth
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(html: str) -> _Collector:
+    collector = _Collector()
+    collector.feed(html)
+    return collector
+
+
+def _published(http: httpx.Client, token: str, shared_model_dir: Path, tmp: Path) -> str:
+    work = tmp / "pkg"
+    shutil.copytree(shared_model_dir, work)
+    archive = zip_folder(work, tmp / "p.zip")
+    r = http.post(
+        "/api/v1/uploads",
+        content=archive.read_bytes(),
+        headers={**auth(token), "content-type": "application/zip"},
+    )
+    rid: str = r.json()["resource_id"]
+    http.post(f"/api/v1/resources/{rid}/publish", headers=auth(token)).raise_for_status()
+    return rid
+
+
+def test_home_lists_and_searches(
+    http: httpx.Client, admin_token: str, shared_model_dir: Path, tmp_path: Path
+) -> None:
+    rid = _published(http, admin_token, shared_model_dir, tmp_path)
+    page = parse(http.get("/").text)
+    links = [a.get("href") for tag, a in page.tags if tag == "a"]
+    assert f"/resources/{rid}" in links
+    assert any(tag == "input" and a.get("name") == "q" for tag, a in page.tags)
+    assert any(tag == "label" and a.get("for") == "q" for tag, a in page.tags)
+    twin = http.get("/", params={"q": "nuclei", "format": "json"}).json()
+    assert twin["results"]["total"] == 1 and twin["results"]["items"][0]["id"] == rid
+    empty = http.get("/", params={"q": "zebrafish"})
+    assert "Nothing found" in empty.text
+    assert (
+        http.get("/", params={"q": "zebrafish"}, headers={"accept": "application/json"}).json()[
+            "results"
+        ]["total"]
+        == 0
+    )
+
+
+def test_resource_page_shows_the_card(
+    http: httpx.Client, admin_token: str, shared_model_dir: Path, tmp_path: Path
+) -> None:
+    rid = _published(http, admin_token, shared_model_dir, tmp_path)
+    html = http.get(f"/resources/{rid}").text
+    page = parse(html)
+    text = " ".join(page.text)
+    for expected in (
+        "UNet 2D Nuclei Broad",
+        "MIT",
+        "Constantin Pape",
+        "v1",
+        "weights.onnx",
+        "segmentation",
+    ):
+        assert expected in text, expected
+    hrefs = {a.get("href") for tag, a in page.tags if tag == "a"}
+    assert any(h and h.endswith(f"/artifacts/{rid}/v1/package.zip") for h in hrefs)
+    assert any(h and re.search(rf"/artifacts/{rid}/v1/files/weights.onnx$", h) for h in hrefs)
+    twin = http.get(f"/resources/{rid}", params={"format": "json"}).json()
+    assert twin["resource"]["id"] == rid and twin["version"]["version"] == "v1"
+    # no resource from outside the hub
+    assert not re.search(r'(src|href)="https?://(?!127\.0\.0\.1)', html)
+
+
+def test_missing_pages_answer_404_in_html_and_json(http: httpx.Client) -> None:
+    r = http.get("/resources/no-such-thing")
+    assert r.status_code == 404 and "text/html" in r.headers["content-type"]
+    j = http.get("/resources/no-such-thing", params={"format": "json"})
+    assert j.status_code == 404 and j.json()["error"]["code"] == "not_found"
+
+
+def test_login_needs_the_csrf_token_and_the_right_password(
+    server: LiveServer, admin_token: str
+) -> None:
+    with httpx.Client(base_url=server.url) as browser:
+        form = parse(browser.get("/login").text)
+        csrf = next(a["value"] for t, a in form.tags if t == "input" and a.get("name") == "csrf")
+        assert csrf
+        forged = browser.post(
+            "/login", data={"username": "ada", "password": "x"}, headers={"cookie": ""}, cookies={}
+        )
+        assert forged.status_code == 403
+        wrong = browser.post("/login", data={"username": "ada", "password": "nope", "csrf": csrf})
+        assert wrong.status_code == 401 and "Wrong username or password" in wrong.text
+        ok = browser.post(
+            "/login",
+            data={
+                "username": "ada",
+                "password": "correct horse battery",
+                "csrf": csrf,
+                "next": "/",
+            },
+        )
+        assert ok.status_code == 303 and "modelhub_session" in ok.cookies
+        me = browser.get("/api/v1/me")
+        assert me.status_code == 200 and me.json()["username"] == "ada"
+        browser.post("/logout", data={"csrf": csrf})
+        assert browser.get("/api/v1/me").status_code == 401
