@@ -169,7 +169,7 @@ def _check_directory_size(zip_path: Path, limits: UnpackLimits) -> None:
             f.seek(struct.unpack_from("<Q", tail, at - 12)[0])
             record = f.read(56)
             if record[:4] == b"PK\x06\x06" and len(record) == 56:
-                size = min(size, struct.unpack_from("<Q", record, 40)[0])
+                size = max(size, struct.unpack_from("<Q", record, 40)[0])
     # room for every file, its folder and an OS junk twin, with generous names and extras
     allowed = (4 * limits.max_files + 100) * 2048
     if size > allowed:

@@ -12,12 +12,18 @@ import re
 from typing import Any
 
 import yaml
-from yaml.events import AliasEvent, DocumentStartEvent
+from yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    DocumentStartEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from modelhub.errors import ErrorDetail, UploadRefused
 
 MAX_ALIASES = 1_000
+MAX_DEPTH = 100
 MAX_EXPANDED_NODES = 200_000
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 
@@ -123,6 +129,7 @@ def _check_events(text: str, file_name: str) -> None:
     """Refuse tags, several documents and excessive alias use before building anything."""
     documents = 0
     aliases = 0
+    depth = 0
     for event in yaml.parse(text, Loader=_Loader):
         line = event.start_mark.line + 1 if event.start_mark else None
         tag = getattr(event, "tag", None)
@@ -134,7 +141,18 @@ def _check_events(text: str, file_name: str) -> None:
                 f"Line {line}: the YAML tag '{tag}' is not allowed. Description files may only "
                 "hold plain text, numbers, lists and mappings.",
             )
-        if isinstance(event, DocumentStartEvent):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                # Checked while parsing: PyYAML's time grows with the square of the depth.
+                raise _refuse(
+                    file_name,
+                    line,
+                    f"Line {line}: the description is nested more than {MAX_DEPTH} levels deep.",
+                )
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, DocumentStartEvent):
             documents += 1
             if documents > 1:
                 raise _refuse(

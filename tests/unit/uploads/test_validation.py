@@ -137,12 +137,25 @@ def test_references_outside_the_package_are_refused(
     assert (err.code, locs(err)) == ("external_reference", [path])
 
 
-def test_links_for_people_are_allowed(unet: Path, tmp_path: Path, limits: UnpackLimits) -> None:
-    def links(d: dict[str, Any]) -> None:
-        d["config"] = {"deepimagej": {"url": "https://127.0.0.1/x", "path": "/abs/macro"}}
-        d["description"] = "See https://127.0.0.1/paper for details."
+def test_links_for_people_are_allowed_and_not_visited(
+    unet: Path, tmp_path: Path, limits: UnpackLimits
+) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.setblocking(False)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
 
-    assert validate(unet_edit(unet, links), tmp_path, limits).raw["config"]
+        def links(d: dict[str, Any]) -> None:
+            d["git_repo"] = f"{url}/repo"
+            d["cite"][1]["url"] = f"{url}/paper"
+            d["config"] = {"deepimagej": {"url": f"{url}/x", "path": "/abs/macro"}}
+            d["description"] = f"See {url}/paper for details."
+
+        v = validate(unet_edit(unet, links), tmp_path, limits)
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # bioimageio.spec did not check the links either
+    assert v.raw["git_repo"] == f"{url}/repo"
 
 
 def test_wrong_sha256_is_refused_naming_the_file(

@@ -134,3 +134,16 @@ def test_file_name_is_used_in_loc() -> None:
     with pytest.raises(UploadRefused) as info:
         parse_description_yaml(b"a: 1\na: 2\n", file_name="bioimageio.yaml")
     assert info.value.details[0].loc == ("bioimageio.yaml", 2)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * 500_000 + "]" * 500_000 + "\n",
+        "a: " + "{b: " * 200 + "1" + "}" * 200 + "\n",
+        "a:\n" + "".join("  " * i + "- \n" for i in range(150)),
+    ],
+)
+def test_absurd_nesting_is_refused(text: str) -> None:
+    # PyYAML slows down with the square of the depth; the limit stops it early
+    assert "nested more than 100 levels deep" in refusal(text).details[0].msg

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 14:04:35.382068
+Create Date: 2026-11-21
 """
 
 from __future__ import annotations
@@ -197,9 +197,11 @@ def upgrade() -> None:
             ["uploader_id"], ["users.id"], name=op.f("fk_resource_versions_uploader_id_users")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_resource_versions")),
-        sa.UniqueConstraint("resource_id", "number", name=op.f("uq_resource_versions_resource_id")),
         sa.UniqueConstraint(
-            "resource_id", "revision", name=op.f("uq_resource_versions_resource_id")
+            "resource_id", "number", name=op.f("uq_resource_versions_resource_id_number")
+        ),
+        sa.UniqueConstraint(
+            "resource_id", "revision", name=op.f("uq_resource_versions_resource_id_revision")
         ),
     )
     with op.batch_alter_table("resource_versions", schema=None) as batch_op:
