@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from modelhub.cli.options import JsonOption
+from modelhub.cli.output import emit
 from modelhub.config import Settings
 
 
@@ -16,6 +18,7 @@ def serve(
     demo: Annotated[
         bool, typer.Option("--demo", help="Add a few small example resources (labelled as such)")
     ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Start the hub (data directory from $MODELHUB_DATA_DIR, default ./modelhub-data)."""
     # imported here so that the other commands start without loading the web stack
@@ -31,7 +34,11 @@ def serve(
     if demo:
         added = seed_demo(hub)
         typer.echo(f"demo content: {added} example resource(s) added", err=True)
-    typer.echo(f"modelhub serving {settings.public_base} (data in {settings.data_dir})", err=True)
+    emit(
+        {"url": settings.public_base, "data_dir": str(settings.data_dir), "demo": demo},
+        as_json=as_json,
+        lines=[f"modelhub serving {settings.public_base} (data in {settings.data_dir})"],
+    )
     import uvicorn
 
     uvicorn.run(create_app(hub=hub), host=host, port=port, log_level="info", access_log=False)

@@ -204,3 +204,52 @@ def test_multipart_rdf_plus_files(
     )
     assert r.status_code == 201, r.text
     assert r.json()["files"] == len(files)  # bioimageio.yaml is served as rdf.yaml
+
+
+def test_concurrent_publishers_exactly_one_wins(
+    http: httpx.Client, server: LiveServer, admin_token: str, shared_zip: Path
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    rid = _upload(http, admin_token, shared_zip).json()["resource_id"]
+
+    def publish(_: int) -> int:
+        with httpx.Client(base_url=server.url, timeout=60) as own:
+            return own.post(
+                f"/api/v1/resources/{rid}/publish", headers=auth(admin_token)
+            ).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        codes = sorted(pool.map(publish, range(4)))
+    assert codes.count(201) == 1 and all(c == 409 for c in codes if c != 201), codes
+    versions = http.get(f"/api/v1/resources/{rid}/versions").json()
+    assert [v["version"] for v in versions] == ["v1"]
+
+
+def test_search_filters_combine(
+    http: httpx.Client, admin_token: str, shared_zip: Path, tmp_path: Path
+) -> None:
+    from modelhub.demo.builder import build_package
+
+    rid = _upload(http, admin_token, shared_zip).json()["resource_id"]
+    http.post(f"/api/v1/resources/{rid}/publish", headers=auth(admin_token)).raise_for_status()
+    ds = build_package("dataset-0.5", tmp_path / "ds", seed=1)
+    did = _upload(http, admin_token, zip_folder(ds.root, tmp_path / "ds.zip")).json()["resource_id"]
+    http.post(f"/api/v1/resources/{did}/publish", headers=auth(admin_token)).raise_for_status()
+
+    def ids(**params: object) -> list[str]:
+        r = http.get("/api/v1/resources", params=params)
+        assert r.status_code == 200, r.text
+        return [item["id"] for item in r.json()["items"]]
+
+    assert set(ids()) == {rid, did}
+    assert ids(type="model") == [rid]
+    assert ids(type="dataset") == [did]
+    assert ids(q="nuclei broad") == [rid]
+    assert ids(tags="segmentation,unet2d") == [rid]
+    assert ids(tags=["segmentation", "no-such-tag"]) == []
+    assert ids(q="UNet", type="dataset") == []
+    page = http.get("/api/v1/resources", params={"per_page": 1, "page": 2, "sort": "name"}).json()
+    assert page["total"] == 2 and len(page["items"]) == 1
+    bad = http.get("/api/v1/resources", params={"per_page": 1000})
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["loc"] == ["per_page"]
