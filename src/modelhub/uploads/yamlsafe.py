@@ -132,12 +132,22 @@ def parse_description_yaml(
     return result
 
 
+_TOO_MUCH = {
+    "depth": f"the description is nested more than {MAX_DEPTH} levels deep.",
+    "nodes": f"the description holds more than {MAX_NODES:,} values, which is not plausible.",
+    "aliases": f"the description uses more than {MAX_ALIASES} YAML aliases ('*name').",
+    "documents": "the file holds more than one YAML document ('---'); it must hold one.",
+}
+
+
 def _check_events(text: str, file_name: str) -> None:
-    """Refuse tags, several documents and excessive alias use before building anything."""
-    documents = 0
-    aliases = 0
-    depth = 0
-    nodes = 0
+    """Refuse tags, several documents, deep nesting and too many values or aliases.
+
+    This runs on the parser's event stream, before anything is built, and stops at the first
+    problem: PyYAML's time grows with the size and (quadratically) with the nesting depth.
+    """
+    seen = dict.fromkeys(_TOO_MUCH, 0)
+    limits = {"depth": MAX_DEPTH, "nodes": MAX_NODES, "aliases": MAX_ALIASES, "documents": 1}
     for event in yaml.parse(text, Loader=_Loader):
         line = event.start_mark.line + 1 if event.start_mark else None
         tag = getattr(event, "tag", None)
@@ -149,43 +159,14 @@ def _check_events(text: str, file_name: str) -> None:
                 f"Line {line}: the YAML tag '{tag}' is not allowed. Description files may only "
                 "hold plain text, numbers, lists and mappings.",
             )
-        if isinstance(event, NodeEvent):
-            nodes += 1
-            if nodes > MAX_NODES:  # checked as early as possible: parsing takes time
-                raise _refuse(
-                    file_name,
-                    line,
-                    f"The description holds more than {MAX_NODES:,} values; "
-                    "this is not a plausible description.",
-                )
-        if isinstance(event, CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                # Checked while parsing: PyYAML's time grows with the square of the depth.
-                raise _refuse(
-                    file_name,
-                    line,
-                    f"Line {line}: the description is nested more than {MAX_DEPTH} levels deep.",
-                )
-        elif isinstance(event, CollectionEndEvent):
-            depth -= 1
-        elif isinstance(event, DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                raise _refuse(
-                    file_name,
-                    line,
-                    f"Line {line}: the file holds more than one YAML document ('---'). "
-                    "A description file must hold exactly one.",
-                )
-        elif isinstance(event, AliasEvent):
-            aliases += 1
-            if aliases > MAX_ALIASES:
-                raise _refuse(
-                    file_name,
-                    line,
-                    f"The description file uses more than {MAX_ALIASES} YAML aliases ('*name').",
-                )
+        seen["depth"] += isinstance(event, CollectionStartEvent)
+        seen["depth"] -= isinstance(event, CollectionEndEvent)
+        seen["nodes"] += isinstance(event, NodeEvent)
+        seen["aliases"] += isinstance(event, AliasEvent)
+        seen["documents"] += isinstance(event, DocumentStartEvent)
+        for what, count in seen.items():
+            if count > limits[what]:
+                raise _refuse(file_name, line, f"Line {line}: {_TOO_MUCH[what]}")
 
 
 def _check_graph(root: Node, file_name: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from modelhub.errors import UploadRefused
-from modelhub.uploads.yamlsafe import MAX_ALIASES, parse_description_yaml
+from modelhub.uploads.yamlsafe import MAX_ALIASES, MAX_NODES, parse_description_yaml
 
 
 def refusal(text: str | bytes, max_bytes: int = 2 * 1024 * 1024) -> UploadRefused:
@@ -73,6 +73,11 @@ def test_billion_laughs_is_refused() -> None:
         lines.append(f"a{i}: &a{i} [{refs}]")
     err = refusal("\n".join(lines) + "\n")
     assert "expands to more than" in err.details[0].msg
+
+
+def test_too_many_values_are_refused_while_parsing() -> None:
+    text = "a: [" + ",".join(["1"] * (MAX_NODES + 1)) + "]\n"
+    assert "more than 200,000 values" in refusal(text).details[0].msg
 
 
 def test_many_aliases_are_refused() -> None:
