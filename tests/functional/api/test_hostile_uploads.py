@@ -21,6 +21,9 @@ from modelhub.storage.models import Blob
 from tests.conftest import LiveServer, auth, files_under
 
 
+TEST_INPUT_SHA = "92768a2e0f2643c80b57afa5494019a5aafe5b0d92fe36ae740763adf3594a57"
+
+
 class Listener:
     """A TCP listener on loopback that counts connection attempts."""
 
@@ -138,7 +141,13 @@ CASES: dict[str, Callable[[Path, int], bytes]] = {
             s, lambda t: t.replace("source: weights.onnx", f"source: http://127.0.0.1:{p}/w.onnx")
         )
     ),
-    "pickled test tensor": lambda s, p: _zip({**_package(s), "test_input.npy": _pickled()}),
+    # without the sha256 line, so that the tensor check itself must catch the pickle
+    "pickled test tensor": lambda s, p: _zip(
+        {
+            **_package(s, lambda t: t.replace(f"    sha256: {TEST_INPUT_SHA}\n", "")),
+            "test_input.npy": _pickled(),
+        }
+    ),
 }
 
 
@@ -189,6 +198,8 @@ def test_hostile_upload_is_refused_and_leaves_nothing(
     assert 400 <= r.status_code < 500, (case, r.status_code, r.text)
     error = r.json()["error"]
     assert error["code"] and len(error["message"]) > 20, error
+    if case == "pickled test tensor":
+        assert error["code"] == "invalid_test_tensor", error
     assert "Traceback" not in r.text
     assert files_under(data_dir) == before
     with server.hub.sessions() as db:
