@@ -20,7 +20,6 @@ from modelhub.catalog.models import Resource, ResourceVersion, VersionFile
 from modelhub.storage.models import Blob
 from tests.conftest import LiveServer, auth, files_under
 
-
 TEST_INPUT_SHA = "92768a2e0f2643c80b57afa5494019a5aafe5b0d92fe36ae740763adf3594a57"
 
 
