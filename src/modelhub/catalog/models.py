@@ -112,6 +112,8 @@ class ResourceVersion(Base):
     authors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     rdf: Mapped[dict[str, Any]] = mapped_column(JSON)
     rdf_sha256: Mapped[str] = mapped_column(String(64))
+    # bioimageio.spec's ValidationSummary of the upload, as the library produced it
+    validation: Mapped[dict[str, Any]] = mapped_column(JSON)
     change_note: Mapped[str | None] = mapped_column(Text)
     uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

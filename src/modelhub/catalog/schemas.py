@@ -41,6 +41,7 @@ class VersionRead(VersionSummary):
     package_url: str
     files: list[FileRead]
     rdf: dict[str, Any]
+    validation: dict[str, Any]
 
 
 class ResourceRead(BaseModel):

@@ -76,6 +76,7 @@ def version_read(version: ResourceVersion, links: Links) -> VersionRead:
         package_url=links.package(version.resource_id, label),
         files=files,
         rdf=version.rdf,
+        validation=version.validation,
     )
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
+
 from modelhub.accounts.models import User
 from modelhub.catalog.views import Links
-from modelhub.errors import NotAuthenticated
+from modelhub.errors import Conflict, NotAuthenticated
 from modelhub.hub import Hub
 from modelhub.storage.service import BlobBatch
 from modelhub.uploads import service
@@ -57,6 +59,14 @@ def accept_upload(
                 change_note=change_note,
             )
             db.commit()
+        except IntegrityError as exc:
+            db.rollback()
+            batch.discard(hub.sessions)
+            # two uploads raced for the same resource (or nickname): nothing was kept
+            raise Conflict(
+                "Another upload to this resource finished at the same moment. Please upload again.",
+                code="concurrent_upload",
+            ) from exc
         except BaseException:
             db.rollback()
             batch.discard(hub.sessions)

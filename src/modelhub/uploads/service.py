@@ -72,6 +72,7 @@ def ingest(
         authors=_jsonable(pkg.authors),
         rdf=_jsonable(pkg.raw),
         rdf_sha256=served.sha256,
+        validation=pkg.summary,
         change_note=change_note,
         uploader_id=uploader.id,
         created_at=utcnow(),

@@ -75,6 +75,8 @@ def test_publish_then_download_every_way(
     assert published.status_code == 201, published.text
     version = published.json()
     assert version["version"] == "v1" and version["status"] == "published"
+    assert version["validation"]["status"] == "valid-format"  # the library's own summary
+    assert version["validation"]["format_version"].startswith("0.5")
 
     rdf = http.get(f"/artifacts/{rid}/files/rdf.yaml")
     assert rdf.status_code == 200

@@ -177,6 +177,7 @@ def upgrade() -> None:
         sa.Column("authors", sa.JSON(), nullable=False),
         sa.Column("rdf", sa.JSON(), nullable=False),
         sa.Column("rdf_sha256", sa.String(length=64), nullable=False),
+        sa.Column("validation", sa.JSON(), nullable=False),
         sa.Column("change_note", sa.Text(), nullable=True),
         sa.Column("uploader_id", sa.Integer(), nullable=False),
         sa.Column("created_at", modelhub.db.UtcDateTime(timezone=True), nullable=False),
