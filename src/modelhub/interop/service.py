@@ -21,20 +21,15 @@ def id_map(db: Session, links: Links) -> dict[str, dict[str, Any]]:
             ResourceVersion.number,
             ResourceVersion.rdf_sha256,
             Resource.latest_version,
-            Resource.type,
         )
         .join(Resource, Resource.id == ResourceVersion.resource_id)
         .where(ResourceVersion.status == VersionStatus.published)
         .order_by(ResourceVersion.resource_id, ResourceVersion.number)
     )
     out: dict[str, dict[str, Any]] = {}
-    for resource_id, number, sha, latest, rtype in rows:
-        entry = {
-            "source": links.file(resource_id, f"v{number}", "rdf.yaml"),
-            "sha256": sha,
-            "type": rtype.value,
-            "version": f"v{number}",
-        }
+    for resource_id, number, sha, latest in rows:
+        # exactly these two keys: the clients validate entries with extra keys forbidden
+        entry = {"source": links.file(resource_id, f"v{number}", "rdf.yaml"), "sha256": sha}
         out[f"{resource_id}/v{number}"] = entry
         out[f"{resource_id}/{number}"] = entry
         if number == latest:

@@ -39,14 +39,19 @@ def _publish(http: httpx.Client, token: str, folder: Path, tmp: Path) -> str:
 
 
 def _bioimageio_test(
-    server: LiveServer, source: str, tmp: Path
+    server: LiveServer, source: str, tmp: Path, *, pattern: bool = True
 ) -> subprocess.CompletedProcess[str]:
     workdir = tmp / "cwd"  # an empty working directory: the libraries read a .env file there
     workdir.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BIOIMAGEIO_", "MODELHUB_"))}
     env.update(
         BIOIMAGEIO_ID_MAP=f"{server.url}/id_map.json",
-        BIOIMAGEIO_COLLECTION_HTTP_PATTERN=f"{server.url}/artifacts/{{bioimageio_id}}/files/rdf.yaml",
+        # without the pattern (a URL that answers 404) the client falls back to id_map.json
+        BIOIMAGEIO_COLLECTION_HTTP_PATTERN=(
+            f"{server.url}/artifacts/{{bioimageio_id}}/files/rdf.yaml"
+            if pattern
+            else f"{server.url}/nothing-here/{{bioimageio_id}}.yaml"
+        ),
         BIOIMAGEIO_CACHE_PATH=str(tmp / "cache"),
     )
     return subprocess.run(
@@ -75,11 +80,19 @@ def test_shared_package_tests_by_id(
     assert "passed" in (done.stdout + done.stderr).lower()
 
 
-@pytest.mark.parametrize("kind", ["model-0.5-state-dict", "model-0.4", "model-0.5-torchscript"])
+@pytest.mark.parametrize(
+    ("kind", "pattern"),
+    [("model-0.5-state-dict", True), ("model-0.4", True), ("model-0.5-torchscript", False)],
+)
 def test_tiny_models_test_by_id_and_version(
-    http: httpx.Client, server: LiveServer, admin_token: str, tmp_path: Path, kind: str
+    http: httpx.Client,
+    server: LiveServer,
+    admin_token: str,
+    tmp_path: Path,
+    kind: str,
+    pattern: bool,
 ) -> None:
     built = build_package(kind, tmp_path / "src", seed=3)
     rid = _publish(http, admin_token, built.root, tmp_path)
-    done = _bioimageio_test(server, f"{rid}/v1", tmp_path)
+    done = _bioimageio_test(server, f"{rid}/v1", tmp_path, pattern=pattern)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
