@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from modelhub.accounts.models import User
 from modelhub.catalog import access
@@ -129,6 +129,7 @@ def search(db: Session, *, query: SearchQuery) -> tuple[list[Resource], int]:
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     stmt = stmt.order_by(*_ordering(query, words))
     stmt = stmt.offset((query.page - 1) * query.per_page).limit(query.per_page)
+    stmt = stmt.options(selectinload(Resource.tags))  # one query for all cards' tags
     return list(db.scalars(stmt)), total
 
 
