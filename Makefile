@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/modelhub_test
 
-.PHONY: serve test install lint unit-sqlite unit-postgres postgres bench
+.PHONY: serve test install system lint postgres bench
 
 $(BIN)/modelhub: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,12 @@ $(BIN)/modelhub: pyproject.toml constraints.txt
 	$(BIN)/pip install -c constraints.txt -e '.[dev]'
 	touch $(BIN)/modelhub
 
-install: $(BIN)/modelhub
+install: $(BIN)/modelhub system
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+## Debian packages: bubblewrap runs package code in a sandbox during automated checks
+system:
+	@command -v bwrap >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y bubblewrap; }
 
 ## run the hub: SQLite + local files + demo content on http://127.0.0.1:8000
 serve: install

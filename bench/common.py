@@ -44,8 +44,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_hub() -> Iterator[RunningHub]:
-    """``modelhub serve`` in its own process with a fresh data directory."""
+def running_hub(*, jobs: bool = False) -> Iterator[RunningHub]:
+    """``modelhub serve`` in its own process with a fresh data directory (``jobs``: with its
+    embedded Dask cluster running the automated checks)."""
     with tempfile.TemporaryDirectory(prefix="modelhub-bench-") as tmp:
         data = Path(tmp) / "data"
         env = {**os.environ, "MODELHUB_DATA_DIR": str(data)}
@@ -58,8 +59,11 @@ def running_hub() -> Iterator[RunningHub]:
         )
         token = created.stdout.strip().splitlines()[-1]
         port = _free_port()
+        args = [str(BIN / "modelhub"), "serve", "--port", str(port)]
+        if not jobs:
+            args.append("--no-jobs")
         proc = subprocess.Popen(
-            [str(BIN / "modelhub"), "serve", "--port", str(port)],
+            args,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

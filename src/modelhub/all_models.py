@@ -8,13 +8,19 @@ from modelhub.catalog.models import (
     ResourceVersion,
     VersionFile,
 )
+from modelhub.checks.models import CheckRun
 from modelhub.db import Base
+from modelhub.jobs.models import Job
+from modelhub.notifications.models import Notification
 from modelhub.storage.models import Blob
 
 __all__ = [
     "ApiToken",
     "Base",
     "Blob",
+    "CheckRun",
+    "Job",
+    "Notification",
     "Resource",
     "ResourceMaintainer",
     "ResourceTag",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import time
 from collections.abc import AsyncIterator
@@ -20,12 +21,16 @@ from modelhub.accounts import api as accounts_api
 from modelhub.accounts import pages as accounts_pages
 from modelhub.catalog import api as catalog_api
 from modelhub.catalog import pages as catalog_pages
+from modelhub.checks import api as checks_api
 from modelhub.config import Settings
 from modelhub.db import make_engine, make_session_factory
 from modelhub.downloads import api as downloads_api
 from modelhub.errors import HubError
 from modelhub.hub import Hub
 from modelhub.interop import api as interop_api
+from modelhub.jobs import api as jobs_api
+from modelhub.jobs.kinds import register_job_kinds
+from modelhub.notifications import api as notifications_api
 from modelhub.storage.local import LocalStorage
 from modelhub.uploads import api as uploads_api
 from modelhub.web import render
@@ -39,13 +44,15 @@ def build_hub(settings: Settings) -> Hub:
     engine = make_engine(settings.resolved_database_url)
     templates = Jinja2Templates(directory=WEB / "templates")
     render.configure(templates)
-    return Hub(
+    hub = Hub(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
         storage=LocalStorage(settings.resolved_storage_dir),
         templates=templates,
     )
+    register_job_kinds(hub)  # uploads enqueue checks: the kinds must be known in this process
+    return hub
 
 
 def sweep_staging(staging: Path, older_than_s: float = 6 * 3600) -> None:
@@ -67,8 +74,16 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         sweep_staging(hub.settings.staging_dir)
         if isinstance(hub.storage, LocalStorage):
             hub.storage.sweep_temporary()
-        yield
-        hub.engine.dispose()
+        jobs = hub.jobs
+        if jobs is not None:
+            # starting a cluster and stopping it block for a moment: not on the event loop
+            await asyncio.to_thread(jobs.start)
+        try:
+            yield
+        finally:
+            if jobs is not None:
+                await asyncio.to_thread(jobs.stop)
+            hub.engine.dispose()
 
     app = FastAPI(
         title="modelhub",
@@ -83,6 +98,9 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         accounts_api.router,
         downloads_api.router,
         interop_api.router,
+        jobs_api.router,
+        checks_api.router,
+        notifications_api.router,
         catalog_pages.router,
         accounts_pages.router,
     ):

@@ -36,6 +36,36 @@ class Settings(BaseSettings):
     max_description_bytes: int = Field(default=2 * 1024**2, gt=0, description="Largest rdf.yaml")
     session_days: int = Field(default=14, gt=0, description="Web login lifetime in days")
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (behind HTTPS)")
+    run_jobs: bool = Field(
+        default=True, description="Run the job dispatcher in `modelhub serve` (false: web only)"
+    )
+    dask_scheduler: str | None = Field(
+        default=None,
+        description="External Dask scheduler (tcp://host:8786); default: an embedded LocalCluster",
+    )
+    dask_workers: int = Field(
+        default=1, gt=0, description="Worker processes of the embedded Dask cluster"
+    )
+    job_max_attempts: int = Field(
+        default=3, gt=0, description="Attempts of a job before it fails (a lost worker uses one)"
+    )
+    check_timeout_s: float = Field(default=600, gt=0, description="Wall clock for one check")
+    check_memory_bytes: int = Field(default=8 * GIB, gt=0, description="Memory of one check")
+    check_cpu_seconds: int = Field(default=1800, gt=0, description="CPU time per check process")
+    check_max_processes: int = Field(default=128, gt=0, description="Processes of one check")
+    check_scratch_dir: Path | None = Field(
+        default=None, description="Where workers unpack packages to test (default: system temp)"
+    )
+    allow_unsandboxed_checks: bool = Field(
+        default=False,
+        description="UNSAFE: run package code without the bubblewrap sandbox where it cannot run",
+    )
+    smtp_host: str | None = Field(default=None, description="SMTP server for e-mail (none: off)")
+    smtp_port: int = Field(default=25, gt=0, description="SMTP port")
+    smtp_sender: str = Field(default="modelhub@localhost", description="From address")
+    smtp_username: str | None = Field(default=None, description="SMTP login")
+    smtp_password: str | None = Field(default=None, description="SMTP password")
+    smtp_starttls: bool = Field(default=False, description="Use STARTTLS")
 
     @property
     def resolved_database_url(self) -> str:

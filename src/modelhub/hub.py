@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from modelhub.config import Settings
 from modelhub.storage.base import Storage
+
+if TYPE_CHECKING:  # the dispatcher imports Dask: only processes that run jobs load it
+    from modelhub.jobs.dispatcher import Dispatcher
 
 
 @dataclass
@@ -19,3 +23,6 @@ class Hub:
     sessions: sessionmaker[Session]
     storage: Storage
     templates: Jinja2Templates
+    # set by `modelhub serve` (jobs.runtime.start_dispatcher in tests); the app's lifespan starts
+    # and stops it
+    jobs: Dispatcher | None = None

@@ -46,9 +46,8 @@ def test_every_api_route_is_documented(tmp_path: Path) -> None:
 
     app = create_app(Settings(data_dir=tmp_path))
     documented = (ROOT / "docs" / "api.md").read_text()
-    for route in app.routes:
-        path = getattr(route, "path", "")
-        if path.startswith("/api/v1/") and getattr(route, "include_in_schema", True):
-            shown = re.sub(r"\{(\w+)(:path)?\}", r"{\1}", path)
-            shown = shown.replace("{resource_id}", "{id}").replace("{token_id}", "{id}")
-            assert shown in documented, f"{path} is not in docs/api.md"
+    paths = [p for p in app.openapi()["paths"] if p.startswith("/api/v1/")]
+    assert len(paths) > 10  # the check must look at the real routes
+    for path in paths:
+        shown = re.sub(r"\{(\w+_)?id\}", "{id}", path)
+        assert shown in documented, f"{path} is not in docs/api.md"

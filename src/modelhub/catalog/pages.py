@@ -11,6 +11,8 @@ from pydantic import BaseModel
 from modelhub.catalog import service, views
 from modelhub.catalog.api import search_query
 from modelhub.catalog.schemas import ResourcePage, ResourceRead, SearchQuery, VersionRead
+from modelhub.checks import service as checks
+from modelhub.checks.schemas import CheckRunDetail
 from modelhub.deps import DbSession, HubDep, OptionalUser
 from modelhub.web import render
 
@@ -25,6 +27,7 @@ class HomePage(BaseModel):
 class ResourceCard(BaseModel):
     resource: ResourceRead
     version: VersionRead
+    checks: list[CheckRunDetail]
 
 
 @router.get("/")
@@ -54,8 +57,10 @@ def resource_page(
     links = views.Links(hub.settings.public_base)
     resource = service.get_resource(db, resource_id=resource_id, viewer=user)
     chosen = service.get_version(db, resource_id=resource_id, label=version, viewer=user)
+    runs = checks.latest_per_library(checks.runs_of(db, version=chosen))
     data = ResourceCard(
         resource=views.resource_read(db, resource, links, viewer=user, with_versions=True),
         version=views.version_read(chosen, links),
+        checks=[CheckRunDetail.model_validate(r) for r in runs],
     )
     return render.page(request, "resource.html", data, extra={"user": user})

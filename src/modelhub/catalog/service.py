@@ -200,3 +200,16 @@ def claim_draft_for_publication(db: Session, *, draft: ResourceVersion, number: 
             code="draft_changed",
         )
     db.refresh(draft)
+
+
+def version_by_id(db: Session, *, version_id: int, viewer: User | None) -> ResourceVersion | None:
+    """A version row if the viewer may see it (published, or a draft of their resource)."""
+    version = db.get(ResourceVersion, version_id)
+    if version is None:
+        return None
+    if version.status == VersionStatus.published:
+        return version
+    resource = db.get(Resource, version.resource_id)
+    if resource is not None and access.can_see_drafts(db, resource=resource, user=viewer):
+        return version
+    return None

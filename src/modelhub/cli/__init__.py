@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from modelhub.cli import serve, transfer, users, validate
+from modelhub.cli import checks, serve, transfer, users, validate
 
 app = typer.Typer(
     name="modelhub",
@@ -17,6 +17,8 @@ app.command("upload")(transfer.upload)
 app.command("download")(transfer.download)
 app.command("publish")(transfer.publish)
 app.command("validate")(validate.validate)
+app.command("checks")(checks.show)
+app.command("check")(checks.check)
 app.add_typer(users.app, name="users")
 
 

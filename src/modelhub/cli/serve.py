@@ -18,6 +18,10 @@ def serve(
     demo: Annotated[
         bool, typer.Option("--demo", help="Add a few small example resources (labelled as such)")
     ] = False,
+    jobs: Annotated[
+        bool,
+        typer.Option("--jobs/--no-jobs", help="Run checks and other jobs here (default: yes)"),
+    ] = True,
     as_json: JsonOption = False,
 ) -> None:
     """Start the hub (data directory from $MODELHUB_DATA_DIR, default ./modelhub-data)."""
@@ -31,6 +35,10 @@ def serve(
         settings.base_url = f"http://{host}:{port}"
     hub = build_hub(settings)
     upgrade_database(settings.resolved_database_url)
+    if settings.run_jobs and jobs:
+        from modelhub.jobs.runtime import dispatcher_for
+
+        hub.jobs = dispatcher_for(hub)  # the app's lifespan starts and stops it
     if demo:
         added = seed_demo(hub)
         typer.echo(f"demo content: {added} example resource(s) added", err=True)

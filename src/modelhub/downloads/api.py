@@ -33,7 +33,8 @@ def _file(
     return blob_response(request, hub.storage, entry, immutable=immutable)
 
 
-@router.api_route("/artifacts/{resource_id}/files/{path:path}", methods=["GET", "HEAD"])
+@router.get("/artifacts/{resource_id}/files/{path:path}")
+@router.head("/artifacts/{resource_id}/files/{path:path}")
 def latest_file(
     request: Request,
     hub: HubDep,
@@ -47,10 +48,10 @@ def latest_file(
     return _file(request, hub, db, user, resource_id, version, path)
 
 
-@router.api_route("/artifacts/{resource_id}/{label}/files/{path:path}", methods=["GET", "HEAD"])
-@router.api_route(
-    "/api/v1/resources/{resource_id}/versions/{label}/files/{path:path}", methods=["GET", "HEAD"]
-)
+@router.get("/artifacts/{resource_id}/{label}/files/{path:path}")
+@router.head("/artifacts/{resource_id}/{label}/files/{path:path}")
+@router.get("/api/v1/resources/{resource_id}/versions/{label}/files/{path:path}")
+@router.head("/api/v1/resources/{resource_id}/versions/{label}/files/{path:path}")
 def version_file(
     request: Request,
     hub: HubDep,
@@ -92,7 +93,8 @@ def _package(
     )
 
 
-@router.api_route("/artifacts/{resource_id}/package.zip", methods=["GET", "HEAD"])
+@router.get("/artifacts/{resource_id}/package.zip")
+@router.head("/artifacts/{resource_id}/package.zip")
 def latest_package(
     request: Request,
     hub: HubDep,
@@ -105,10 +107,10 @@ def latest_package(
     return _package(request, hub, db, user, resource_id, version)
 
 
-@router.api_route("/artifacts/{resource_id}/{label}/package.zip", methods=["GET", "HEAD"])
-@router.api_route(
-    "/api/v1/resources/{resource_id}/versions/{label}/package.zip", methods=["GET", "HEAD"]
-)
+@router.get("/artifacts/{resource_id}/{label}/package.zip")
+@router.head("/artifacts/{resource_id}/{label}/package.zip")
+@router.get("/api/v1/resources/{resource_id}/versions/{label}/package.zip")
+@router.head("/api/v1/resources/{resource_id}/versions/{label}/package.zip")
 def version_package(
     request: Request,
     hub: HubDep,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from modelhub.accounts.models import User
 from modelhub.catalog.views import Links
+from modelhub.checks.models import CheckRun
 from modelhub.errors import Conflict, NotAuthenticated
 from modelhub.hub import Hub
 from modelhub.storage.service import BlobBatch
@@ -71,8 +73,14 @@ def accept_upload(
             db.rollback()
             batch.discard(hub.sessions)
             raise
+        dispatcher = getattr(hub, "jobs", None)
+        if dispatcher is not None:
+            dispatcher.notify()  # the check's job is committed: hand it out now
         links = Links(hub.settings.public_base)
         resource = version.resource
+        check = db.scalar(
+            select(CheckRun.id).where(CheckRun.version_id == version.id).order_by(CheckRun.id)
+        )
         return UploadResult(
             resource_id=resource.id,
             emoji=resource.emoji,
@@ -84,6 +92,7 @@ def accept_upload(
             format_version=version.format_version,
             files=len(version.files),
             warnings=[Problem(loc=list(w.loc), msg=w.msg) for w in pkg.warnings],
+            check_id=check,
             url=links.resource_api(resource.id),
             rdf_url=links.file(resource.id, "draft", "rdf.yaml"),
             page_url=links.resource_page(resource.id),

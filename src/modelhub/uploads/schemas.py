@@ -25,6 +25,7 @@ class UploadResult(BaseModel):
     format_version: str
     files: int
     warnings: list[Problem]
+    check_id: int | None
     url: str
     rdf_url: str
     page_url: str

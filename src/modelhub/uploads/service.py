@@ -20,6 +20,7 @@ from modelhub.catalog.models import (
 )
 from modelhub.catalog.nicknames import generate_nickname
 from modelhub.catalog.rdf import SERVED_NAME, render_description
+from modelhub.checks.service import queue_check
 from modelhub.db import utcnow
 from modelhub.errors import ErrorDetail, Forbidden, ResourceNotFound, UploadRefused
 from modelhub.storage.media import media_type_for
@@ -103,6 +104,8 @@ def ingest(
         # until something is published, the listing (seen by its people only) shows the draft
         service.set_listing(db, resource=resource, version=version)
     db.flush()
+    # every upload is checked; the job commits with the upload and runs only after it
+    queue_check(db, version=version, trigger="upload", requested_by=uploader)
     return version
 
 

@@ -1,0 +1,1 @@
+"""checks domain: automated checks of uploaded packages (the dynamic test runs sandboxed)."""

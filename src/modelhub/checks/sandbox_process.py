@@ -1,0 +1,311 @@
+"""One sandboxed check process: started ahead of its job, handed the job, watched, destroyed.
+
+The process tree on the host is ``bwrap`` (outer) -> ``bwrap`` (init of the new pid
+namespace) -> ``python -m modelhub.checks.inside``. When the namespace's init dies, the kernel
+kills every process in the namespace, daemons included; that is how a check is torn down.
+Before bwrap starts, a tiny shell puts itself into the check's cgroup (so that everything
+below is in it from the first instruction on) and ``setpriv`` ties the sandbox's life to the
+thread that started it (if the hub dies, so does the check).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import TypeAdapter
+
+from modelhub.checks.limits import SandboxLimits
+from modelhub.checks.sandbox import (
+    PACKAGE_DIR,
+    WORK_DIR,
+    SandboxSupport,
+    bwrap_argv,
+    inside_command,
+    sandbox_env,
+)
+from modelhub.checks.sandbox_cgroups import CheckCgroup, create_cgroup
+from modelhub.checks.sandbox_io import BoundedBuffer, BoundedLog, Pump, read_line
+from modelhub.checks.sandbox_protocol import MAX_READY_BYTES, MAX_REPORT_BYTES, READY, Job
+
+# Joins the cgroups named before "--", then becomes the rest of the command line.
+_JOIN = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
+EXIT_CGROUP_JOIN = 125
+_VERSIONS = TypeAdapter(dict[str, str])
+
+
+@dataclass(frozen=True)
+class LaunchConfig:
+    """How every sandbox of one runner is started."""
+
+    limits: SandboxLimits
+    scratch_root: Path
+    hidden: tuple[Path, ...]
+    support: SandboxSupport | None
+    """None: no sandbox (the unsafe opt-out), a plain subprocess with the same limits."""
+    use_cgroups: bool = True
+    """False: rlimits (and a process count watch) only, even where a cgroup could be made."""
+
+
+@dataclass
+class Ending:
+    """How the process ended."""
+
+    returncode: int | None
+    timed_out: bool = False
+    too_many_processes: bool = False
+    duration_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def cgroup_prefix(scratch_root: Path) -> str:
+    """Names of the cgroups of checks using ``scratch_root`` start with this (then comes the
+    name of the check's scratch folder): an operator can tell whose cgroup it is."""
+    digest = hashlib.sha256(str(scratch_root.resolve()).encode()).hexdigest()[:10]
+    return f"modelhub-check-{digest}"
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    with contextlib.suppress(OSError, ValueError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _namespace_population(ns: str) -> int:
+    """How many processes live in the pid namespace ``ns`` (a /proc/PID/ns/pid link)."""
+    count = 0
+    with os.scandir("/proc") as entries:
+        for entry in entries:
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError):
+                    count += os.readlink(f"/proc/{entry.name}/ns/pid") == ns
+    return count
+
+
+class SandboxProcess:
+    """A started check process and everything that belongs to it (scratch, cgroup, pipes)."""
+
+    def __init__(self, config: LaunchConfig) -> None:
+        self.config = config
+        limits = config.limits
+        config.scratch_root.mkdir(parents=True, exist_ok=True)
+        self.scratch = Path(tempfile.mkdtemp(prefix="check-", dir=config.scratch_root))
+        self.package_dir = self.scratch / "package"
+        self.package_dir.mkdir()
+        self.cgroup: CheckCgroup | None = None
+        if config.use_cgroups:
+            self.cgroup = create_cgroup(
+                f"{cgroup_prefix(config.scratch_root)}-{self.scratch.name}",
+                memory_bytes=limits.memory_bytes,
+                max_tasks=limits.max_tasks,
+            )
+        if not self.sandboxed:
+            for sub in ("home", "cache", "tmp"):
+                (self.scratch / "work" / sub).mkdir(parents=True)
+        self.log = BoundedLog(limits.log_bytes)
+        self.report = BoundedBuffer(MAX_REPORT_BYTES)
+        self._report_pump: Pump | None = None
+        self.versions: dict[str, str] = {}
+        self._ready_lock = threading.Lock()
+        self._started = time.monotonic()
+        job_r, self._job_w = os.pipe()
+        self._report_r, report_w = os.pipe()
+        log_r, log_w = os.pipe()
+        try:
+            self.popen = subprocess.Popen(
+                self._argv(job_r, report_w),
+                stdin=subprocess.DEVNULL,
+                stdout=log_w,
+                stderr=subprocess.STDOUT,
+                pass_fds=(job_r, report_w),
+                env=self._host_env(),
+                # unsandboxed, the process starts in its work folder (no .env there)
+                cwd=self.scratch if self.sandboxed else self.scratch / "work",
+                start_new_session=True,  # its own process group, killed as one
+            )
+        except BaseException:
+            for fd in (self._job_w, self._report_r, log_r):
+                os.close(fd)
+            self._remove_scratch()
+            raise
+        finally:
+            for fd in (job_r, report_w, log_w):
+                os.close(fd)
+        self._log_pump = Pump(log_r, self.log.feed, "sandbox-log")
+
+    @property
+    def sandboxed(self) -> bool:
+        return self.config.support is not None
+
+    @property
+    def work_dir(self) -> str:
+        return WORK_DIR if self.sandboxed else str(self.scratch / "work")
+
+    @property
+    def inside_package_dir(self) -> str:
+        return PACKAGE_DIR if self.sandboxed else str(self.package_dir)
+
+    def _host_env(self) -> dict[str, str]:
+        if self.sandboxed:  # bwrap clears it and sets the sandbox's own (see bwrap_argv)
+            return {"PATH": os.defpath, "LANG": "C.UTF-8"}
+        return sandbox_env(work_dir=self.work_dir, threads=self.config.limits.threads)
+
+    def _argv(self, job_fd: int, report_fd: int) -> list[str]:
+        command = inside_command(job_fd=job_fd, report_fd=report_fd)
+        support = self.config.support
+        if support is not None and support.bwrap is not None:
+            command = bwrap_argv(
+                bwrap=support.bwrap,
+                host_package_dir=self.package_dir,
+                hidden=[*self.config.hidden, self.config.scratch_root],
+                work_bytes=min(self.config.limits.max_file_bytes, self.config.limits.memory_bytes),
+                userns=support.userns,
+                env=sandbox_env(work_dir=WORK_DIR, threads=self.config.limits.threads),
+                command=command,
+            )
+        setpriv = shutil.which("setpriv")
+        if setpriv is not None:
+            command = [setpriv, "--pdeathsig", "KILL", "--", *command]
+        if self.cgroup is not None:
+            procs = [str(p) for p in self.cgroup.procs_files]
+            command = ["sh", "-c", _JOIN, "modelhub-join", *procs, "--", *command]
+        return command
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def _close(self, name: str) -> None:
+        # each fd is closed once: a second close could hit a number reused by another thread
+        fd = getattr(self, name)
+        if fd >= 0:
+            setattr(self, name, -1)
+            os.close(fd)
+
+    def wait_ready(self, timeout_s: float) -> dict[str, str] | None:
+        """Wait until the process has imported its libraries and waits for its job; returns
+        the library versions it announced, None when it did not get there."""
+        with self._ready_lock:
+            return self._wait_ready(timeout_s)
+
+    def _wait_ready(self, timeout_s: float) -> dict[str, str] | None:
+        if self._report_pump is not None:
+            return self.versions
+        if self._report_r < 0:
+            return None
+        line = read_line(self._report_r, MAX_READY_BYTES, timeout_s, self.alive)
+        if not line.startswith(READY) or not line.endswith(b"\n"):
+            return None
+        try:
+            self.versions = _VERSIONS.validate_json(line[len(READY) :])
+        except ValueError:
+            return None
+        fd, self._report_r = self._report_r, -1  # the pump owns (and closes) it now
+        self._report_pump = Pump(fd, self.report.feed, "sandbox-report")
+        return self.versions
+
+    def send(self, job: Job) -> bool:
+        """Hand over the job; False if the process is gone."""
+        data = job.model_dump_json().encode()
+        try:
+            while data:
+                data = data[os.write(self._job_w, data) :]
+        except OSError:
+            return False
+        finally:
+            self._close("_job_w")
+        self._started = time.monotonic()
+        return True
+
+    def _watch_population(self) -> bool:
+        # RLIMIT_NPROC does not hold root back, and no cgroup counts tasks: count ourselves
+        limits = self.config.limits
+        return (
+            self.sandboxed
+            and os.geteuid() == 0
+            and (self.cgroup is None or not self.cgroup.bounds_tasks)
+            and limits.max_processes > 0
+        )
+
+    def wait(self, timeout_s: float) -> Ending:
+        """Wait for the process to end, at most ``timeout_s``; stop it when it breaks a limit."""
+        deadline = self._started + timeout_s
+        watch = self._watch_population()
+        namespace: str | None = None
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                return self._ending(timed_out=True)
+            try:
+                self.popen.wait(min(remaining, 0.1) if watch else remaining)
+                return self._ending()
+            except subprocess.TimeoutExpired:
+                pass
+            if watch:
+                if namespace is None:
+                    with contextlib.suppress(OSError, IndexError):
+                        namespace = os.readlink(f"/proc/{_children(self.popen.pid)[0]}/ns/pid")
+                if (
+                    namespace
+                    and _namespace_population(namespace) > self.config.limits.max_processes
+                ):
+                    self.kill()
+                    return self._ending(too_many_processes=True)
+
+    def _ending(self, *, timed_out: bool = False, too_many_processes: bool = False) -> Ending:
+        returncode = self.popen.wait() if not timed_out else None
+        duration = time.monotonic() - self._started
+        return Ending(returncode, timed_out, too_many_processes, duration)
+
+    def kill(self) -> None:
+        """Stop everything of this check: namespace init first (the kernel then empties the
+        namespace and bwrap reaps it), the process group, the cgroup."""
+        if self.sandboxed and self.popen.poll() is None:
+            killed = 0
+            for child in _children(self.popen.pid):
+                with contextlib.suppress(OSError):
+                    os.kill(child, signal.SIGKILL)
+                    killed += 1
+            if killed:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.popen.wait(1.0)
+        with contextlib.suppress(OSError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        if self.cgroup is not None:
+            self.cgroup.kill()
+        self.popen.wait()
+
+    def report_bytes(self) -> bytes | None:
+        """The report the process wrote (None: none, or larger than allowed)."""
+        if self._report_pump is None:
+            return None
+        self._report_pump.finish(2.0)
+        if self.report.overflow or not self.report.data:
+            return None
+        return bytes(self.report.data)
+
+    def destroy(self) -> None:
+        """Kill, reap, close, remove: afterwards nothing of this check is left."""
+        self.kill()
+        self._log_pump.finish(2.0)
+        if self._report_pump is not None:
+            self._report_pump.finish(0.5)
+        self._close("_job_w")
+        self._close("_report_r")
+        if self.cgroup is not None:
+            self.cgroup.remove()
+        self._remove_scratch()
+
+    def _remove_scratch(self) -> None:
+        shutil.rmtree(self.scratch, ignore_errors=True)

@@ -1,0 +1,123 @@
+"""The ``check`` job: the hub prepares the input (file list, storage location, limits), a Dask
+worker materialises the package from storage and runs it in the sandbox, the hub writes the
+result. Workers never see the database."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from modelhub.catalog.models import ResourceVersion
+from modelhub.checks.limits import SandboxLimits
+from modelhub.checks.models import CheckRun, CheckStatus
+from modelhub.checks.results import record_failure, record_outcome
+from modelhub.checks.runner import CheckRunner
+from modelhub.db import utcnow
+from modelhub.jobs.registry import JobKind, SkipJob, register
+from modelhub.storage.local import LocalStorage
+
+
+@dataclass(frozen=True)
+class CheckTask:
+    """Everything a worker needs: picklable, no database, no secrets."""
+
+    check_run_id: int
+    storage_root: str
+    files: list[tuple[str, str]]  # (path in the package, blob sha256)
+    limits: SandboxLimits
+    scratch_root: str
+    hidden_paths: list[str] = field(default_factory=list)
+    allow_unsandboxed: bool = False
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """What the hub passes to the check kind when it registers it."""
+
+    storage_root: Path
+    limits: SandboxLimits
+    scratch_root: Path
+    hidden_paths: tuple[Path, ...]
+    allow_unsandboxed: bool
+    email: bool = False
+
+
+_RUNNERS: dict[tuple[Any, ...], CheckRunner] = {}
+
+
+def worker_runner(task: CheckTask) -> CheckRunner:
+    """One runner per worker process and configuration: it keeps a warm sandbox between checks."""
+    key = (task.limits, task.scratch_root, tuple(task.hidden_paths), task.allow_unsandboxed)
+    if key not in _RUNNERS:
+        _RUNNERS[key] = CheckRunner(
+            limits=task.limits,
+            scratch_root=Path(task.scratch_root),
+            allow_unsandboxed=task.allow_unsandboxed,
+            hidden_paths=[Path(p) for p in task.hidden_paths],
+        )
+    return _RUNNERS[key]
+
+
+def run_check(task: CheckTask) -> dict[str, Any]:
+    """Worker side: copy the package's files out of storage and test them in the sandbox."""
+    storage = LocalStorage(Path(task.storage_root))
+    root = Path(task.scratch_root)
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"pkg-{task.check_run_id}-", dir=root))
+    try:
+        for path, sha in task.files:
+            target = staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with storage.open(sha) as src, target.open("wb") as out:
+                shutil.copyfileobj(src, out, 1024 * 1024)
+        outcome = worker_runner(task).run(staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return asdict(outcome)
+
+
+def make_kind(settings: CheckSettings) -> JobKind:
+    """The ``check`` job kind bound to this hub's storage and sandbox settings."""
+
+    def prepare(db: Session, payload: dict[str, Any]) -> CheckTask:
+        run = db.get(CheckRun, payload["check_run_id"])
+        if run is None or run.status.finished:
+            raise SkipJob("the check already has its result")
+        version = db.get(ResourceVersion, run.version_id)
+        if version is None:
+            raise SkipJob("the version no longer exists")
+        run.status = CheckStatus.running
+        run.started_at = run.started_at or utcnow()
+        return CheckTask(
+            check_run_id=run.id,
+            storage_root=str(settings.storage_root),
+            files=[(f.path, f.blob_sha256) for f in version.files],
+            limits=settings.limits,
+            scratch_root=str(settings.scratch_root),
+            hidden_paths=[str(p) for p in settings.hidden_paths],
+            allow_unsandboxed=settings.allow_unsandboxed,
+        )
+
+    def apply(db: Session, payload: dict[str, Any], result: Any) -> None:
+        record_outcome(
+            db, check_run_id=payload["check_run_id"], outcome=result, email=settings.email
+        )
+
+    def fail(db: Session, payload: dict[str, Any], error: str) -> None:
+        record_failure(db, check_run_id=payload["check_run_id"], error=error, email=settings.email)
+
+    return JobKind(name="check", prepare=prepare, run=run_check, apply=apply, fail=fail)
+
+
+def register_check_kind(settings: CheckSettings) -> None:
+    register(make_kind(settings))
+
+
+def default_scratch_root() -> Path:
+    return Path(tempfile.gettempdir()) / f"modelhub-checks-{uuid.getnode():x}"

@@ -1,0 +1,1 @@
+"""Notifications: stored in the hub, e-mailed when SMTP is configured."""

@@ -1,0 +1,168 @@
+"""The whole check flow on real parts: upload over HTTP → the check job on a real Dask
+LocalCluster → the package's code in the real bubblewrap sandbox → results in the API, the CLI's
+JSON, the resource page, the uploader's notifications and an e-mail on a real SMTP server."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from email import message_from_bytes
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+
+from modelhub.cli.packing import zip_folder
+from modelhub.demo.builder import build_package
+from modelhub.hub import Hub
+from modelhub.jobs.dispatcher import Dispatcher
+from tests.conftest import LiveServer, auth, free_port
+
+pytestmark = pytest.mark.slow
+
+
+class Inbox:
+    """An SMTP handler keeping every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        with self.lock:
+            self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+@pytest.fixture
+def checking_server(
+    server: LiveServer, inbox: tuple[Inbox, int], tmp_path: Path
+) -> Iterator[tuple[LiveServer, Dispatcher]]:
+    from modelhub.jobs.kinds import register_job_kinds
+    from modelhub.jobs.runtime import start_dispatcher
+
+    _, port = inbox
+    settings = server.hub.settings
+    settings.smtp_host = "127.0.0.1"
+    settings.smtp_port = port
+    settings.check_timeout_s = 240
+    settings.check_scratch_dir = tmp_path / "scratch"
+    register_job_kinds(server.hub)  # again, with the SMTP server and limits set above
+    dispatcher = start_dispatcher(server.hub)
+    yield server, dispatcher
+    dispatcher.stop()
+    server.hub.jobs = None
+
+
+def _upload(http: httpx.Client, token: str, folder: Path, tmp: Path) -> dict[str, Any]:
+    archive = zip_folder(folder, tmp / f"{folder.name}.zip")
+    r = http.post("/api/v1/uploads", content=archive.read_bytes(),
+                  headers={**auth(token), "content-type": "application/zip"})
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def _wait_check(http: httpx.Client, token: str, check_id: int) -> dict[str, Any]:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        run: dict[str, Any] = http.get(f"/api/v1/checks/{check_id}", headers=auth(token)).json()
+        if run["status"] in ("passed", "failed", "error"):
+            return run
+        time.sleep(0.5)
+    pytest.fail("the check did not finish in time")
+
+
+def _set_email(hub: Hub, username: str, email: str) -> None:
+    from modelhub.accounts import service as accounts
+    from modelhub.db import transaction
+
+    with transaction(hub.sessions) as db:
+        accounts.get_user(db, username=username).email = email
+
+
+def test_upload_is_checked_in_the_sandbox_and_people_are_told(
+    checking_server: tuple[LiveServer, Dispatcher], http: httpx.Client, member_token: str,
+    inbox: tuple[Inbox, int], tmp_path: Path,
+) -> None:
+    server, _ = checking_server
+    _set_email(server.hub, "mo", "mo@example.org")
+    built = build_package("model-0.5-state-dict", tmp_path / "src", seed=5)
+    up = _upload(http, member_token, built.root, tmp_path)
+    run = _wait_check(http, member_token, up["check_id"])
+    assert run["status"] == "passed", run
+    assert set(run["formats"]) == {"pytorch_state_dict", "torchscript", "onnx"}
+    assert all(f["status"] == "passed" for f in run["formats"].values())
+    assert "bioimageio.core" in run["library_versions"]
+    listed = http.get(f"/api/v1/resources/{up['resource_id']}/versions/draft/checks",
+                      headers=auth(member_token)).json()
+    assert [c["id"] for c in listed] == [run["id"]]
+    page = http.get(f"/resources/{up['resource_id']}", headers=auth(member_token)).text
+    assert "status-passed" in page and "pytorch_state_dict" in page
+    notes = http.get("/api/v1/notifications", headers=auth(member_token)).json()
+    assert any("passed" in n["subject"] and n["kind"] == "check" for n in notes)
+    handler, _ = inbox
+    deadline = time.monotonic() + 60
+    while not handler.messages and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert handler.messages, "no e-mail arrived"
+    mail = handler.messages[0]
+    assert mail["To"] == "mo@example.org" and "passed" in mail["Subject"]
+
+
+def test_mismatching_output_fails_with_the_reason(
+    checking_server: tuple[LiveServer, Dispatcher], http: httpx.Client, admin_token: str,
+    tmp_path: Path,
+) -> None:
+    import hashlib
+
+    import numpy as np
+    import yaml
+
+    built = build_package("model-0.5-torchscript", tmp_path / "src", seed=2)
+    out = built.root / "test_output.npy"
+    np.save(out, np.load(out) + 0.5)
+    rdf_path = built.root / "rdf.yaml"
+    rdf = yaml.safe_load(rdf_path.read_text())
+    rdf["outputs"][0]["test_tensor"]["sha256"] = hashlib.sha256(out.read_bytes()).hexdigest()
+    rdf_path.write_text(yaml.safe_dump(rdf, sort_keys=False))
+    up = _upload(http, admin_token, built.root, tmp_path)
+    run = _wait_check(http, admin_token, up["check_id"])
+    assert run["status"] == "failed", run
+    reason = run["formats"]["torchscript"]["reason"] or ""
+    assert reason and "differ" in reason.lower(), run
+
+
+def test_recheck_keeps_history(
+    checking_server: tuple[LiveServer, Dispatcher], http: httpx.Client, admin_token: str,
+    member_token: str, shared_model_dir: Path, tmp_path: Path,
+) -> None:
+    work = tmp_path / "unet"
+    shutil.copytree(shared_model_dir, work)
+    up = _upload(http, admin_token, work, tmp_path)
+    first = _wait_check(http, admin_token, up["check_id"])
+    assert first["status"] == "passed", first
+    rid = up["resource_id"]
+    http.post(f"/api/v1/resources/{rid}/publish", headers=auth(admin_token)).raise_for_status()
+    stranger = http.post(f"/api/v1/resources/{rid}/checks", headers=auth(member_token))
+    assert stranger.status_code == 403
+    again = http.post(f"/api/v1/resources/{rid}/checks", headers=auth(admin_token))
+    assert again.status_code == 202
+    second = _wait_check(http, admin_token, again.json()["id"])
+    assert second["status"] == "passed"
+    runs = http.get(f"/api/v1/resources/{rid}/versions/v1/checks").json()
+    assert [r["id"] for r in runs] == [second["id"], first["id"]]
