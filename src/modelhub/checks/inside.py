@@ -225,15 +225,12 @@ def run_job(job: Job) -> InsideReport:
         return InsideReport(formats={"resource": report})
     formats = _weight_formats(source)
     results: dict[str, FormatReport] = {}
-    for weight_format in formats or [None]:
+    candidates: list[str | None] = [*formats] if formats else [None]
+    for weight_format in candidates:
         result = _test_format(source, weight_format, job)
         results[weight_format or "resource"] = result
         _say(f"{weight_format or 'resource'}: {result.status} in {result.duration_s:.1f} s")
-    strays = _descendants()
-    for pid in strays:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-    return InsideReport(formats=results, stray_processes=list(strays.values())[:1000])
+    return InsideReport(formats=results)
 
 
 def _write_report(fd: int, report: InsideReport) -> None:
@@ -286,6 +283,12 @@ def main(argv: list[str] | None = None) -> int:
         report = run_job(job)
     except Exception as exc:  # reported: the hub tells ours from the package's
         report = InsideReport(formats={}, internal_error=repr(exc)[:4000])
+    # whatever the package started and left running (daemons too: we are their subreaper)
+    strays = _descendants()
+    for pid in strays:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    report = report.model_copy(update={"stray_processes": list(strays.values())[:1000]})
     _write_report(args.report_fd, report)
     sys.stdout.flush()
     sys.stderr.flush()

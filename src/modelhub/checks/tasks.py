@@ -18,6 +18,7 @@ from modelhub.checks.limits import SandboxLimits
 from modelhub.checks.models import CheckRun, CheckStatus
 from modelhub.checks.results import record_failure, record_outcome
 from modelhub.checks.runner import CheckRunner
+from modelhub.checks.sandbox import SandboxUnavailable
 from modelhub.db import utcnow
 from modelhub.jobs.registry import JobKind, SkipJob, register
 from modelhub.storage.local import LocalStorage
@@ -77,6 +78,19 @@ def run_check(task: CheckTask) -> dict[str, Any]:
             with storage.open(sha) as src, target.open("wb") as out:
                 shutil.copyfileobj(src, out, 1024 * 1024)
         outcome = worker_runner(task).run(staging)
+    except SandboxUnavailable as exc:
+        # never a pass or a failure of the package: the hub could not test it safely
+        return {
+            "status": "error",
+            "reason": (
+                f"Package code was not run: the sandbox is not available on this worker ({exc}). "
+                "Install bubblewrap there, or (unsafe) set MODELHUB_ALLOW_UNSANDBOXED_CHECKS=true."
+            ),
+            "formats": {},
+            "log": "",
+            "duration_s": 0.0,
+            "library_versions": {},
+        }
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return asdict(outcome)

@@ -4,7 +4,11 @@ JSON, the resource page, the uploader's notifications and an e-mail on a real SM
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -32,7 +36,7 @@ class Inbox:
         self.messages: list[Any] = []
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
@@ -70,8 +74,11 @@ def checking_server(
 
 def _upload(http: httpx.Client, token: str, folder: Path, tmp: Path) -> dict[str, Any]:
     archive = zip_folder(folder, tmp / f"{folder.name}.zip")
-    r = http.post("/api/v1/uploads", content=archive.read_bytes(),
-                  headers={**auth(token), "content-type": "application/zip"})
+    r = http.post(
+        "/api/v1/uploads",
+        content=archive.read_bytes(),
+        headers={**auth(token), "content-type": "application/zip"},
+    )
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
     return body
@@ -96,8 +103,11 @@ def _set_email(hub: Hub, username: str, email: str) -> None:
 
 
 def test_upload_is_checked_in_the_sandbox_and_people_are_told(
-    checking_server: tuple[LiveServer, Dispatcher], http: httpx.Client, member_token: str,
-    inbox: tuple[Inbox, int], tmp_path: Path,
+    checking_server: tuple[LiveServer, Dispatcher],
+    http: httpx.Client,
+    member_token: str,
+    inbox: tuple[Inbox, int],
+    tmp_path: Path,
 ) -> None:
     server, _ = checking_server
     _set_email(server.hub, "mo", "mo@example.org")
@@ -108,8 +118,9 @@ def test_upload_is_checked_in_the_sandbox_and_people_are_told(
     assert set(run["formats"]) == {"pytorch_state_dict", "torchscript", "onnx"}
     assert all(f["status"] == "passed" for f in run["formats"].values())
     assert "bioimageio.core" in run["library_versions"]
-    listed = http.get(f"/api/v1/resources/{up['resource_id']}/versions/draft/checks",
-                      headers=auth(member_token)).json()
+    listed = http.get(
+        f"/api/v1/resources/{up['resource_id']}/versions/draft/checks", headers=auth(member_token)
+    ).json()
     assert [c["id"] for c in listed] == [run["id"]]
     page = http.get(f"/resources/{up['resource_id']}", headers=auth(member_token)).text
     assert "status-passed" in page and "pytorch_state_dict" in page
@@ -125,7 +136,9 @@ def test_upload_is_checked_in_the_sandbox_and_people_are_told(
 
 
 def test_mismatching_output_fails_with_the_reason(
-    checking_server: tuple[LiveServer, Dispatcher], http: httpx.Client, admin_token: str,
+    checking_server: tuple[LiveServer, Dispatcher],
+    http: httpx.Client,
+    admin_token: str,
     tmp_path: Path,
 ) -> None:
     import hashlib
@@ -148,8 +161,12 @@ def test_mismatching_output_fails_with_the_reason(
 
 
 def test_recheck_keeps_history(
-    checking_server: tuple[LiveServer, Dispatcher], http: httpx.Client, admin_token: str,
-    member_token: str, shared_model_dir: Path, tmp_path: Path,
+    checking_server: tuple[LiveServer, Dispatcher],
+    http: httpx.Client,
+    admin_token: str,
+    member_token: str,
+    shared_model_dir: Path,
+    tmp_path: Path,
 ) -> None:
     work = tmp_path / "unet"
     shutil.copytree(shared_model_dir, work)
@@ -166,3 +183,21 @@ def test_recheck_keeps_history(
     assert second["status"] == "passed"
     runs = http.get(f"/api/v1/resources/{rid}/versions/v1/checks").json()
     assert [r["id"] for r in runs] == [second["id"], first["id"]]
+    # the CLI shows the same results
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELHUB_")}
+    env["MODELHUB_URL"] = checking_server[0].url
+    cli = Path(sys.executable).parent / "modelhub"
+    shown = subprocess.run(
+        [str(cli), "checks", rid, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert [r["id"] for r in json.loads(shown.stdout)] == [second["id"], first["id"]]
+    human = subprocess.run(
+        [str(cli), "checks", rid], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert "onnx: passed" in human.stdout and "torchscript: passed" in human.stdout
