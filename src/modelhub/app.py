@@ -29,7 +29,7 @@ from modelhub.errors import HubError
 from modelhub.hub import Hub
 from modelhub.interop import api as interop_api
 from modelhub.jobs import api as jobs_api
-from modelhub.jobs.kinds import register_job_kinds
+from modelhub.jobs.kinds import register_job_kinds, warm_workers
 from modelhub.notifications import api as notifications_api
 from modelhub.storage.local import LocalStorage
 from modelhub.uploads import api as uploads_api
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         if jobs is not None:
             # starting a cluster and stopping it block for a moment: not on the event loop
             await asyncio.to_thread(jobs.start)
+            await asyncio.to_thread(warm_workers, hub)
         try:
             yield
         finally:

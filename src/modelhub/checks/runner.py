@@ -28,8 +28,14 @@ from pydantic import ValidationError
 from modelhub.checks import sandbox_reasons as words
 from modelhub.checks.limits import SandboxLimits
 from modelhub.checks.sandbox import SandboxUnavailable, default_hidden_paths, probe
-from modelhub.checks.sandbox_process import EXIT_CGROUP_JOIN, Ending, LaunchConfig, SandboxProcess
-from modelhub.checks.sandbox_protocol import InsideReport, Job
+from modelhub.checks.sandbox_process import (
+    EXIT_CGROUP_JOIN,
+    Ending,
+    LaunchConfig,
+    SandboxProcess,
+    tasks_of_user,
+)
+from modelhub.checks.sandbox_protocol import FormatReport, InsideReport, Job
 from modelhub.checks.zygote import ZygotePool
 
 logger = logging.getLogger(__name__)
@@ -75,6 +81,18 @@ def _copy_package(source: Path, target: Path) -> None:
             mode = os.lstat(here / name).st_mode
             if stat.S_ISREG(mode):
                 shutil.copyfile(here / name, dest / name)
+
+
+def _sentence(text: str | None) -> str:
+    text = (text or "").strip()
+    return (text[:1].upper() + text[1:]).rstrip(".") + "."
+
+
+def _format_result(report: FormatReport) -> FormatResult:
+    reason = report.reason
+    if reason is None and report.status == "failed" and report.summary:
+        reason = words.explain_summary(report.summary)
+    return FormatResult(report.status, reason, report.duration_s, report.summary)
 
 
 def _secrets() -> list[str]:
@@ -214,81 +232,74 @@ class CheckRunner:
             cpu_seconds=self.limits.cpu_seconds,
             max_file_bytes=self.limits.max_file_bytes,
             memory_bytes=None if cgroup and cgroup.bounds_memory else self.limits.memory_bytes,
-            max_processes=None if cgroup and cgroup.bounds_tasks else self.limits.max_processes,
+            max_processes=None if cgroup and cgroup.bounds_tasks else self._nproc(process),
         )
 
+    def _nproc(self, process: SandboxProcess) -> int:
+        """The RLIMIT_NPROC value standing in for a cgroup task limit.
+
+        It counts tasks of the user: inside a user namespace those of the namespace (kernel
+        5.14+), otherwise all of the user's on the host, so that the limit is set on top of
+        what already runs. (It never binds root: a process count watch does that.)
+        """
+        support = process.config.support
+        if support is not None and support.userns:
+            return self.limits.max_tasks
+        return self.limits.max_tasks + tasks_of_user(os.getuid())
+
     def _interpret(self, run: _Run) -> CheckOutcome:
-        limits = self.limits
-        outcome = CheckOutcome(status="failed", reason=None, log=run.log)
+        outcome = CheckOutcome(status="error", reason=run.infrastructure, log=run.log)
         outcome.library_versions = run.versions
-        if run.infrastructure:
-            code = run.ending.returncode if run.ending else None
-            if code == EXIT_CGROUP_JOIN:
-                run.infrastructure += " (it could not join its cgroup)"
-            outcome.status, outcome.reason = "error", run.infrastructure
+        if run.infrastructure or run.ending is None:
+            if run.ending is not None and run.ending.returncode == EXIT_CGROUP_JOIN:
+                outcome.reason = f"{run.infrastructure} (it could not join its cgroup)"
             return outcome
-        ending = run.ending
-        assert ending is not None
         report = self._parse(run.report)
         if report is not None:
-            outcome.formats = {
-                name: FormatResult(
-                    status=r.status,
-                    reason=r.reason
-                    or (
-                        words.explain_summary(r.summary)
-                        if r.status == "failed" and r.summary
-                        else None
-                    ),
-                    duration_s=r.duration_s,
-                    summary=r.summary,
-                )
-                for name, r in report.formats.items()
-            }
+            outcome.formats = {name: _format_result(r) for name, r in report.formats.items()}
+            if report.internal_error:
+                outcome.reason = f"The check itself failed: {report.internal_error}"
+                return outcome
         # a limit broken is the verdict, whatever the report says
-        summaries = [f.summary for f in outcome.formats.values()]
-        broken = [
-            words.memory_reason(limits)
-            if run.oom_killed or any(map(words.mentions_memory_error, summaries))
-            else "",
-            words.processes_reason(limits)
-            if ending.too_many_processes or run.hit_task_limit
-            else "",
-            words.timeout_reason(limits) if ending.timed_out else "",
-        ]
-        if any(broken):
-            outcome.reason = " ".join(b for b in broken if b)
-        elif report is None:
-            code = ending.returncode if ending.returncode is not None else -9
-            outcome.reason = words.ending_reason(code, sandboxed=self.sandboxed, limits=limits)
-            if run.report is not None:
-                outcome.reason = "The test process reported a malformed result."
-        elif report.internal_error:
-            outcome.status = "error"
-            outcome.reason = f"The check itself failed: {report.internal_error}"
-        elif report.stray_processes:
-            outcome.reason = words.stray_reason(report.stray_processes)
-        else:
-            self._verdict(outcome)
-        return outcome
-
-    @staticmethod
-    def _verdict(outcome: CheckOutcome) -> None:
-        failed = {n: f for n, f in outcome.formats.items() if f.status == "failed"}
-        ran = [f for f in outcome.formats.values() if f.status != "not-run"]
-        if failed:
-            outcome.reason = " ".join(
-                f"Weight format '{n}' failed: {f.reason}." if n != "resource" else f"{f.reason}."
-                for n, f in failed.items()
+        reasons = self._broken_limits(run, run.ending, outcome)
+        if not reasons and report is None:
+            code = -9 if run.ending.returncode is None else run.ending.returncode
+            reasons.append(
+                "The test process reported a malformed result."
+                if run.report is not None
+                else words.ending_reason(code, sandboxed=self.sandboxed, limits=self.limits)
             )
-        elif not ran:
+        if not reasons:  # else the broken limit explains the failures too
+            reasons = [
+                _sentence(
+                    f.reason if n == "resource" else f"Weight format '{n}' failed: {f.reason}"
+                )
+                for n, f in outcome.formats.items()
+                if f.status == "failed"
+            ]
+        if report is not None and report.stray_processes:
+            reasons.append(words.stray_reason(report.stray_processes))
+        if reasons:
+            outcome.status, outcome.reason = "failed", " ".join(reasons)
+        elif all(f.status == "not-run" for f in outcome.formats.values()):
             missing = "; ".join(f"{n}: {f.reason}" for n, f in outcome.formats.items())
-            outcome.status = "error"
             outcome.reason = (
                 f"Not tested: no weight format of this package can run here ({missing})."
             )
         else:
             outcome.status, outcome.reason = "passed", None
+        return outcome
+
+    def _broken_limits(self, run: _Run, ending: Ending, outcome: CheckOutcome) -> list[str]:
+        limits, summaries = self.limits, [f.summary for f in outcome.formats.values()]
+        broken = []
+        if run.oom_killed or any(map(words.mentions_memory_error, summaries)):
+            broken.append(words.memory_reason(limits))
+        if ending.too_many_processes or run.hit_task_limit:
+            broken.append(words.processes_reason(limits))
+        if ending.timed_out:
+            broken.append(words.timeout_reason(limits))
+        return broken
 
     @staticmethod
     def _parse(raw: bytes | None) -> InsideReport | None:

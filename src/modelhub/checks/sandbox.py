@@ -8,7 +8,8 @@ under the home or /tmp). Its private /tmp is read-only except for two folders:
 - ``/tmp/modelhub-check/package``: the package copy, a read-only bind of the host folder that
   the hub fills (also after the process started: that is how a warm sandbox gets its job);
 - ``/tmp/modelhub-check/work``: a size-bounded tmpfs, the only writable place (cwd, HOME,
-  caches), so a package can neither fill the host's disk nor leave files behind.
+  caches; besides a small /dev/shm), so a package can neither fill the host's disk nor
+  leave files behind.
 
 No network (own empty network namespace), own pid/ipc/uts namespaces, no capabilities (a
 user namespace where available, and ``--cap-drop ALL`` always: as root, bwrap would
@@ -33,6 +34,7 @@ PRIVATE_TMP = "/tmp"  # noqa: S108
 SANDBOX_ROOT = f"{PRIVATE_TMP}/modelhub-check"
 PACKAGE_DIR = f"{SANDBOX_ROOT}/package"
 WORK_DIR = f"{SANDBOX_ROOT}/work"
+_SHM_BYTES = 512 * 1024**2
 _UNSAFE_HINT = (
     "or run checks without a sandbox with CheckRunner(allow_unsandboxed=True), which lets "
     "uploaded packages run code with the hub's rights"
@@ -151,13 +153,15 @@ def bwrap_argv(
 ) -> list[str]:
     """The full bwrap command line for one sandbox running ``command``."""
     argv = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    # /dev/shm (for POSIX semaphores) is the only writable place in /dev, and bounded
+    argv += ["--size", str(min(work_bytes, _SHM_BYTES)), "--tmpfs", "/dev/shm"]  # noqa: S108
     argv += ["--tmpfs", PRIVATE_TMP]
     argv += _mount_args(hidden)
     argv += ["--ro-bind", str(host_package_dir), PACKAGE_DIR]
     argv += ["--size", str(work_bytes), "--tmpfs", WORK_DIR]
     for sub in ("home", "cache", "tmp"):
         argv += ["--dir", f"{WORK_DIR}/{sub}"]
-    argv += ["--remount-ro", PRIVATE_TMP, "--chdir", WORK_DIR]
+    argv += ["--remount-ro", PRIVATE_TMP, "--remount-ro", "/dev", "--chdir", WORK_DIR]
     argv += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
     argv += ["--unshare-cgroup-try", "--hostname", "sandbox"]
     if userns:

@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import TypeAdapter
@@ -63,8 +63,6 @@ class Ending:
     returncode: int | None
     timed_out: bool = False
     too_many_processes: bool = False
-    duration_s: float = 0.0
-    notes: list[str] = field(default_factory=list)
 
 
 def cgroup_prefix(scratch_root: Path) -> str:
@@ -80,6 +78,17 @@ def _children(pid: int) -> list[int]:
         for task in Path(f"/proc/{pid}/task").iterdir():
             found += [int(c) for c in (task / "children").read_text().split()]
     return found
+
+
+def tasks_of_user(uid: int) -> int:
+    """How many tasks (threads count: RLIMIT_NPROC counts them) run as ``uid`` on the host."""
+    count = 0
+    with os.scandir("/proc") as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                if entry.name.isdigit() and entry.stat().st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry.name}/task"))
+    return count
 
 
 def _namespace_population(ns: str) -> int:
@@ -137,6 +146,8 @@ class SandboxProcess:
         except BaseException:
             for fd in (self._job_w, self._report_r, log_r):
                 os.close(fd)
+            if self.cgroup is not None:
+                self.cgroup.remove()
             self._remove_scratch()
             raise
         finally:
@@ -264,24 +275,29 @@ class SandboxProcess:
                     return self._ending(too_many_processes=True)
 
     def _ending(self, *, timed_out: bool = False, too_many_processes: bool = False) -> Ending:
-        returncode = self.popen.wait() if not timed_out else None
-        duration = time.monotonic() - self._started
-        return Ending(returncode, timed_out, too_many_processes, duration)
+        return Ending(None if timed_out else self.popen.wait(), timed_out, too_many_processes)
 
     def kill(self) -> None:
-        """Stop everything of this check: namespace init first (the kernel then empties the
-        namespace and bwrap reaps it), the process group, the cgroup."""
-        if self.sandboxed and self.popen.poll() is None:
-            killed = 0
-            for child in _children(self.popen.pid):
-                with contextlib.suppress(OSError):
-                    os.kill(child, signal.SIGKILL)
-                    killed += 1
-            if killed:
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    self.popen.wait(1.0)
-        with contextlib.suppress(OSError):
-            os.killpg(self.popen.pid, signal.SIGKILL)
+        """Stop everything of this check, then reap it.
+
+        Sandboxed: the namespace's init first (the kernel then kills every process in the
+        namespace, and the outer bwrap reaps init and exits), the outer bwrap if need be.
+        Unsandboxed: the process group (it outlives its leader while members are left).
+        Either way the cgroup, if there is one, whatever escaped both.
+        """
+        if self.sandboxed:
+            if self.popen.poll() is None:
+                children = _children(self.popen.pid)
+                for child in children:
+                    with contextlib.suppress(OSError):
+                        os.kill(child, signal.SIGKILL)
+                if children:
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        self.popen.wait(1.0)
+                self.popen.kill()  # a no-op once it has ended
+        else:
+            with contextlib.suppress(OSError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
         if self.cgroup is not None:
             self.cgroup.kill()
         self.popen.wait()

@@ -22,7 +22,9 @@ _RTOL_AMAX = re.compile(
     r"Max absolute difference not accounted for by relative tolerance \((?P<rtol>[^)]+)\):"
     r"\s*(?P<amax>[-+0-9.eEnaif]+)"
 )
-_EXCEPTION_LINE = re.compile(r"^\s*(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit)): (?P<msg>.*)$")
+_EXCEPTION_LINE = re.compile(
+    r"^\s*(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt))(?::\s*(?P<msg>.*))?\s*$"
+)
 _MEMORY_WORDS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc")
 
 
@@ -70,8 +72,9 @@ def _exception(error: dict[str, Any]) -> str:
     lines = str(error.get("traceback_md", "")).splitlines()
     for line in reversed(lines):
         if match := _EXCEPTION_LINE.match(line):
-            return f"the model's code raised {match['type']}: {match['msg'] or msg}"
-    return f"the test failed: {msg}"
+            detail = match["msg"] or msg
+            return f"the model's code raised {match['type']}" + (f": {detail}" if detail else "")
+    return f"the test failed: {msg}" if msg else "the test failed"
 
 
 def explain_summary(summary: dict[str, Any]) -> str:

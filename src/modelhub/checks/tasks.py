@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,27 @@ def run_check(task: CheckTask) -> dict[str, Any]:
     return asdict(outcome)
 
 
+def task_template(settings: CheckSettings) -> CheckTask:
+    """A task without files: what a worker needs to build (and warm) its runner."""
+    return CheckTask(
+        check_run_id=0,
+        storage_root=str(settings.storage_root),
+        files=[],
+        limits=settings.limits,
+        scratch_root=str(settings.scratch_root),
+        hidden_paths=[str(p) for p in settings.hidden_paths],
+        allow_unsandboxed=settings.allow_unsandboxed,
+    )
+
+
+def prewarm(task: CheckTask) -> str:
+    """Worker side, at start: build the runner, which starts its first sandbox in the
+    background, so that even the first check starts warm."""
+    Path(task.scratch_root).mkdir(parents=True, exist_ok=True)
+    worker_runner(task)
+    return "warming"
+
+
 def make_kind(settings: CheckSettings) -> JobKind:
     """The ``check`` job kind bound to this hub's storage and sandbox settings."""
 
@@ -108,14 +129,10 @@ def make_kind(settings: CheckSettings) -> JobKind:
             raise SkipJob("the version no longer exists")
         run.status = CheckStatus.running
         run.started_at = run.started_at or utcnow()
-        return CheckTask(
+        return replace(
+            task_template(settings),
             check_run_id=run.id,
-            storage_root=str(settings.storage_root),
             files=[(f.path, f.blob_sha256) for f in version.files],
-            limits=settings.limits,
-            scratch_root=str(settings.scratch_root),
-            hidden_paths=[str(p) for p in settings.hidden_paths],
-            allow_unsandboxed=settings.allow_unsandboxed,
         )
 
     def apply(db: Session, payload: dict[str, Any], result: Any) -> None:

@@ -3,30 +3,39 @@
 from __future__ import annotations
 
 from modelhub.checks.limits import SandboxLimits
-from modelhub.checks.tasks import CheckSettings, default_scratch_root, register_check_kind
+from modelhub.checks.tasks import (
+    CheckSettings,
+    default_scratch_root,
+    prewarm,
+    register_check_kind,
+    task_template,
+)
 from modelhub.hub import Hub
 from modelhub.notifications.email import SmtpSettings, register_email_kind
+
+
+def check_settings(hub: Hub) -> CheckSettings:
+    s = hub.settings
+    return CheckSettings(
+        storage_root=s.resolved_storage_dir.resolve(),
+        limits=SandboxLimits(
+            timeout_s=s.check_timeout_s,
+            memory_bytes=s.check_memory_bytes,
+            cpu_seconds=s.check_cpu_seconds,
+            max_processes=s.check_max_processes,
+        ),
+        scratch_root=(s.check_scratch_dir or default_scratch_root()).resolve(),
+        # the sandbox must never read the hub's own state
+        hidden_paths=(s.data_dir.resolve(), s.resolved_storage_dir.resolve()),
+        allow_unsandboxed=s.allow_unsandboxed_checks,
+        email=s.smtp_host is not None,
+    )
 
 
 def register_job_kinds(hub: Hub) -> None:
     """Register ``check`` and ``email`` with this hub's storage, limits and SMTP server."""
     s = hub.settings
-    register_check_kind(
-        CheckSettings(
-            storage_root=s.resolved_storage_dir.resolve(),
-            limits=SandboxLimits(
-                timeout_s=s.check_timeout_s,
-                memory_bytes=s.check_memory_bytes,
-                cpu_seconds=s.check_cpu_seconds,
-                max_processes=s.check_max_processes,
-            ),
-            scratch_root=(s.check_scratch_dir or default_scratch_root()).resolve(),
-            # the sandbox must never read the hub's own state
-            hidden_paths=(s.data_dir.resolve(), s.resolved_storage_dir.resolve()),
-            allow_unsandboxed=s.allow_unsandboxed_checks,
-            email=s.smtp_host is not None,
-        )
-    )
+    register_check_kind(check_settings(hub))
     register_email_kind(
         SmtpSettings(
             host=s.smtp_host or "127.0.0.1",
@@ -38,3 +47,10 @@ def register_job_kinds(hub: Hub) -> None:
             base_url=s.public_base,
         )
     )
+
+
+def warm_workers(hub: Hub) -> None:
+    """Ask every worker to start its first sandbox now (in the background), so that checks do
+    not pay the libraries' import time."""
+    if hub.jobs is not None and hub.jobs.running:
+        hub.jobs.client.run(prewarm, task_template(check_settings(hub)))

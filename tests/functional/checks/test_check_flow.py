@@ -56,7 +56,7 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 def checking_server(
     server: LiveServer, inbox: tuple[Inbox, int], tmp_path: Path
 ) -> Iterator[tuple[LiveServer, Dispatcher]]:
-    from modelhub.jobs.kinds import register_job_kinds
+    from modelhub.jobs.kinds import register_job_kinds, warm_workers
     from modelhub.jobs.runtime import start_dispatcher
 
     _, port = inbox
@@ -67,6 +67,7 @@ def checking_server(
     settings.check_scratch_dir = tmp_path / "scratch"
     register_job_kinds(server.hub)  # again, with the SMTP server and limits set above
     dispatcher = start_dispatcher(server.hub)
+    warm_workers(server.hub)
     yield server, dispatcher
     dispatcher.stop()
     server.hub.jobs = None

@@ -102,28 +102,17 @@ def hidden_dir() -> Iterator[Path]:
     shutil.rmtree(root, ignore_errors=True)
 
 
-def _runner(scratch_root: Path, hidden_dir: Path) -> CheckRunner:
+@pytest.fixture(scope="session")
+def runner(tmp_path_factory: pytest.TempPathFactory, hidden_dir: Path) -> Iterator[CheckRunner]:
+    """The warm runner the tests share (small limits; ``hidden_dir/data`` hidden)."""
     usable, reason = sandbox_status()
     if not usable:
         pytest.fail(f"the sandbox does not work here: {reason}")
-    return CheckRunner(
-        limits=TEST_LIMITS, scratch_root=scratch_root, hidden_paths=[hidden_dir / "data"]
+    checks = CheckRunner(
+        limits=TEST_LIMITS,
+        scratch_root=tmp_path_factory.mktemp("scratch"),
+        hidden_paths=[hidden_dir / "data"],
     )
-
-
-@pytest.fixture(scope="session")
-def runner(tmp_path_factory: pytest.TempPathFactory, hidden_dir: Path) -> Iterator[CheckRunner]:
-    """The warm runner that hostile packages are checked with (small limits)."""
-    checks = _runner(tmp_path_factory.mktemp("scratch"), hidden_dir)
-    yield checks
-    checks.close()
-
-
-@pytest.fixture(scope="session")
-def spare(tmp_path_factory: pytest.TempPathFactory, hidden_dir: Path) -> Iterator[CheckRunner]:
-    """A second warm runner, for normal packages: its sandbox warms up while the other
-    runner is busy (each pre-started sandbox imports torch & co. for a few seconds)."""
-    checks = _runner(tmp_path_factory.mktemp("scratch"), hidden_dir)
     yield checks
     checks.close()
 

@@ -32,7 +32,9 @@ def checked(
         ),
         "fork bomb": make_hostile(base, root / "bomb", FORK_BOMB.format(MARKER)),
     }
-    checks = CheckRunner(limits=TEST_LIMITS, scratch_root=root / "scratch", use_cgroups=False)
+    checks = CheckRunner(
+        limits=TEST_LIMITS, scratch_root=root / "scratch", use_cgroups=False, warm=False
+    )
     try:
         with ThreadPoolExecutor(len(packages)) as pool:
             futures = {k: pool.submit(checks.run, p) for k, p in packages.items()}

@@ -78,7 +78,7 @@ CASES: dict[str, tuple[str, Callable[[Path], Path]]] = {
 
 @pytest.fixture(scope="module")
 def checked(
-    spare: CheckRunner,
+    runner: CheckRunner,
     built: dict[str, Path],
     shared_model_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
@@ -92,12 +92,12 @@ def checked(
     }
     before = {case: tree_digest(p) for case, p in packages.items()}
     with ThreadPoolExecutor(len(packages)) as pool:
-        futures = {case: pool.submit(spare.run, p) for case, p in packages.items()}
+        futures = {case: pool.submit(runner.run, p) for case, p in packages.items()}
         outcomes = {case: f.result() for case, f in futures.items()}
     return {c: (outcomes[c], before[c], tree_digest(packages[c])) for c in packages}
 
 
-def test_format_0_5_package_passes_every_weight_format(checked, spare: CheckRunner) -> None:
+def test_format_0_5_package_passes_every_weight_format(checked, runner: CheckRunner) -> None:
     outcome, before, after = checked["0.5"]
     assert outcome.status == "passed", outcome.log[-3000:]
     assert outcome.reason is None
@@ -110,7 +110,7 @@ def test_format_0_5_package_passes_every_weight_format(checked, spare: CheckRunn
         assert sandbox.SANDBOX_ROOT not in str(result.summary)
     assert set(outcome.library_versions) == LIBRARIES
     assert after == before  # the package was read, never changed
-    assert leftovers(spare) == []
+    assert leftovers(runner) == []
 
 
 def test_format_0_4_package_passes(checked) -> None:
@@ -155,6 +155,18 @@ def test_shared_unet_package_passes(checked) -> None:
     assert outcome.status == "passed", (outcome.reason, outcome.log[-3000:])
     assert set(outcome.formats) == {"onnx", "torchscript"}
     assert outcome.formats["onnx"].summary["source_name"] == "bioimageio.yaml"
+
+
+def test_a_dead_warm_sandbox_is_replaced(
+    checked, runner: CheckRunner, built: dict[str, Path]
+) -> None:
+    assert runner._pool is not None and runner._pool._next is not None
+    waiting = runner._pool._next.result()
+    waiting.popen.kill()  # say the OOM killer took it while it waited for a job
+    waiting.popen.wait()
+    outcome = runner.run(built["model-0.5-torchscript"])
+    assert outcome.status == "passed", outcome.log[-3000:]
+    assert not waiting.scratch.exists()
 
 
 @pytest.fixture
