@@ -28,7 +28,8 @@ serve: install
 ## run every check: lint, types, and the whole suite on SQLite and on PostgreSQL
 test: install postgres lint
 	$(BIN)/python -m pytest -q
-	MODELHUB_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q
+	# again on PostgreSQL: every test that uses a database (the others would only repeat)
+	MODELHUB_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -m "not dbless"
 
 lint: install
 	$(BIN)/ruff check src tests bench scripts

@@ -30,6 +30,16 @@ from modelhub.db import transaction, upgrade_database
 from modelhub.hub import Hub
 
 SHARED_MODEL = Path(__file__).resolve().parents[2] / "shared" / "models" / "unet2d_nuclei_broad"
+# test folders that never touch a database: the PostgreSQL run skips them (`-m "not dbless"`)
+DBLESS = ("unit/checks", "unit/demo", "unit/uploads", "unit/storage", "unit/catalog")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        relative = item.path.relative_to(here).as_posix()
+        if relative.startswith(DBLESS):
+            item.add_marker(pytest.mark.dbless)
 
 
 @pytest.fixture(scope="session")

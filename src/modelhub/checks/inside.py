@@ -93,7 +93,9 @@ def runtime_missing(weight_format: str) -> str | None:
         return f"bioimageio.core cannot run {weight_format} weights"
     if any(importlib.util.find_spec(m) is not None for m in modules):
         return None
-    return " nor ".join(modules) + (" is" if len(modules) == 1 else " are") + " not installed"
+    if len(modules) == 1:
+        return f"{modules[0]} is not installed"
+    return f"neither {' nor '.join(modules)} is installed"
 
 
 def _lower(limit: int, value: int, hard: int | None = None) -> None:

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from modelhub.checks import sandbox_reasons as words
-from modelhub.checks.limits import SandboxLimits
+from modelhub.checks.limits import SandboxLimits, format_bytes
 from modelhub.checks.sandbox import SandboxUnavailable, default_hidden_paths, probe
 from modelhub.checks.sandbox_process import (
     EXIT_CGROUP_JOIN,
@@ -198,13 +198,13 @@ class CheckRunner:
         try:
             process, warm = self._pool.take()
         except OSError as exc:
-            return _Run(infrastructure=f"The sandbox could not be started: {exc}.")
+            return _Run(infrastructure=f"The sandbox could not be started: {exc}")
         result = _Run()
         try:
             _copy_package(package_dir, process.package_dir)
             result.versions = process.wait_ready(STARTUP_TIMEOUT_S) or {}
             if not result.versions or not process.send(self._job(process)):
-                result.infrastructure = "The sandbox did not start."
+                result.infrastructure = "The sandbox did not start"
                 process.kill()
                 result.ending = Ending(process.popen.returncode)
             else:
@@ -248,11 +248,16 @@ class CheckRunner:
         return self.limits.max_tasks + tasks_of_user(os.getuid())
 
     def _interpret(self, run: _Run) -> CheckOutcome:
-        outcome = CheckOutcome(status="error", reason=run.infrastructure, log=run.log)
+        outcome = CheckOutcome(status="error", reason=None, log=run.log)
         outcome.library_versions = run.versions
         if run.infrastructure or run.ending is None:
+            why = ""
             if run.ending is not None and run.ending.returncode == EXIT_CGROUP_JOIN:
-                outcome.reason = f"{run.infrastructure} (it could not join its cgroup)"
+                why = " (it could not join its cgroup)"
+            elif run.oom_killed:
+                limit = format_bytes(self.limits.memory_bytes)
+                why = f" (the memory limit of {limit} is too small for the test libraries)"
+            outcome.reason = f"{run.infrastructure or 'The sandbox did not start'}{why}."
             return outcome
         report = self._parse(run.report)
         if report is not None:

@@ -17,8 +17,10 @@ import numpy as np
 import pytest
 
 from modelhub.checks import sandbox
+from modelhub.checks.limits import GIB, SandboxLimits
 from modelhub.checks.runner import CheckOutcome, CheckRunner
 from modelhub.checks.sandbox import SandboxUnavailable, sandbox_status
+from modelhub.checks.sandbox_cgroups import create_cgroup
 from tests.unit.checks.conftest import TEST_LIMITS, edit_rdf, leftovers, sha256
 
 LIBRARIES = {"bioimageio.spec", "bioimageio.core", "torch", "onnxruntime", "numpy", "python"}
@@ -137,7 +139,9 @@ def test_format_without_runtime_is_not_run(checked) -> None:
     assert outcome.status == "passed", outcome.log[-3000:]
     keras = outcome.formats["keras_hdf5"]
     assert keras.status == "not-run" and keras.summary is None
-    assert keras.reason == "not run: runtime not available (keras nor tensorflow are not installed)"
+    assert keras.reason == (
+        "not run: runtime not available (neither keras nor tensorflow is installed)"
+    )
     assert outcome.formats["torchscript"].status == "passed"
 
 
@@ -167,6 +171,27 @@ def test_a_dead_warm_sandbox_is_replaced(
     outcome = runner.run(built["model-0.5-torchscript"])
     assert outcome.status == "passed", outcome.log[-3000:]
     assert not waiting.scratch.exists()
+
+
+def test_memory_limit_too_small_for_the_libraries_is_our_error(
+    built: dict[str, Path], tmp_path: Path
+) -> None:
+    probe = create_cgroup(f"modelhub-check-probe-{tmp_path.name}", memory_bytes=GIB, max_tasks=8)
+    if probe is None:
+        pytest.skip("no cgroup here: an rlimit bounds memory only once the test starts")
+    probe.remove()
+    small = SandboxLimits(memory_bytes=200 * 1024**2)
+    checks = CheckRunner(limits=small, scratch_root=tmp_path / "scratch", warm=False)
+    try:
+        outcome = checks.run(built["model-0.5-torchscript"])
+    finally:
+        checks.close()
+    assert outcome.status == "error"
+    assert outcome.reason == (
+        "The sandbox did not start (the memory limit of 200 MB is too small for the test"
+        " libraries)."
+    )
+    assert list((tmp_path / "scratch").iterdir()) == []
 
 
 @pytest.fixture
