@@ -35,6 +35,15 @@ SANDBOX_ROOT = f"{PRIVATE_TMP}/modelhub-check"
 PACKAGE_DIR = f"{SANDBOX_ROOT}/package"
 WORK_DIR = f"{SANDBOX_ROOT}/work"
 _SHM_BYTES = 512 * 1024**2
+_HOST_SECRETS = (
+    "/run",
+    "/var/run",
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/ssh",
+    "/var/log",
+    "/var/backups",
+)
 _UNSAFE_HINT = (
     "or run checks without a sandbox with CheckRunner(allow_unsandboxed=True), which lets "
     "uploaded packages run code with the hub's rights"
@@ -95,14 +104,16 @@ def python_paths() -> tuple[Path, ...]:
 def default_hidden_paths() -> list[Path]:
     """What the hub's settings (env ``MODELHUB_*``) point at: data dir, storage, SQLite file.
 
-    Also the host user's home and /run (sockets of local servers: a Unix socket can be
-    connected to through a read-only mount) and a ``.env`` in the working directory.
+    Also the host user's home, /run (sockets of local servers: a Unix socket can be connected
+    to through a read-only mount), a ``.env`` in the working directory, and the usual places
+    of host secrets: the sandbox's user is the hub's user without capabilities, so it reads
+    whatever that user owns (as root: /etc/shadow, logs…).
     """
     from pydantic import ValidationError
 
     from modelhub.config import Settings
 
-    hidden = [Path.home(), Path("/run"), Path("/var/run"), Path.cwd() / ".env"]
+    hidden = [Path.home(), Path.cwd() / ".env", *map(Path, _HOST_SECRETS)]
     try:
         settings = Settings()
     except ValidationError:

@@ -10,6 +10,7 @@ import hashlib
 import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,8 @@ def test_altered_test_output_fails_with_the_mismatch_explained(checked) -> None:
 
 
 def test_format_without_runtime_is_not_run(checked) -> None:
+    if find_spec("keras") or find_spec("tensorflow"):
+        pytest.skip("keras is installed here: keras_hdf5 weights are tested, not skipped")
     outcome = checked["keras"][0]
     assert outcome.status == "passed", outcome.log[-3000:]
     keras = outcome.formats["keras_hdf5"]
