@@ -99,7 +99,7 @@ class Pump:
                     break
                 self._sink(data)
         except OSError:
-            pass
+            pass  # the pipe was closed under us (sandbox torn down): that is the end, like EOF
         finally:
             self._eof.set()
             with contextlib.suppress(OSError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
+from modelhub.catalog import service as catalog
 from modelhub.catalog.models import VersionStatus
 from modelhub.deps import DbSession, HubDep, OptionalUser
 from modelhub.downloads import service
@@ -73,8 +74,6 @@ def _package(
     resource_id: str,
     label: str | None,
 ) -> Response:
-    from modelhub.catalog import service as catalog
-
     version = catalog.get_version(db, resource_id=resource_id, label=label, viewer=user)
     etag = f'"{service.package_etag(version)}"'
     if not_modified(request, etag):
