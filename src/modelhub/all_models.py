@@ -12,7 +12,9 @@ from modelhub.checks.models import CheckRun
 from modelhub.db import Base
 from modelhub.jobs.models import Job
 from modelhub.notifications.models import Notification
+from modelhub.review.models import ReviewComment, ReviewEvent
 from modelhub.storage.models import Blob
+from modelhub.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "ApiToken",
@@ -25,7 +27,11 @@ __all__ = [
     "ResourceMaintainer",
     "ResourceTag",
     "ResourceVersion",
+    "ReviewComment",
+    "ReviewEvent",
     "User",
     "VersionFile",
     "WebSession",
+    "Webhook",
+    "WebhookDelivery",
 ]

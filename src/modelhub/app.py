@@ -28,12 +28,15 @@ from modelhub.downloads import api as downloads_api
 from modelhub.errors import HubError
 from modelhub.hub import Hub
 from modelhub.interop import api as interop_api
+from modelhub.interop import hypha as interop_hypha
 from modelhub.jobs import api as jobs_api
 from modelhub.jobs.kinds import register_job_kinds, warm_workers
 from modelhub.notifications import api as notifications_api
+from modelhub.review import api as review_api
 from modelhub.storage.local import LocalStorage
 from modelhub.uploads import api as uploads_api
 from modelhub.web import render
+from modelhub.webhooks import api as webhooks_api
 
 WEB = Path(__file__).parent / "web"
 
@@ -99,9 +102,12 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         accounts_api.router,
         downloads_api.router,
         interop_api.router,
+        interop_hypha.router,
         jobs_api.router,
         checks_api.router,
         notifications_api.router,
+        webhooks_api.router,
+        review_api.router,
         catalog_pages.router,
         accounts_pages.router,
     ):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 GIB = 1024**3
@@ -66,6 +66,26 @@ class Settings(BaseSettings):
     smtp_username: str | None = Field(default=None, description="SMTP login")
     smtp_password: str | None = Field(default=None, description="SMTP password")
     smtp_starttls: bool = Field(default=False, description="Use STARTTLS")
+    webhook_allow_private: bool = Field(
+        default=False,
+        description=(
+            "Allow webhooks to private, loopback and link-local addresses (a hub inside a lab"
+            " network)"
+        ),
+    )
+    webhook_retry_delays: str = Field(
+        default="10,60,300,1800,7200",
+        description="Seconds between webhook delivery attempts, comma-separated (the last repeats)",
+    )
+    webhook_max_attempts: int = Field(
+        default=6, gt=0, description="Attempts of a webhook delivery before it is failed"
+    )
+
+    @field_validator("webhook_retry_delays")
+    @classmethod
+    def _delays_are_seconds(cls, value: str) -> str:
+        parse_delays(value)
+        return value
 
     @property
     def resolved_database_url(self) -> str:
@@ -85,6 +105,23 @@ class Settings(BaseSettings):
         return self.data_dir / "staging"
 
     @property
+    def webhook_retry_schedule(self) -> tuple[float, ...]:
+        """``webhook_retry_delays`` as numbers of seconds."""
+        return parse_delays(self.webhook_retry_delays)
+
+    @property
     def public_base(self) -> str:
         """The base URL without a trailing slash."""
         return self.base_url.rstrip("/")
+
+
+def parse_delays(text: str) -> tuple[float, ...]:
+    """``"10, 60,300"`` → ``(10.0, 60.0, 300.0)``; ``ValueError`` unless at least one delay is
+    given and every delay is a positive number of seconds."""
+    try:
+        delays = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError("must be numbers of seconds separated by commas") from None
+    if not all(0 < delay < float("inf") for delay in delays):
+        raise ValueError("every delay must be a positive number of seconds")
+    return delays

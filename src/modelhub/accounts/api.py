@@ -5,8 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from modelhub.accounts import service
-from modelhub.accounts.schemas import TokenCreate, TokenCreated, TokenRead, UserRead
-from modelhub.deps import CurrentUser, DbSession
+from modelhub.accounts.schemas import (
+    TokenCreate,
+    TokenCreated,
+    TokenRead,
+    UserAdminRead,
+    UserRead,
+    UserUpdate,
+)
+from modelhub.deps import AdminUser, CurrentUser, DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -37,3 +44,20 @@ def revoke_token(token_id: int, user: CurrentUser, db: DbSession) -> TokenRead:
     token = service.revoke_token(db, user=user, token_id=token_id)
     db.commit()
     return TokenRead.model_validate(token)
+
+
+@router.get("/users")
+def list_users(admin: AdminUser, db: DbSession) -> list[UserAdminRead]:
+    """Every account with its role (admins)."""
+    return [UserAdminRead.model_validate(u) for u in service.list_users(db)]
+
+
+@router.patch("/users/{username}")
+def update_user(username: str, admin: AdminUser, db: DbSession, body: UserUpdate) -> UserAdminRead:
+    """Change an account's role or deactivate it (admins). Admins cannot demote or deactivate
+    themselves, so that a hub always keeps an admin."""
+    user = service.update_user(
+        db, actor=admin, username=username, role=body.role, is_active=body.is_active
+    )
+    db.commit()
+    return UserAdminRead.model_validate(user)

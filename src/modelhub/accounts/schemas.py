@@ -37,3 +37,15 @@ class TokenCreated(TokenRead):
     """Returned once, when the token is made: the only time the secret is shown."""
 
     token: str
+
+
+class UserUpdate(BaseModel):
+    """What an admin can change about an account."""
+
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+class UserAdminRead(UserRead):
+    email: str | None
+    is_active: bool

@@ -63,6 +63,29 @@ def set_role(db: Session, *, username: str, role: Role) -> User:
     return user
 
 
+def list_users(db: Session) -> list[User]:
+    return list(db.scalars(select(User).order_by(User.username)))
+
+
+def update_user(
+    db: Session, *, actor: User, username: str, role: Role | None, is_active: bool | None
+) -> User:
+    """An admin changes someone's role or active flag (never their own: a hub keeps an admin)."""
+    user = get_user(db, username=username)
+    if user.id == actor.id and (
+        (role is not None and role is not actor.role) or is_active is False
+    ):
+        raise Conflict(
+            "You cannot change your own role or deactivate yourself.", code="self_change"
+        )
+    if role is not None:
+        user.role = role
+    if is_active is not None:
+        user.is_active = is_active
+    db.flush()
+    return user
+
+
 def authenticate(db: Session, *, username: str, password: str) -> User | None:
     """The active user with this username and password, or None."""
     user = db.scalar(select(User).where(User.username == username))

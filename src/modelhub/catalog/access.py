@@ -1,12 +1,61 @@
-"""Who may see and change what in the catalog (one place, used by api, pages and CLI)."""
+"""Who may see and change what in the catalog (one place, used by api, pages and CLI).
+
+A resource's maintainers are the accounts added to it (its first uploader, people an admin
+added) and the accounts linked to the people its description names as maintainers (or, when
+it names none, authors): matched by e-mail address or by GitHub user name, in the latest
+published version or the open revision."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modelhub.accounts.models import Role, User
-from modelhub.catalog.models import Resource, ResourceMaintainer
+from modelhub.catalog.models import (
+    OPEN_STATUSES,
+    Resource,
+    ResourceMaintainer,
+    ResourceVersion,
+    VersionStatus,
+)
+
+
+def described_people(rdf: dict[str, Any]) -> list[dict[str, Any]]:
+    """The description's maintainers, or its authors when it names no maintainer."""
+    found = rdf.get("maintainers") or rdf.get("authors") or []
+    return [p for p in found if isinstance(p, dict)] if isinstance(found, list) else []
+
+
+def handles_of(rdf: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """(e-mail addresses, GitHub user names) of the described people, lower-cased."""
+    people = described_people(rdf)
+    emails = {p["email"].strip().lower() for p in people if isinstance(p.get("email"), str)}
+    github = {
+        p["github_user"].strip().lower() for p in people if isinstance(p.get("github_user"), str)
+    }
+    return emails - {""}, github - {""}
+
+
+def _is_described(db: Session, *, resource: Resource, user: User) -> bool:
+    rdfs = db.scalars(
+        select(ResourceVersion.rdf).where(
+            ResourceVersion.resource_id == resource.id,
+            (ResourceVersion.status.in_(OPEN_STATUSES))
+            | (
+                (ResourceVersion.status == VersionStatus.published)
+                & (ResourceVersion.number == resource.latest_version)
+            ),
+        )
+    )
+    email = (user.email or "").strip().lower()
+    name = user.username.strip().lower()
+    for rdf in rdfs:
+        emails, github = handles_of(rdf)
+        if (email and email in emails) or name in github:
+            return True
+    return False
 
 
 def is_maintainer(db: Session, *, resource: Resource, user: User | None) -> bool:
@@ -17,18 +66,23 @@ def is_maintainer(db: Session, *, resource: Resource, user: User | None) -> bool
             ResourceMaintainer.resource_id == resource.id, ResourceMaintainer.user_id == user.id
         )
     )
-    return row is not None
+    return row is not None or _is_described(db, resource=resource, user=user)
+
+
+def is_reviewer(user: User | None) -> bool:
+    return user is not None and user.role.at_least(Role.reviewer)
 
 
 def can_see_drafts(db: Session, *, resource: Resource, user: User | None) -> bool:
     """Drafts are visible to the resource's maintainers, reviewers and admins."""
     if user is None:
         return False
-    return user.role.at_least(Role.reviewer) or is_maintainer(db, resource=resource, user=user)
+    return is_reviewer(user) or is_maintainer(db, resource=resource, user=user)
 
 
 def can_upload_to(db: Session, *, resource: Resource, user: User) -> bool:
-    """New revisions come from the resource's maintainers (and admins)."""
+    """New revisions come from the resource's maintainers (and admins); the same people
+    submit, withdraw and answer a review of their draft."""
     return user.role.at_least(Role.admin) or is_maintainer(db, resource=resource, user=user)
 
 

@@ -1,15 +1,15 @@
-"""JSON routes of the catalog: find, read, publish."""
+"""JSON routes of the catalog: find, read, cite."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
-from modelhub.catalog import publishing, service, views
+from modelhub.catalog import citation, service, views
 from modelhub.catalog.models import ResourceType
 from modelhub.catalog.schemas import (
-    PublishRequest,
     ResourcePage,
     ResourceRead,
     SearchQuery,
@@ -17,8 +17,8 @@ from modelhub.catalog.schemas import (
     VersionRead,
     VersionSummary,
 )
-from modelhub.deps import AdminUser, DbSession, HubDep, OptionalUser
-from modelhub.storage.service import BlobBatch
+from modelhub.deps import DbSession, HubDep, OptionalUser
+from modelhub.errors import Conflict
 
 router = APIRouter(prefix="/api/v1/resources", tags=["resources"])
 
@@ -73,28 +73,59 @@ def get_version(
     return views.version_read(version, views.Links(hub.settings.public_base))
 
 
-@router.post("/{resource_id}/publish", status_code=201)
-def publish(
-    resource_id: str,
-    hub: HubDep,
-    db: DbSession,
-    admin: AdminUser,
-    body: PublishRequest | None = None,
-) -> VersionRead:
-    """Publish the open draft as the next version vN (admins; review comes later)."""
-    batch = BlobBatch(db, hub.storage)
-    try:
-        version = publishing.publish(
-            db,
-            hub.storage,
-            resource_id=resource_id,
-            actor=admin,
-            change_note=body.change_note if body else None,
-            batch=batch,
+_CFF_TYPE = "application/yaml; charset=utf-8"
+_BIBTEX_TYPE = "application/x-bibtex; charset=utf-8"
+
+
+def _citable(
+    hub: HubDep, db: DbSession, user: OptionalUser, resource_id: str, label: str
+) -> citation.CitationInfo:
+    version = service.get_version(db, resource_id=resource_id, label=label, viewer=user)
+    if version.number is None or version.published_at is None:
+        raise Conflict(
+            f"Version '{version.label}' of '{resource_id}' is not published yet; "
+            "citations are made for published versions.",
+            code="not_published",
         )
-        db.commit()
-    except BaseException:
-        db.rollback()
-        batch.discard(hub.sessions)
-        raise
-    return views.version_read(version, views.Links(hub.settings.public_base))
+    return citation.citation_info(version, base_url=hub.settings.public_base)
+
+
+@router.get(
+    "/{resource_id}/versions/{label}/citation.cff",
+    response_class=Response,
+    responses={200: {"content": {_CFF_TYPE: {}}, "description": "CITATION.cff"}},
+)
+def get_citation_cff(
+    resource_id: str, label: str, hub: HubDep, db: DbSession, user: OptionalUser
+) -> Response:
+    """How to cite a published version, as a `CITATION.cff` file (Citation File Format 1.2.0,
+    YAML): title, authors with ORCIDs, version label, release date, hub URL, license,
+    repository and the works the description asks to cite (`references`). A draft answers 409
+    `not_published`."""
+    info = _citable(hub, db, user, resource_id, label)
+    disposition = 'attachment; filename="CITATION.cff"'
+    return Response(
+        citation.citation_cff(info),
+        media_type=_CFF_TYPE,
+        headers={"content-disposition": disposition},
+    )
+
+
+@router.get(
+    "/{resource_id}/versions/{label}/citation.bib",
+    response_class=Response,
+    responses={200: {"content": {_BIBTEX_TYPE: {}}, "description": "BibTeX entries"}},
+)
+def get_citation_bibtex(
+    resource_id: str, label: str, hub: HubDep, db: DbSession, user: OptionalUser
+) -> Response:
+    """How to cite a published version, as BibTeX: one `@software` entry for the version, then
+    one `@misc` entry per work the description asks to cite. A draft answers 409
+    `not_published`."""
+    info = _citable(hub, db, user, resource_id, label)
+    disposition = f'attachment; filename="{info.resource_id}-{info.label}.bib"'
+    return Response(
+        citation.citation_bibtex(info),
+        media_type=_BIBTEX_TYPE,
+        headers={"content-disposition": disposition},
+    )

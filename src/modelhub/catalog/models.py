@@ -30,15 +30,31 @@ class ResourceType(enum.StrEnum):
 
 
 class VersionStatus(enum.StrEnum):
-    """A version row is a draft revision until published; a newer upload supersedes a draft."""
+    """Where a revision stands in the lifecycle (see ``modelhub.review.lifecycle``).
+
+    ``draft``, ``in_review`` and ``changes_requested`` are the open states: a resource has at most
+    one open revision, and a newer upload supersedes it. ``published`` versions never change."""
 
     draft = "draft"
-    superseded = "superseded"
+    in_review = "in_review"
+    changes_requested = "changes_requested"
     published = "published"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+    superseded = "superseded"
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
 
 
-def _enum(cls: type[enum.StrEnum]) -> Enum:
-    return Enum(cls, native_enum=False, length=16, validate_strings=True)
+OPEN_STATUSES = frozenset(
+    {VersionStatus.draft, VersionStatus.in_review, VersionStatus.changes_requested}
+)
+
+
+def _enum(cls: type[enum.StrEnum], length: int = 16) -> Enum:
+    return Enum(cls, native_enum=False, length=length, validate_strings=True)
 
 
 class Resource(Base):
@@ -103,7 +119,7 @@ class ResourceVersion(Base):
     resource_id: Mapped[str] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
     revision: Mapped[int] = mapped_column(Integer)
     number: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[VersionStatus] = mapped_column(_enum(VersionStatus))
+    status: Mapped[VersionStatus] = mapped_column(_enum(VersionStatus, length=24))
     format_version: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(255))
     description: Mapped[str] = mapped_column(Text)
@@ -119,6 +135,10 @@ class ResourceVersion(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # a yanked version stays downloadable and is flagged; "latest" skips it while others exist
+    yanked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    yanked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    yank_reason: Mapped[str | None] = mapped_column(Text)
 
     resource: Mapped[Resource] = relationship(back_populates="versions")
     files: Mapped[list[VersionFile]] = relationship(
@@ -127,8 +147,11 @@ class ResourceVersion(Base):
 
     @property
     def label(self) -> str:
-        """``v3`` for a published version, ``draft`` otherwise."""
-        return f"v{self.number}" if self.number is not None else "draft"
+        """``v3`` for a published version, ``draft`` for the open revision, ``r4`` for a closed
+        one (superseded, rejected, withdrawn)."""
+        if self.number is not None:
+            return f"v{self.number}"
+        return "draft" if self.status.is_open else f"r{self.revision}"
 
 
 class VersionFile(Base):

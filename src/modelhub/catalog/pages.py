@@ -14,6 +14,9 @@ from modelhub.catalog.schemas import ResourcePage, ResourceRead, SearchQuery, Ve
 from modelhub.checks import service as checks
 from modelhub.checks.schemas import CheckRunDetail
 from modelhub.deps import DbSession, HubDep, OptionalUser
+from modelhub.review import thread
+from modelhub.review import views as review_views
+from modelhub.review.schemas import ReviewState
 from modelhub.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -28,6 +31,8 @@ class ResourceCard(BaseModel):
     resource: ResourceRead
     version: VersionRead
     checks: list[CheckRunDetail]
+    # the open revision's review (state, thread) for the people who take part in it
+    review: ReviewState | None = None
 
 
 @router.get("/")
@@ -58,9 +63,14 @@ def resource_page(
     resource = service.get_resource(db, resource_id=resource_id, viewer=user)
     chosen = service.get_version(db, resource_id=resource_id, label=version, viewer=user)
     runs = checks.latest_per_library(checks.runs_of(db, version=chosen))
+    review = None
+    if user is not None and chosen.status.is_open:
+        items = thread.thread(db, resource_id=resource_id, viewer=user)
+        review = review_views.review_state(db, version=chosen, viewer=user, items=items)
     data = ResourceCard(
         resource=views.resource_read(db, resource, links, viewer=user, with_versions=True),
         version=views.version_read(chosen, links),
         checks=[CheckRunDetail.model_validate(r) for r in runs],
+        review=review,
     )
     return render.page(request, "resource.html", data, extra={"user": user})

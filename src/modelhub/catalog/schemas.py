@@ -27,6 +27,8 @@ class VersionSummary(BaseModel):
     created_at: datetime
     published_at: datetime | None
     change_note: str | None
+    yanked_at: datetime | None = None
+    yank_reason: str | None = None
 
 
 class VersionRead(VersionSummary):
@@ -78,7 +80,3 @@ class SearchQuery(BaseModel):
     sort: SortKey = "relevance"
     page: int = Field(default=1, ge=1, le=10_000)
     per_page: int = Field(default=20, ge=1, le=100)
-
-
-class PublishRequest(BaseModel):
-    change_note: str | None = Field(default=None, max_length=10_000)

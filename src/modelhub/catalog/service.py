@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from modelhub.accounts.models import User
 from modelhub.catalog import access
 from modelhub.catalog.models import (
+    OPEN_STATUSES,
     Resource,
     ResourceTag,
     ResourceVersion,
@@ -18,9 +19,10 @@ from modelhub.catalog.models import (
 )
 from modelhub.catalog.schemas import SearchQuery
 from modelhub.db import utcnow
-from modelhub.errors import Conflict, Forbidden, ResourceNotFound
+from modelhub.errors import ResourceNotFound
 
 _VERSION_LABEL = re.compile(r"^v?(\d{1,9})$")
+_REVISION_LABEL = re.compile(r"^r(\d{1,9})$")
 
 
 def get_resource(db: Session, *, resource_id: str, viewer: User | None) -> Resource:
@@ -40,7 +42,7 @@ def open_draft(db: Session, *, resource_id: str) -> ResourceVersion | None:
     return db.scalar(
         select(ResourceVersion).where(
             ResourceVersion.resource_id == resource_id,
-            ResourceVersion.status == VersionStatus.draft,
+            ResourceVersion.status.in_(OPEN_STATUSES),
         )
     )
 
@@ -48,7 +50,8 @@ def open_draft(db: Session, *, resource_id: str) -> ResourceVersion | None:
 def get_version(
     db: Session, *, resource_id: str, label: str | None, viewer: User | None
 ) -> ResourceVersion:
-    """Resolve ``label`` (None/"latest", "v3" or "3", "draft") to a version the viewer may see."""
+    """Resolve ``label`` (None/"latest", "v3" or "3", "draft", "r4") to a version the viewer may
+    see."""
     resource = get_resource(db, resource_id=resource_id, viewer=viewer)
     label = (label or "latest").strip().lower()
     version: ResourceVersion | None
@@ -64,6 +67,17 @@ def get_version(
             version = _published(db, resource_id, resource.latest_version)
     elif match := _VERSION_LABEL.match(label):
         version = _published(db, resource_id, int(match.group(1)))
+    elif match := _REVISION_LABEL.match(label):
+        # closed revisions (superseded, rejected, withdrawn) for the people who see drafts
+        if not access.can_see_drafts(db, resource=resource, user=viewer):
+            raise ResourceNotFound(f"'{resource_id}' has no revision '{label}' you can see.")
+        version = db.scalar(
+            select(ResourceVersion).where(
+                ResourceVersion.resource_id == resource_id,
+                ResourceVersion.revision == int(match.group(1)),
+                ResourceVersion.number.is_(None),
+            )
+        )
     else:
         raise ResourceNotFound(f"'{label}' is not a version name; use v1, v2, … or 'draft'.")
     if version is None:
@@ -178,28 +192,24 @@ def set_listing(db: Session, *, resource: Resource, version: ResourceVersion) ->
     resource.tags = [ResourceTag(resource_id=resource.id, tag=t) for t in sorted(wanted)]
 
 
-def check_publisher(user: User | None) -> User:
-    if user is None or not access.can_publish(user):
-        raise Forbidden("Only an admin can publish a draft.")
-    return user
-
-
-def claim_draft_for_publication(db: Session, *, draft: ResourceVersion, number: int) -> None:
-    """Turn the draft into version ``number`` with a guarded UPDATE, so that of two concurrent
-    publishers exactly one succeeds and a superseded revision is never published."""
-    result = db.execute(
-        update(ResourceVersion)
-        .where(ResourceVersion.id == draft.id, ResourceVersion.status == VersionStatus.draft)
-        .values(status=VersionStatus.published, number=number)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(
-            "This draft changed while you were publishing it (a new upload or another publisher). "
-            "Reload and try again.",
-            code="draft_changed",
+def refresh_latest(db: Session, *, resource: Resource) -> None:
+    """Point "latest" at the newest published version that is not yanked (the newest one when
+    all are), and make the listing follow it."""
+    published = list(
+        db.scalars(
+            select(ResourceVersion)
+            .where(
+                ResourceVersion.resource_id == resource.id,
+                ResourceVersion.status == VersionStatus.published,
+            )
+            .order_by(ResourceVersion.number.desc())
         )
-    db.refresh(draft)
+    )
+    if not published:
+        return
+    chosen = next((v for v in published if v.yanked_at is None), published[0])
+    resource.latest_version = chosen.number
+    set_listing(db, resource=resource, version=chosen)
 
 
 def version_by_id(db: Session, *, version_id: int, viewer: User | None) -> ResourceVersion | None:

@@ -48,6 +48,8 @@ def version_summary(version: ResourceVersion) -> VersionSummary:
         created_at=version.created_at,
         published_at=version.published_at,
         change_note=version.change_note,
+        yanked_at=version.yanked_at,
+        yank_reason=version.yank_reason,
     )
 
 

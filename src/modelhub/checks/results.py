@@ -10,7 +10,7 @@ from modelhub.catalog.models import ResourceVersion
 from modelhub.checks.models import CheckRun, CheckStatus
 from modelhub.db import utcnow
 from modelhub.notifications import service as notifications
-from modelhub.notifications.email import queue_emails
+from modelhub.notifications.fanout import announce
 
 LOG_LIMIT = 256 * 1024
 
@@ -22,7 +22,7 @@ def library_key(versions: dict[str, str]) -> str:
 
 
 def record_outcome(
-    db: Session, *, check_run_id: int, outcome: dict[str, Any], email: bool = False
+    db: Session, *, check_run_id: int, outcome: dict[str, Any]
 ) -> None:
     """Store the runner's outcome; a second call with the same result changes nothing."""
     run = db.get(CheckRun, check_run_id)
@@ -41,10 +41,10 @@ def record_outcome(
     run.duration_s = outcome.get("duration_s")
     run.status = CheckStatus(outcome.get("status", "error"))
     run.finished_at = utcnow()
-    _tell(db, run, email=email)
+    _tell(db, run)
 
 
-def record_failure(db: Session, *, check_run_id: int, error: str, email: bool = False) -> None:
+def record_failure(db: Session, *, check_run_id: int, error: str) -> None:
     """The job failed for good (e.g. it kept killing its worker): the check failed with that."""
     run = db.get(CheckRun, check_run_id)
     if run is None or run.status.finished:
@@ -52,10 +52,10 @@ def record_failure(db: Session, *, check_run_id: int, error: str, email: bool = 
     run.status = CheckStatus.failed
     run.reason = f"The check could not finish: {error}"
     run.finished_at = utcnow()
-    _tell(db, run, email=email)
+    _tell(db, run)
 
 
-def _tell(db: Session, run: CheckRun, *, email: bool) -> None:
+def _tell(db: Session, run: CheckRun) -> None:
     version = db.get(ResourceVersion, run.version_id)
     if version is None:
         return
@@ -67,14 +67,19 @@ def _tell(db: Session, run: CheckRun, *, email: bool) -> None:
     for name, result in sorted(run.formats.items()):
         detail = f" — {result['reason']}" if result.get("reason") else ""
         lines.append(f"- {name}: {result.get('status')}{detail}")
-    notes = notifications.notify(
+    announce(
         db,
         users=notifications.people_of(db, version=version),
-        kind="check",
+        event="check.finished",
         subject=f"Check {verdict}: {version.name} ({version.resource_id})",
         body="\n".join(lines),
         link=f"/resources/{version.resource_id}?version={version.label}",
         about=f"check{run.id}",
+        payload={
+            "resource": {"id": version.resource_id, "name": version.name},
+            "revision": version.revision,
+            "version": label,
+            "check": {"id": run.id, "status": run.status.value, "reason": run.reason},
+            "formats": {k: v.get("status") for k, v in run.formats.items()},
+        },
     )
-    if email:
-        queue_emails(db, notes)

@@ -46,7 +46,6 @@ class CheckSettings:
     scratch_root: Path
     hidden_paths: tuple[Path, ...]
     allow_unsandboxed: bool
-    email: bool = False
 
 
 _RUNNERS: dict[tuple[Any, ...], CheckRunner] = {}
@@ -137,11 +136,11 @@ def make_kind(settings: CheckSettings) -> JobKind:
 
     def apply(db: Session, payload: dict[str, Any], result: Any) -> None:
         record_outcome(
-            db, check_run_id=payload["check_run_id"], outcome=result, email=settings.email
+            db, check_run_id=payload["check_run_id"], outcome=result
         )
 
     def fail(db: Session, payload: dict[str, Any], error: str) -> None:
-        record_failure(db, check_run_id=payload["check_run_id"], error=error, email=settings.email)
+        record_failure(db, check_run_id=payload["check_run_id"], error=error)
 
     return JobKind(name="check", prepare=prepare, run=run_check, apply=apply, fail=fail)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from modelhub.cli import checks, serve, transfer, users, validate
+from modelhub.cli import checks, review, serve, transfer, users, validate, yanks
 
 app = typer.Typer(
     name="modelhub",
@@ -19,6 +19,10 @@ app.command("publish")(transfer.publish)
 app.command("validate")(validate.validate)
 app.command("checks")(checks.show)
 app.command("check")(checks.check)
+app.command("yank")(yanks.yank)
+app.command("unyank")(yanks.unyank)
+app.add_typer(review.app, name="review")
+app.add_typer(yanks.maintainers_app, name="maintainers")
 app.add_typer(users.app, name="users")
 
 

@@ -77,16 +77,19 @@ def upload(
 def publish(
     resource_id: Annotated[str, typer.Argument(help="The resource whose draft to publish")],
     note: Annotated[str | None, typer.Option("--note", help="Change note")] = None,
+    override: Annotated[
+        str | None, typer.Option("--override", help="Why to publish without a passed check")
+    ] = None,
     hub: HubOption = None,
     token: TokenOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Publish a resource's draft as its next version (admins)."""
+    """Publish a resource's draft as its next version now (admins): it is submitted and
+    approved in one go. Needs a passed check, or --override with a reason."""
+    body = {"change_note": note, "override_reason": override}
     try:
         with HubClient(hub_url(hub), hub_token(token)) as client:
-            result = client.json(
-                "POST", f"/api/v1/resources/{resource_id}/publish", json={"change_note": note}
-            )
+            result = client.json("POST", f"/api/v1/resources/{resource_id}/publish", json=body)
     except HubError as exc:
         fail(exc.message, as_json=as_json, code=exc.code, details=details_of(exc))
     emit(result, as_json=as_json, lines=[f"published {resource_id} {result['version']}"])

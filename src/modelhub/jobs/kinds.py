@@ -12,6 +12,7 @@ from modelhub.checks.tasks import (
 )
 from modelhub.hub import Hub
 from modelhub.notifications.email import SmtpSettings, register_email_kind
+from modelhub.webhooks.tasks import WebhookSettings, register_webhook_kind
 
 
 def check_settings(hub: Hub) -> CheckSettings:
@@ -28,12 +29,12 @@ def check_settings(hub: Hub) -> CheckSettings:
         # the sandbox must never read the hub's own state
         hidden_paths=(s.data_dir.resolve(), s.resolved_storage_dir.resolve()),
         allow_unsandboxed=s.allow_unsandboxed_checks,
-        email=s.smtp_host is not None,
     )
 
 
 def register_job_kinds(hub: Hub) -> None:
-    """Register ``check`` and ``email`` with this hub's storage, limits and SMTP server."""
+    """Register ``check``, ``email`` and ``webhook`` with this hub's storage, limits, SMTP
+    server and webhook rules."""
     s = hub.settings
     register_check_kind(check_settings(hub))
     register_email_kind(
@@ -45,6 +46,14 @@ def register_job_kinds(hub: Hub) -> None:
             password=s.smtp_password,
             starttls=s.smtp_starttls,
             base_url=s.public_base,
+        ),
+        enabled=s.smtp_host is not None,
+    )
+    register_webhook_kind(
+        WebhookSettings(
+            allow_private=s.webhook_allow_private,
+            retry_delays=s.webhook_retry_schedule,
+            max_attempts=s.webhook_max_attempts,
         )
     )
 

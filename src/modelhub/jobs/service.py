@@ -14,7 +14,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -57,16 +57,20 @@ def enqueue(
     dedupe_key: str | None = None,
     max_attempts: int | None = None,
     created_by_id: int | None = None,
+    run_after: datetime | None = None,
 ) -> Job:
     """Add a job to the caller's transaction (flushed, never committed).
 
     ``payload`` holds ids only; the kind's ``prepare`` re-loads the rows. With ``dedupe_key``,
     enqueueing again while a job with that key exists (in any state) returns that job.
-    ``max_attempts`` defaults to the dispatcher's setting.
+    ``max_attempts`` defaults to the dispatcher's setting. ``run_after`` (timezone-aware) keeps
+    the job from being claimed before that time; the dispatcher's poll picks it up after it.
     """
     get_kind(kind)  # an unknown kind fails here, in the request, rather than later unseen
     if max_attempts is not None and max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
+    if run_after is not None and run_after.tzinfo is None:
+        raise ValueError("run_after must be timezone-aware")
     encoded = json.dumps(payload)
     if len(encoded) > MAX_PAYLOAD_CHARS:
         raise ValueError("a job payload holds ids only; the handler re-loads the rest")
@@ -76,6 +80,7 @@ def enqueue(
         "dedupe_key": dedupe_key,
         "max_attempts": max_attempts,
         "created_by_id": created_by_id,
+        "run_after": run_after,
     }
     job = _insert(db, values)
     db.info[ENQUEUED] = True
@@ -119,12 +124,13 @@ def claim_next(
     PostgreSQL the pick locks its rows and a concurrent pick skips them. (One statement with
     the pick as an ``IN`` subquery is not safe there: PostgreSQL may run the subquery again
     and update more than ``limit`` rows.) Each claim starts an attempt. ``kinds`` limits the
-    claim to kinds this process can run.
+    claim to kinds this process can run. Jobs whose ``run_after`` is later than ``now`` wait.
     """
     if limit <= 0 or (kinds is not None and not kinds):
         return []
     now = now or utcnow()
-    pick = select(Job.id).where(Job.status == JobStatus.queued)
+    due = or_(Job.run_after.is_(None), Job.run_after <= now)
+    pick = select(Job.id).where(Job.status == JobStatus.queued, due)
     if kinds is not None:
         pick = pick.where(Job.kind.in_(sorted(kinds)))
     picked = db.scalars(pick.order_by(Job.id).limit(limit).with_for_update(skip_locked=True))

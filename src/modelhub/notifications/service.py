@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from modelhub.accounts.models import User
+from modelhub.catalog.access import handles_of
 from modelhub.catalog.models import ResourceMaintainer, ResourceVersion
 from modelhub.notifications.models import Notification
 
@@ -24,9 +24,7 @@ def people_of(db: Session, *, version: ResourceVersion) -> list[User]:
             )
         )
     )
-    people = _described_people(version.rdf)
-    emails = {p["email"].lower() for p in people if isinstance(p.get("email"), str)}
-    handles = {p["github_user"].lower() for p in people if isinstance(p.get("github_user"), str)}
+    emails, handles = handles_of(version.rdf)
     conditions = []
     if emails:
         conditions.append(func.lower(User.email).in_(emails))
@@ -35,11 +33,6 @@ def people_of(db: Session, *, version: ResourceVersion) -> list[User]:
     if conditions:
         ids.update(db.scalars(select(User.id).where(or_(*conditions))))
     return list(db.scalars(select(User).where(User.id.in_(ids), User.is_active.is_(True))))
-
-
-def _described_people(rdf: dict[str, Any]) -> list[dict[str, Any]]:
-    found = rdf.get("maintainers") or rdf.get("authors") or []
-    return [p for p in found if isinstance(p, dict)] if isinstance(found, list) else []
 
 
 def notify(

@@ -12,6 +12,7 @@ from modelhub.catalog.views import Links
 from modelhub.checks.models import CheckRun
 from modelhub.errors import Conflict, NotAuthenticated
 from modelhub.hub import Hub
+from modelhub.review import service as review
 from modelhub.storage.service import BlobBatch
 from modelhub.uploads import service
 from modelhub.uploads.archive import PackageFile, UnpackLimits, unpack_zip
@@ -36,9 +37,11 @@ def accept_upload(
     files: list[PackageFile] | None,
     resource_id: str | None,
     change_note: str | None,
+    submit: bool = False,
 ) -> UploadResult:
     """Validate the package staged in ``area`` (``area/upload.zip``, or files already written to
-    ``area/pkg``) and store it as a draft. Any refusal or failure leaves no blob and no row."""
+    ``area/pkg``) and store it as a draft; with ``submit``, also submit it for review in the same
+    transaction. Any refusal or failure leaves no blob and no row."""
     root = area / "pkg"
     if files is None:
         archive = area / "upload.zip"
@@ -60,6 +63,10 @@ def accept_upload(
                 resource_id=resource_id,
                 change_note=change_note,
             )
+            if submit:
+                version = review.submit(
+                    db, resource_id=version.resource_id, actor=uploader, revision=version.revision
+                )
             db.commit()
         except IntegrityError as exc:
             db.rollback()

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from modelhub.deps import CurrentUser, HubDep
-from modelhub.errors import UploadRefused
+from modelhub.errors import ErrorDetail, UploadRefused
 from modelhub.uploads import receive
 from modelhub.uploads.accept import accept_upload, limits_of
 from modelhub.uploads.archive import PackageFile
@@ -32,9 +32,13 @@ async def upload(
         str | None, Query(max_length=64, description="Add a revision to this resource")
     ] = None,
     change_note: Annotated[str | None, _NOTE] = None,
+    submit: Annotated[
+        bool, Query(description="Also submit the draft for review (status in_review)")
+    ] = False,
 ) -> UploadResult:
     """Upload a package. It is unpacked safely, validated with the bioimage.io rules and stored
-    as a draft; a refused upload answers 4xx with the reasons and keeps nothing."""
+    as a draft (with ``submit``: submitted for review in the same step); a refused upload
+    answers 4xx with the reasons and keeps nothing."""
     limits = limits_of(hub)
     receive.declared_length_ok(request, limits.max_upload_bytes)
     with receive.staging_area(hub.settings.staging_dir) as area:
@@ -46,6 +50,7 @@ async def upload(
             try:
                 resource_id = _text(form.get("resource_id")) or resource_id
                 change_note = _text(form.get("change_note")) or change_note
+                submit = _flag(form.get("submit"), default=submit)
                 zips = [p for p in form.getlist("file") if isinstance(p, UploadFile)]
                 parts = [p for p in form.getlist("files") if isinstance(p, UploadFile)]
                 if len(zips) == 1 and not parts:
@@ -78,7 +83,25 @@ async def upload(
             files=files,
             resource_id=resource_id,
             change_note=change_note,
+            submit=submit,
         )
+
+
+def _flag(value: object, *, default: bool) -> bool:
+    """A form field's boolean, spelled as FastAPI accepts it in a query."""
+    if not isinstance(value, str) or not value.strip():
+        return default
+    text = value.strip().lower()
+    if text in ("1", "true", "on", "yes"):
+        return True
+    if text in ("0", "false", "off", "no"):
+        return False
+    raise UploadRefused(
+        f"submit: '{text[:20]}' is not true or false.",
+        [ErrorDetail(("submit",), "must be true or false")],
+        code="invalid_request",
+        status_code=422,
+    )
 
 
 def _text(value: object) -> str | None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from modelhub.accounts.models import User
 from modelhub.catalog import access, service
 from modelhub.catalog.models import (
+    OPEN_STATUSES,
     Resource,
     ResourceMaintainer,
     ResourceType,
@@ -46,7 +47,7 @@ def ingest(
         update(ResourceVersion)
         .where(
             ResourceVersion.resource_id == resource.id,
-            ResourceVersion.status == VersionStatus.draft,
+            ResourceVersion.status.in_(OPEN_STATUSES),
         )
         .values(status=VersionStatus.superseded)
         .execution_options(synchronize_session="fetch")

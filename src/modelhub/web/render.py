@@ -49,7 +49,7 @@ def page(
 
 
 def error_response(request: Request, exc: HubError) -> Response:
-    is_api = request.url.path.startswith(("/api/", "/artifacts/", "/id_map"))
+    is_api = request.url.path.startswith(("/api/", "/artifacts/", "/id_map", "/public/"))
     if is_api or wants_json(request) or _templates is None:
         return JSONResponse(exc.as_json(), status_code=exc.status_code)
     return _templates.TemplateResponse(

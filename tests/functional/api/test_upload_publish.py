@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from modelhub.catalog.models import Resource, ResourceVersion, VersionFile
 from modelhub.cli.packing import zip_folder
 from modelhub.storage.models import Blob
-from tests.conftest import LiveServer, auth, files_under
+from tests.conftest import OVERRIDE, LiveServer, auth, files_under
 
 
 @pytest.fixture
@@ -65,12 +65,14 @@ def test_publish_then_download_every_way(
     shared_model_dir: Path,
 ) -> None:
     rid = _upload(http, member_token, shared_zip).json()["resource_id"]
-    refused = http.post(f"/api/v1/resources/{rid}/publish", headers=auth(member_token))
+    refused = http.post(
+        f"/api/v1/resources/{rid}/publish", headers=auth(member_token), json=OVERRIDE
+    )
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
     published = http.post(
         f"/api/v1/resources/{rid}/publish",
         headers=auth(admin_token),
-        json={"change_note": "first release"},
+        json={"change_note": "first release", **OVERRIDE},
     )
     assert published.status_code == 201, published.text
     version = published.json()
@@ -123,7 +125,7 @@ def test_new_revision_and_second_version(
     http: httpx.Client, server: LiveServer, admin_token: str, member_token: str, shared_zip: Path
 ) -> None:
     rid = _upload(http, member_token, shared_zip).json()["resource_id"]
-    http.post(f"/api/v1/resources/{rid}/publish", headers=auth(admin_token))
+    http.post(f"/api/v1/resources/{rid}/publish", headers=auth(admin_token), json=OVERRIDE)
     v1_rdf = http.get(f"/artifacts/{rid}/v1/files/rdf.yaml").content
     # a stranger cannot add revisions; the uploader can, twice: the second replaces the first
     other = _upload(http, admin_token, shared_zip, resource_id="no-such-thing")
@@ -138,13 +140,17 @@ def test_new_revision_and_second_version(
             .order_by(ResourceVersion.revision)
         ).all()
     assert [s.value for _, s in statuses] == ["published", "superseded", "draft"]
-    v2 = http.post(f"/api/v1/resources/{rid}/publish", headers=auth(admin_token)).json()
+    v2 = http.post(
+        f"/api/v1/resources/{rid}/publish", headers=auth(admin_token), json=OVERRIDE
+    ).json()
     assert v2["version"] == "v2" and v2["revision"] == 3 and v2["change_note"] == "fixed docs"
     assert http.get(f"/artifacts/{rid}/v1/files/rdf.yaml").content == v1_rdf
     assert yaml.safe_load(http.get(f"/artifacts/{rid}/files/rdf.yaml").text)["version"] == "2"
     versions = http.get(f"/api/v1/resources/{rid}/versions").json()
     assert [v["version"] for v in versions] == ["v2", "v1"]
-    nothing = http.post(f"/api/v1/resources/{rid}/publish", headers=auth(admin_token))
+    nothing = http.post(
+        f"/api/v1/resources/{rid}/publish", headers=auth(admin_token), json=OVERRIDE
+    )
     assert nothing.status_code == 409 and nothing.json()["error"]["code"] == "no_draft"
 
 
@@ -218,7 +224,7 @@ def test_concurrent_publishers_exactly_one_wins(
     def publish(_: int) -> int:
         with httpx.Client(base_url=server.url, timeout=60) as own:
             return own.post(
-                f"/api/v1/resources/{rid}/publish", headers=auth(admin_token)
+                f"/api/v1/resources/{rid}/publish", headers=auth(admin_token), json=OVERRIDE
             ).status_code
 
     with ThreadPoolExecutor(4) as pool:
@@ -234,10 +240,14 @@ def test_search_filters_combine(
     from modelhub.demo.builder import build_package
 
     rid = _upload(http, admin_token, shared_zip).json()["resource_id"]
-    http.post(f"/api/v1/resources/{rid}/publish", headers=auth(admin_token)).raise_for_status()
+    http.post(
+        f"/api/v1/resources/{rid}/publish", headers=auth(admin_token), json=OVERRIDE
+    ).raise_for_status()
     ds = build_package("dataset-0.5", tmp_path / "ds", seed=1)
     did = _upload(http, admin_token, zip_folder(ds.root, tmp_path / "ds.zip")).json()["resource_id"]
-    http.post(f"/api/v1/resources/{did}/publish", headers=auth(admin_token)).raise_for_status()
+    http.post(
+        f"/api/v1/resources/{did}/publish", headers=auth(admin_token), json=OVERRIDE
+    ).raise_for_status()
 
     def ids(**params: object) -> list[str]:
         r = http.get("/api/v1/resources", params=params)

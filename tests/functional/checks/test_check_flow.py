@@ -126,7 +126,7 @@ def test_upload_is_checked_in_the_sandbox_and_people_are_told(
     page = http.get(f"/resources/{up['resource_id']}", headers=auth(member_token)).text
     assert "status-passed" in page and "pytorch_state_dict" in page
     notes = http.get("/api/v1/notifications", headers=auth(member_token)).json()
-    assert any("passed" in n["subject"] and n["kind"] == "check" for n in notes)
+    assert any("passed" in n["subject"] and n["kind"] == "check.finished" for n in notes)
     handler, _ = inbox
     deadline = time.monotonic() + 60
     while not handler.messages and time.monotonic() < deadline:
@@ -175,6 +175,7 @@ def test_recheck_keeps_history(
     first = _wait_check(http, admin_token, up["check_id"])
     assert first["status"] == "passed", first
     rid = up["resource_id"]
+    # the check passed: no override reason is needed
     http.post(f"/api/v1/resources/{rid}/publish", headers=auth(admin_token)).raise_for_status()
     stranger = http.post(f"/api/v1/resources/{rid}/checks", headers=auth(member_token))
     assert stranger.status_code == 403

@@ -54,7 +54,7 @@ def test_upload_publish_download_roundtrip(
     up = _run(server, "upload", str(pkg), token=cli_admin)
     assert up.returncode == 0, up.stderr
     rid = up.stdout.strip().splitlines()[-1]
-    pub = _run(server, "publish", rid, "--json", token=cli_admin)
+    pub = _run(server, "publish", rid, "--override", "not checked here", "--json", token=cli_admin)
     assert pub.returncode == 0, pub.stderr
     assert json.loads(pub.stdout)["version"] == "v1"
     out = tmp_path / "out"

@@ -17,7 +17,7 @@ import pytest
 
 from modelhub.cli.packing import zip_folder
 from modelhub.demo.builder import build_package
-from tests.conftest import LiveServer, auth
+from tests.conftest import OVERRIDE, LiveServer, auth
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ def _publish(http: httpx.Client, token: str, folder: Path, tmp: Path) -> str:
     )
     assert r.status_code == 201, r.text
     rid: str = r.json()["resource_id"]
-    p = http.post(f"/api/v1/resources/{rid}/publish", headers=auth(token))
+    p = http.post(f"/api/v1/resources/{rid}/publish", headers=auth(token), json=OVERRIDE)
     assert p.status_code == 201, p.text
     return rid
 

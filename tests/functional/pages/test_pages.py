@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from modelhub.cli.packing import zip_folder
-from tests.conftest import LiveServer, auth
+from tests.conftest import OVERRIDE, LiveServer, auth
 
 
 class _Collector(HTMLParser):
@@ -42,7 +42,9 @@ def _published(http: httpx.Client, token: str, shared_model_dir: Path, tmp: Path
         headers={**auth(token), "content-type": "application/zip"},
     )
     rid: str = r.json()["resource_id"]
-    http.post(f"/api/v1/resources/{rid}/publish", headers=auth(token)).raise_for_status()
+    http.post(
+        f"/api/v1/resources/{rid}/publish", headers=auth(token), json=OVERRIDE
+    ).raise_for_status()
     return rid
 
 

@@ -1,0 +1,1 @@
+"""Review: the lifecycle of a revision (submit, review, publish), its audit log and thread."""

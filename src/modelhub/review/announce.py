@@ -1,0 +1,128 @@
+"""Who hears about a review event, and what they read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from modelhub.accounts.models import Role, User
+from modelhub.catalog.models import ResourceVersion, VersionStatus
+from modelhub.notifications.fanout import announce
+from modelhub.notifications.service import people_of
+from modelhub.review.models import ReviewComment, ReviewEvent
+
+_SUBJECTS = {
+    "submit": "Review requested",
+    "withdraw": "Draft withdrawn",
+    "request_changes": "Changes requested",
+    "reject": "Draft rejected",
+    "approve": "Published",
+    "yank": "Version yanked",
+    "unyank": "Yank lifted",
+}
+
+
+def reviewers(db: Session) -> list[User]:
+    return list(
+        db.scalars(
+            select(User).where(User.role.in_([Role.reviewer, Role.admin]), User.is_active.is_(True))
+        )
+    )
+
+
+def cycle_floor(db: Session, *, resource_id: str, revision: int) -> int:
+    """The revision of the last version published before ``revision`` (0 if none): a draft's
+    thread holds what happened to the revisions after it."""
+    floor = db.scalar(
+        select(ResourceVersion.revision)
+        .where(
+            ResourceVersion.resource_id == resource_id,
+            ResourceVersion.status == VersionStatus.published,
+            ResourceVersion.revision < revision,
+        )
+        .order_by(ResourceVersion.revision.desc())
+        .limit(1)
+    )
+    return floor or 0
+
+
+def participants(db: Session, *, version: ResourceVersion) -> list[User]:
+    """Everybody who acted on or commented in this draft's review so far."""
+    floor = cycle_floor(db, resource_id=version.resource_id, revision=version.revision)
+    ids = set(
+        db.scalars(
+            select(ReviewEvent.actor_id).where(
+                ReviewEvent.resource_id == version.resource_id, ReviewEvent.revision > floor
+            )
+        )
+    )
+    ids.update(
+        db.scalars(
+            select(ReviewComment.author_id).where(
+                ReviewComment.resource_id == version.resource_id, ReviewComment.revision > floor
+            )
+        )
+    )
+    return list(db.scalars(select(User).where(User.id.in_(ids), User.is_active.is_(True))))
+
+
+def _payload(version: ResourceVersion, actor: User, **extra: Any) -> dict[str, Any]:
+    return {
+        "resource": {
+            "id": version.resource_id,
+            "name": version.name,
+            "type": version.resource.type.value,
+        },
+        "revision": version.revision,
+        "version": version.label,
+        "status": version.status.value,
+        "actor": actor.username,
+        **extra,
+    }
+
+
+def transition(db: Session, *, version: ResourceVersion, event: ReviewEvent, actor: User) -> None:
+    """Announce one audit row to the draft's people, the reviewers involved (all reviewers for
+    a new submission), never to the actor."""
+    audience = people_of(db, version=version) + participants(db, version=version)
+    if event.action == "submit":
+        audience += reviewers(db)
+    subject = f"{_SUBJECTS.get(event.action, event.action)}: {version.name} ({version.resource_id})"
+    what = version.label if version.number is not None else f"revision {version.revision}"
+    lines = [f"{actor.username}: {event.from_status} → {event.to_status} ({what})."]
+    if event.message:
+        lines += ["", event.message]
+    if event.override_reason:
+        lines += ["", f"Approved without a passed check: {event.override_reason}"]
+    announce(
+        db,
+        users=[u for u in audience if u.id != actor.id],
+        event=f"review.{event.action}",
+        subject=subject,
+        body="\n".join(lines),
+        link=f"/resources/{version.resource_id}?version={version.label}",
+        about=f"review-event{event.id}",
+        payload=_payload(
+            version, actor, action=event.action, from_status=event.from_status,
+            to_status=event.to_status, message=event.message,
+            override_reason=event.override_reason,
+        ),
+    )  # fmt: skip
+
+
+def comment(db: Session, *, version: ResourceVersion, note: ReviewComment, actor: User) -> None:
+    """Announce a comment to the draft's people and the reviewers involved."""
+    audience = people_of(db, version=version) + participants(db, version=version)
+    excerpt = note.body if len(note.body) <= 2000 else note.body[:2000] + " …"
+    announce(
+        db,
+        users=[u for u in audience if u.id != actor.id],
+        event="review.comment",
+        subject=f"New comment: {version.name} ({version.resource_id})",
+        body=f"{actor.username} wrote on revision {version.revision}:\n\n{excerpt}",
+        link=f"/resources/{version.resource_id}?version={version.label}#comment-{note.id}",
+        about=f"review-comment{note.id}",
+        payload=_payload(version, actor, comment={"id": note.id, "body": note.body}),
+    )
