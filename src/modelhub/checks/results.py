@@ -21,9 +21,7 @@ def library_key(versions: dict[str, str]) -> str:
     return ", ".join(f"{name} {versions[name]}" for name in wanted if name in versions) or "unknown"
 
 
-def record_outcome(
-    db: Session, *, check_run_id: int, outcome: dict[str, Any]
-) -> None:
+def record_outcome(db: Session, *, check_run_id: int, outcome: dict[str, Any]) -> None:
     """Store the runner's outcome; a second call with the same result changes nothing."""
     run = db.get(CheckRun, check_run_id)
     if run is None or run.status.finished:

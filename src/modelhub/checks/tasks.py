@@ -135,9 +135,7 @@ def make_kind(settings: CheckSettings) -> JobKind:
         )
 
     def apply(db: Session, payload: dict[str, Any], result: Any) -> None:
-        record_outcome(
-            db, check_run_id=payload["check_run_id"], outcome=result
-        )
+        record_outcome(db, check_run_id=payload["check_run_id"], outcome=result)
 
     def fail(db: Session, payload: dict[str, Any], error: str) -> None:
         record_failure(db, check_run_id=payload["check_run_id"], error=error)

@@ -32,7 +32,5 @@ def announce(
     people = list({u.id: u for u in users}.values())
     notes = notify(db, users=people, kind=event, subject=subject, body=body, link=link, about=about)
     queue_emails(db, notes)
-    queue_deliveries(
-        db, event=event, payload=payload, user_ids=[u.id for u in people], about=about
-    )
+    queue_deliveries(db, event=event, payload=payload, user_ids=[u.id for u in people], about=about)
     return notes
