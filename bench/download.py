@@ -52,7 +52,10 @@ def main() -> None:
             )
         up.raise_for_status()
         rid = up.json()["resource_id"]
-        client.post(f"/api/v1/resources/{rid}/publish").raise_for_status()
+        client.post(
+            f"/api/v1/resources/{rid}/publish",
+            json={"override_reason": "benchmark: checks are measured separately"},
+        ).raise_for_status()
         url = f"{hub.url}/artifacts/{rid}/v1/files/images.bin"
         native = [_curl(url) for _ in range(ROUNDS)] if shutil.which("curl") else []
         python = [_httpx(client, url) for _ in range(ROUNDS)]

@@ -23,7 +23,10 @@ def main() -> None:
             )
             up.raise_for_status()
             rid = up.json()["resource_id"]
-            client.post(f"/api/v1/resources/{rid}/publish").raise_for_status()
+            client.post(
+                f"/api/v1/resources/{rid}/publish",
+                json={"override_reason": "benchmark: checks are measured separately"},
+            ).raise_for_status()
             timings.append(time.perf_counter() - start)
         timings = timings[2:]  # the first rounds warm the libraries' caches
         print(f"package: shared unet2d_nuclei_broad, {len(body) / 1e6:.1f} MB zip")
