@@ -53,6 +53,13 @@ def runs_of(db: Session, *, version: ResourceVersion) -> list[CheckRun]:
     )
 
 
+def latest_run(db: Session, *, version: ResourceVersion) -> CheckRun | None:
+    """The version's most recent check (what approval and the review queue go by)."""
+    return db.scalar(
+        select(CheckRun).where(CheckRun.version_id == version.id).order_by(CheckRun.id.desc())
+    )
+
+
 def latest_per_library(runs: list[CheckRun]) -> list[CheckRun]:
     """The newest run for each library version (runs still queued have no key yet and come
     first): what a page shows as the current results."""

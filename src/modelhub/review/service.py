@@ -11,7 +11,8 @@ from modelhub.accounts.models import User
 from modelhub.catalog import access, publishing
 from modelhub.catalog.models import ResourceVersion, VersionStatus
 from modelhub.catalog.service import get_resource, open_draft
-from modelhub.checks.models import CheckRun, CheckStatus
+from modelhub.checks.models import CheckStatus
+from modelhub.checks.service import latest_run
 from modelhub.errors import Conflict, ErrorDetail, Forbidden, InvalidRequest, ResourceNotFound
 from modelhub.review import announce
 from modelhub.review.lifecycle import ACTIONS, Action, Who, move, not_possible
@@ -61,6 +62,17 @@ def _may(db: Session, *, version: ResourceVersion, actor: User, action: Action) 
         raise Forbidden("Only reviewers and admins can review a draft.")
 
 
+def _ready(
+    db: Session, *, resource_id: str, actor: User, step: Action, revision: int | None
+) -> ResourceVersion:
+    """The open revision, once the actor may take ``step`` on it in its present state."""
+    version = open_revision(db, resource_id=resource_id, viewer=actor, revision=revision)
+    _may(db, version=version, actor=actor, action=step)
+    if version.status not in step.sources:
+        raise not_possible(step, version.status, version.revision)
+    return version
+
+
 def _text(value: str | None) -> str | None:
     return value.strip() or None if value else None
 
@@ -78,8 +90,7 @@ def act(
     step = ACTIONS[action]
     if step.name == "approve":
         raise ValueError("approve publishes: call approve()")
-    version = open_revision(db, resource_id=resource_id, viewer=actor, revision=revision)
-    _may(db, version=version, actor=actor, action=step)
+    version = _ready(db, resource_id=resource_id, actor=actor, step=step, revision=revision)
     message = _text(message)
     if step.needs_message and message is None:
         raise InvalidRequest(
@@ -121,9 +132,7 @@ def check_gate(db: Session, *, version: ResourceVersion, override_reason: str | 
     """Approval needs the revision's latest check to have passed, or a recorded reason."""
     if override_reason:
         return
-    run = db.scalar(
-        select(CheckRun).where(CheckRun.version_id == version.id).order_by(CheckRun.id.desc())
-    )
+    run = latest_run(db, version=version)
     if run is not None and run.status is CheckStatus.passed:
         return
     state = {
@@ -155,10 +164,7 @@ def approve(
 ) -> ResourceVersion:
     """Publish the revision in review as the next version vN (reviewers and admins)."""
     step = ACTIONS["approve"]
-    version = open_revision(db, resource_id=resource_id, viewer=actor, revision=revision)
-    _may(db, version=version, actor=actor, action=step)
-    if version.status not in step.sources:
-        raise not_possible(step, version.status, version.revision)
+    version = _ready(db, resource_id=resource_id, actor=actor, step=step, revision=revision)
     override_reason = _text(override_reason)
     check_gate(db, version=version, override_reason=override_reason)
     event = move(
@@ -196,7 +202,7 @@ def publish_now(
         raise Forbidden("Only an admin can publish a draft directly; reviewers approve drafts.")
     version = open_revision(db, resource_id=resource_id, viewer=actor)
     if version.status is not VersionStatus.in_review:
-        check_gate(db, version=version, override_reason=_text(override_reason))
+        # a failed approval rolls this back with it: the route commits only on success
         submit(db, resource_id=resource_id, actor=actor, revision=version.revision)
     return approve(
         db, storage, resource_id=resource_id, actor=actor, batch=batch,

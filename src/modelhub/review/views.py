@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modelhub.accounts.models import User
 from modelhub.catalog import access
 from modelhub.catalog.models import ResourceVersion
-from modelhub.checks.models import CheckRun
+from modelhub.checks.service import latest_run
 from modelhub.review.lifecycle import ACTIONS, Who
 from modelhub.review.models import ReviewComment, ReviewEvent
 from modelhub.review.schemas import (
@@ -55,9 +54,7 @@ def thread_entry(item: ThreadItem) -> ThreadEntry:
 
 
 def check_state(db: Session, version: ResourceVersion) -> CheckState:
-    run = db.scalar(
-        select(CheckRun).where(CheckRun.version_id == version.id).order_by(CheckRun.id.desc())
-    )
+    run = latest_run(db, version=version)
     if run is None:
         return CheckState(id=None, status=None, reason=None)
     return CheckState(id=run.id, status=run.status.value, reason=run.reason)

@@ -99,7 +99,7 @@ def post(
 
 
 class _TooSlow(Exception):
-    pass
+    """The whole answer did not arrive within the attempt's total time."""
 
 
 def _within(seconds: float, work: Callable[[], T]) -> T:
