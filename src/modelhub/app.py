@@ -33,9 +33,13 @@ from modelhub.jobs import api as jobs_api
 from modelhub.jobs.kinds import register_job_kinds, warm_workers
 from modelhub.notifications import api as notifications_api
 from modelhub.review import api as review_api
+from modelhub.review import pages as review_pages
+from modelhub.search import pages as search_pages
 from modelhub.storage.local import LocalStorage
 from modelhub.uploads import api as uploads_api
+from modelhub.uploads import pages as uploads_pages
 from modelhub.web import render
+from modelhub.web.headers import SecurityHeaders
 from modelhub.webhooks import api as webhooks_api
 
 WEB = Path(__file__).parent / "web"
@@ -94,6 +98,9 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         version=__version__,
         description="A community repository of pretrained AI models for (bio)image analysis.",
         lifespan=lifespan,
+        # the interactive API pages load their scripts from a CDN: pages use nothing from outside
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.hub = hub
     for router in (
@@ -108,11 +115,15 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         notifications_api.router,
         webhooks_api.router,
         review_api.router,
+        search_pages.router,
         catalog_pages.router,
+        uploads_pages.router,
+        review_pages.router,
         accounts_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.add_middleware(SecurityHeaders)
     _install_error_handlers(app)
     return app
 

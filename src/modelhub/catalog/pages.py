@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from modelhub.catalog import service, views
-from modelhub.catalog.api import search_query
-from modelhub.catalog.schemas import ResourcePage, ResourceRead, SearchQuery, VersionRead
+from modelhub.catalog.schemas import ResourceRead, VersionRead
 from modelhub.checks import service as checks
 from modelhub.checks.schemas import CheckRunDetail
 from modelhub.deps import DbSession, HubDep, OptionalUser
@@ -22,31 +19,12 @@ from modelhub.web import render
 router = APIRouter(include_in_schema=False)
 
 
-class HomePage(BaseModel):
-    query: SearchQuery
-    results: ResourcePage
-
-
 class ResourceCard(BaseModel):
     resource: ResourceRead
     version: VersionRead
     checks: list[CheckRunDetail]
     # the open revision's review (state, thread) for the people who take part in it
     review: ReviewState | None = None
-
-
-@router.get("/")
-def home(
-    request: Request,
-    hub: HubDep,
-    db: DbSession,
-    user: OptionalUser,
-    query: Annotated[SearchQuery, Depends(search_query)],
-) -> Response:
-    """Published resources with a search box."""
-    links = views.Links(hub.settings.public_base)
-    data = HomePage(query=query, results=views.resource_page(db, query, links))
-    return render.page(request, "home.html", data, extra={"user": user})
 
 
 @router.get("/resources/{resource_id}")
