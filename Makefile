@@ -17,19 +17,24 @@ $(BIN)/modelhub: pyproject.toml constraints.txt
 install: $(BIN)/modelhub system
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-## Debian packages: bubblewrap runs package code in a sandbox during automated checks
+## Debian packages: bubblewrap runs package code in a sandbox during automated checks;
+## chromium is the real browser the page tests drive (through Playwright)
 system:
-	@command -v bwrap >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y bubblewrap; }
+	@missing=""; command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; fi
 
 ## run the hub: SQLite + local files + demo content on http://127.0.0.1:8000
 serve: install
 	$(BIN)/modelhub serve --demo
 
 ## run every check: lint, types, and the whole suite on SQLite and on PostgreSQL
+## two pytest workers (one per core of the CI machine), a test file stays on one worker
+PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile
 test: install postgres lint
-	$(BIN)/python -m pytest -q
-	# again on PostgreSQL: every test that uses a database (the others would only repeat)
-	MODELHUB_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -m "not dbless"
+	$(PYTEST)
+	# again on PostgreSQL: every test that uses a database (browser tests drive the same pages)
+	MODELHUB_TEST_DATABASE_URL=$(PG_URL) $(PYTEST) -m "not dbless and not browser"
 
 lint: install
 	$(BIN)/ruff check src tests bench scripts

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from modelhub.accounts import service as accounts
 from modelhub.accounts.models import Role
@@ -58,6 +58,7 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated database: the SQLite template file path, or the PostgreSQL URL."""
     pg_url = os.environ.get("MODELHUB_TEST_DATABASE_URL")
     if pg_url:
+        pg_url = worker_database(pg_url)
         engine = create_engine(pg_url)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -68,6 +69,23 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     template = tmp_path_factory.mktemp("db") / "template.sqlite3"
     upgrade_database(f"sqlite:///{template}")
     return str(template)
+
+
+def worker_database(url: str) -> str:
+    """Under pytest-xdist every worker gets its own PostgreSQL database (``<name>_gw0``, …),
+    created when missing, because each test empties the tables of the database it uses."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        known = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not known:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 def fresh_database_url(template: str, tmp_path: Path) -> str:
