@@ -17,6 +17,7 @@ from playwright.sync_api import (
     ConsoleMessage,
     Page,
     Request,
+    Response,
     sync_playwright,
 )
 
@@ -47,12 +48,19 @@ class Watch:
     problems: list[str] = field(default_factory=list)
 
     def console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
+        # failed loads are judged by `response` below: a refused upload answering 422 to the
+        # page's own request is expected, a stylesheet or image answering 404 is not
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
             where = message.location.get("url", "")
             self.problems.append(f"console error: {message.text} ({where})")
 
     def page_error(self, error: Exception) -> None:
         self.problems.append(f"script error: {error}")
+
+    def response(self, response: Response) -> None:
+        kind = response.request.resource_type
+        if kind in ("stylesheet", "script", "image", "font") and response.status >= 400:
+            self.problems.append(f"{kind} answered {response.status}: {response.url}")
 
     def request(self, request: Request) -> None:
         url = request.url
@@ -75,6 +83,7 @@ def browser_page(chromium: Browser, server: LiveServer) -> Iterator[Page]:
     context.on("console", watch.console)
     context.on("weberror", lambda e: watch.page_error(e.error))
     context.on("request", watch.request)
+    context.on("response", watch.response)
     page = context.new_page()
     yield page
     context.close()
