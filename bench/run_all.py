@@ -9,6 +9,6 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
-for name in ("upload_publish", "download", "upload_memory", "check_vs_cli"):
+for name in ("upload_publish", "download", "upload_memory", "check_vs_cli", "card_page", "search"):
     print(f"== {name}")
     runpy.run_path(str(HERE / f"{name}.py"), run_name="__main__")

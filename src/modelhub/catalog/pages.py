@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from modelhub.catalog import service, views
+from modelhub.catalog.card import CardData, build_card
 from modelhub.catalog.schemas import ResourceRead, VersionRead
 from modelhub.checks import service as checks
 from modelhub.checks.schemas import CheckRunDetail
@@ -23,6 +24,7 @@ class ResourceCard(BaseModel):
     resource: ResourceRead
     version: VersionRead
     checks: list[CheckRunDetail]
+    card: CardData
     # the open revision's review (state, thread) for the people who take part in it
     review: ReviewState | None = None
 
@@ -36,7 +38,8 @@ def resource_page(
     user: OptionalUser,
     version: str | None = None,
 ) -> Response:
-    """A resource: description, tags, authors, license, versions and files to download."""
+    """A resource's card: documentation, covers, inputs and outputs, weights and their checks,
+    people and citations, versions, files to download and how to use it."""
     links = views.Links(hub.settings.public_base)
     resource = service.get_resource(db, resource_id=resource_id, viewer=user)
     chosen = service.get_version(db, resource_id=resource_id, label=version, viewer=user)
@@ -49,6 +52,7 @@ def resource_page(
         resource=views.resource_read(db, resource, links, viewer=user, with_versions=True),
         version=views.version_read(chosen, links),
         checks=[CheckRunDetail.model_validate(r) for r in runs],
+        card=build_card(chosen, storage=hub.storage, links=links),
         review=review,
     )
     return render.page(request, "resource.html", data, extra={"user": user})
