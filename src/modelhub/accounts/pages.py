@@ -1,16 +1,20 @@
-"""Login and logout pages (cookie sessions, CSRF-protected forms)."""
+"""Account pages: login and logout (cookie sessions, CSRF-protected forms), the account page
+with its API tokens, and the admins' user list."""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from modelhub.accounts import service
+from modelhub.accounts import service, views
+from modelhub.accounts.models import Role, User
+from modelhub.accounts.schemas import TokenCreated, TokenRead
 from modelhub.deps import SESSION_COOKIE, DbSession, HubDep, OptionalUser
-from modelhub.errors import Forbidden
+from modelhub.errors import Conflict, Forbidden, InvalidRequest
 from modelhub.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -87,3 +91,143 @@ def logout(
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
+
+
+# --- the account page: who you are and your API tokens ---------------------------------------
+
+_ACCOUNT_DONE = {"revoked": "The token was revoked: it stops working at once."}
+
+
+def _check_form(request: Request, csrf: str) -> None:
+    if not render.csrf_ok(request, csrf):
+        raise Forbidden("The form expired. Please reload the page and try again.")
+
+
+@router.get("/account")
+def account(
+    request: Request, hub: HubDep, db: DbSession, user: OptionalUser, done: str | None = None
+) -> Response:
+    """Your account: username, role, e-mail and API tokens (secrets are never shown again)."""
+    if user is None:
+        return views.login_redirect(request)
+    data = views.account_page(
+        db, user=user, base=hub.settings.public_base, notice=_ACCOUNT_DONE.get(done or "")
+    )
+    return render.page(request, "account.html", data, extra={"user": user})
+
+
+@router.post("/account/tokens")
+def create_token(
+    request: Request,
+    hub: HubDep,
+    db: DbSession,
+    user: OptionalUser,
+    name: Annotated[str, Form(max_length=1000)] = "",
+    csrf: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Create an API token; this answer is the only place its secret ever appears."""
+    _check_form(request, csrf)
+    if user is None:
+        return views.login_redirect(request, "/account")
+    label = name.strip()
+    if not 1 <= len(label) <= 100:
+        data = views.account_page(
+            db, user=user, base=hub.settings.public_base, token_name=name[:100],
+            error="Give the token a name of 1 to 100 characters, e.g. the machine that uses it.",
+        )  # fmt: skip
+        return render.page(request, "account.html", data, status_code=400, extra={"user": user})
+    token, secret = service.create_token(db, user=user, name=label)
+    db.commit()
+    created = TokenCreated(**TokenRead.model_validate(token).model_dump(), token=secret)
+    data = views.account_page(db, user=user, base=hub.settings.public_base, created=created)
+    response = render.page(request, "account.html", data, status_code=201, extra={"user": user})
+    # the page holds a secret: no cache may keep it
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(
+    request: Request,
+    token_id: int,
+    db: DbSession,
+    user: OptionalUser,
+    csrf: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Revoke one of your tokens."""
+    _check_form(request, csrf)
+    if user is None:
+        return views.login_redirect(request, "/account")
+    service.revoke_token(db, user=user, token_id=token_id)
+    db.commit()
+    return RedirectResponse("/account?done=revoked", status_code=303)
+
+
+# --- user administration ---------------------------------------------------------------------
+
+
+def _admin(request: Request, user: User | None) -> User | Response:
+    if user is None:
+        return views.login_redirect(request, "/admin/users")
+    if not user.role.at_least(Role.admin):
+        raise Forbidden("Only an admin can manage users.")
+    return user
+
+
+@router.get("/admin/users")
+def admin_users(
+    request: Request,
+    db: DbSession,
+    user: OptionalUser,
+    done: str | None = None,
+    who: str | None = None,
+) -> Response:
+    """Every account with its role and active flag; admins change them here."""
+    admin = _admin(request, user)
+    if isinstance(admin, Response):
+        return admin
+    notice = f"Saved the changes to {who}." if done == "saved" and who else None
+    data = views.admin_users_page(db, admin=admin, notice=notice)
+    return render.page(request, "admin_users.html", data, extra={"user": admin})
+
+
+_ACTIVE = {"active": True, "inactive": False}
+
+
+def _user_changes(role: str, active: str) -> tuple[Role | None, bool | None]:
+    """The form's values as the service takes them (an empty field changes nothing)."""
+    try:
+        new_role = Role(role) if role else None
+    except ValueError:
+        raise InvalidRequest("The role must be member, reviewer or admin.") from None
+    if active and active not in _ACTIVE:
+        raise InvalidRequest("The status must be active or inactive.")
+    return new_role, _ACTIVE.get(active)
+
+
+@router.post("/admin/users/{username}")
+def update_user(
+    request: Request,
+    username: str,
+    db: DbSession,
+    user: OptionalUser,
+    role: Annotated[str, Form(max_length=32)] = "",
+    active: Annotated[str, Form(max_length=16)] = "",
+    csrf: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Change an account's role and active flag (admins; never their own)."""
+    _check_form(request, csrf)
+    admin = _admin(request, user)
+    if isinstance(admin, Response):
+        return admin
+    try:
+        new_role, is_active = _user_changes(role, active)
+        service.update_user(db, actor=admin, username=username, role=new_role, is_active=is_active)
+        db.commit()
+    except (InvalidRequest, Conflict) as exc:
+        db.rollback()
+        data = views.admin_users_page(db, admin=admin, error=exc.message, error_user=username)
+        return render.page(
+            request, "admin_users.html", data, status_code=exc.status_code, extra={"user": admin}
+        )
+    return RedirectResponse(f"/admin/users?{urlencode({'done': 'saved', 'who': username})}", 303)
