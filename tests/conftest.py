@@ -33,7 +33,14 @@ SHARED_MODEL = Path(__file__).resolve().parents[2] / "shared" / "models" / "unet
 # test folders that never touch a database: the PostgreSQL run skips them (`-m "not dbless"`)
 # publishing needs a passed check or a reason; tests that do not run checks give this reason
 OVERRIDE = {"override_reason": "the automated check is not part of this test"}
-DBLESS = ("unit/checks", "unit/demo", "unit/uploads", "unit/storage", "unit/catalog")
+DBLESS = (
+    "unit/checks",
+    "unit/demo",
+    "unit/uploads",
+    "unit/storage",
+    "unit/catalog",
+    "unit/search",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

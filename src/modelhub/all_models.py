@@ -13,6 +13,7 @@ from modelhub.db import Base
 from modelhub.jobs.models import Job
 from modelhub.notifications.models import Notification
 from modelhub.review.models import ReviewComment, ReviewEvent
+from modelhub.search.models import SearchCount, SearchDocument, SearchEntry
 from modelhub.storage.models import Blob
 from modelhub.webhooks.models import Webhook, WebhookDelivery
 
@@ -29,6 +30,9 @@ __all__ = [
     "ResourceVersion",
     "ReviewComment",
     "ReviewEvent",
+    "SearchCount",
+    "SearchDocument",
+    "SearchEntry",
     "User",
     "VersionFile",
     "WebSession",

@@ -19,6 +19,8 @@ from modelhub.catalog.schemas import (
 )
 from modelhub.deps import DbSession, HubDep, OptionalUser
 from modelhub.errors import Conflict
+from modelhub.search import cards, params
+from modelhub.search.models import WeightFormat
 
 router = APIRouter(prefix="/api/v1/resources", tags=["resources"])
 
@@ -29,20 +31,40 @@ def search_query(
     tags: Annotated[
         list[str] | None, Query(description="Tags; all must match. Repeat or comma-separate.")
     ] = None,
-    sort: SortKey = "relevance",
+    license: Annotated[
+        str | None, Query(max_length=64, description="SPDX license identifier")
+    ] = None,
+    format: Annotated[
+        list[WeightFormat] | None, Query(description="Weight formats; all must be present.")
+    ] = None,
+    checked: Annotated[bool, Query(description="Only resources whose latest check passed")] = False,
+    sort: Annotated[
+        SortKey | None, Query(description="Default: relevance with words, else newest")
+    ] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SearchQuery:
-    split = [t for raw in tags or [] for t in raw.split(",") if t.strip()]
-    return SearchQuery(q=q, type=type, tags=split, sort=sort, page=page, per_page=per_page)
+    return params.build(
+        q=q,
+        type=type,
+        tags=params.split(tags),
+        license=license or None,
+        formats=format or [],
+        checked=checked,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+    )
 
 
 @router.get("")
 def list_resources(
     hub: HubDep, db: DbSession, query: Annotated[SearchQuery, Depends(search_query)]
 ) -> ResourcePage:
-    """Published resources, filtered by text, type and tags (all given tags must match)."""
-    return views.resource_page(db, query, views.Links(hub.settings.public_base))
+    """Published resources matching words (name, tags, description, authors, documentation)
+    and filters, which all combine with AND; one page of them, their total and facet counts
+    (type, tags, license, weight format, passed checks) over all the results."""
+    return cards.results_page(db, query, views.Links(hub.settings.public_base))
 
 
 @router.get("/{resource_id}")

@@ -14,6 +14,7 @@ from modelhub.catalog.models import Resource, ResourceVersion, VersionFile
 from modelhub.catalog.rdf import SERVED_NAME, render_description
 from modelhub.db import utcnow
 from modelhub.errors import Conflict
+from modelhub.search import index as search_index
 from modelhub.storage.base import Storage
 from modelhub.storage.service import BlobBatch
 
@@ -52,6 +53,8 @@ def finish_publication(
     resource.latest_version = version.number
     if resource.published_at is None:
         resource.published_at = now
+    # versions never change: their documentation is read for the search index once, here
+    search_index.store_documentation(db, storage, version=version)
     service.set_listing(db, resource=resource, version=version)
     db.flush()
     return version

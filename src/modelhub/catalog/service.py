@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from modelhub.accounts.models import User
@@ -20,6 +19,8 @@ from modelhub.catalog.models import (
 from modelhub.catalog.schemas import SearchQuery
 from modelhub.db import utcnow
 from modelhub.errors import ResourceNotFound
+from modelhub.search import index as search_index
+from modelhub.search import service as search_service
 
 _VERSION_LABEL = re.compile(r"^v?(\d{1,9})$")
 _REVISION_LABEL = re.compile(r"^r(\d{1,9})$")
@@ -115,61 +116,17 @@ def visible_versions(
 
 
 def search(db: Session, *, query: SearchQuery) -> tuple[list[Resource], int]:
-    """Published resources matching the query; tag filters combine with AND."""
-    stmt: Select[Resource] = select(Resource).where(Resource.latest_version.is_not(None))
-    if query.type is not None:
-        stmt = stmt.where(Resource.type == query.type)
-    for tag in {t.strip().lower() for t in query.tags if t.strip()}:
-        stmt = stmt.where(
-            exists().where(and_(ResourceTag.resource_id == Resource.id, ResourceTag.tag == tag))
+    """Published resources matching the query, as rows (the search index answers it)."""
+    found = search_service.search(db, query=query)
+    by_id = {
+        r.id: r
+        for r in db.scalars(
+            select(Resource)
+            .where(Resource.id.in_([e.resource_id for e in found.entries]))
+            .options(selectinload(Resource.tags))
         )
-    text = (query.q or "").strip().lower()
-    words = [w for w in re.split(r"\s+", text) if w][:8]
-    for word in words:
-        pattern = f"%{_escape_like(word)}%"
-        stmt = stmt.where(
-            or_(
-                func.lower(Resource.name).like(pattern, escape="\\"),
-                func.lower(Resource.description).like(pattern, escape="\\"),
-                Resource.id.like(pattern, escape="\\"),
-                exists().where(
-                    and_(
-                        ResourceTag.resource_id == Resource.id,
-                        ResourceTag.tag.like(pattern, escape="\\"),
-                    )
-                ),
-            )
-        )
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    stmt = stmt.order_by(*_ordering(query, words))
-    stmt = stmt.offset((query.page - 1) * query.per_page).limit(query.per_page)
-    stmt = stmt.options(selectinload(Resource.tags))  # one query for all cards' tags
-    return list(db.scalars(stmt)), total
-
-
-def _ordering(query: SearchQuery, words: list[str]) -> list[ColumnElement[Any]]:
-    if query.sort == "name":
-        return [func.lower(Resource.name), Resource.id.asc()]
-    if query.sort == "oldest":
-        return [Resource.published_at.asc(), Resource.id.asc()]
-    if query.sort == "relevance" and words:
-        # a word in the name counts more than one only in the description or tags
-        name_hits = sum(
-            (
-                case(
-                    (func.lower(Resource.name).like(f"%{_escape_like(w)}%", escape="\\"), 1),
-                    else_=0,
-                )
-                for w in words
-            ),
-            start=case((Resource.id == words[0], 10), else_=0),
-        )
-        return [name_hits.desc(), Resource.updated_at.desc(), Resource.id.asc()]
-    return [Resource.updated_at.desc(), Resource.id.asc()]
-
-
-def _escape_like(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    }
+    return [by_id[e.resource_id] for e in found.entries if e.resource_id in by_id], found.total
 
 
 def tags_of(db: Session, *, resource_id: str) -> list[str]:
@@ -190,6 +147,8 @@ def set_listing(db: Session, *, resource: Resource, version: ResourceVersion) ->
     resource.updated_at = version.published_at or version.created_at or utcnow()
     wanted = {t.strip().lower()[:128] for t in version.tags if t.strip()}
     resource.tags = [ResourceTag(resource_id=resource.id, tag=t) for t in sorted(wanted)]
+    # the search index follows the listing in the same transaction
+    search_index.refresh(db, resource=resource, version=version)
 
 
 def refresh_latest(db: Session, *, resource: Resource) -> None:

@@ -21,6 +21,7 @@ from modelhub.checks.runner import CheckRunner
 from modelhub.checks.sandbox import SandboxUnavailable
 from modelhub.db import utcnow
 from modelhub.jobs.registry import JobKind, SkipJob, register
+from modelhub.search import index as search_index
 from modelhub.storage.local import LocalStorage
 
 
@@ -136,9 +137,11 @@ def make_kind(settings: CheckSettings) -> JobKind:
 
     def apply(db: Session, payload: dict[str, Any], result: Any) -> None:
         record_outcome(db, check_run_id=payload["check_run_id"], outcome=result)
+        search_index.refresh_after_check(db, check_run_id=payload["check_run_id"])
 
     def fail(db: Session, payload: dict[str, Any], error: str) -> None:
         record_failure(db, check_run_id=payload["check_run_id"], error=error)
+        search_index.refresh_after_check(db, check_run_id=payload["check_run_id"])
 
     return JobKind(name="check", prepare=prepare, run=run_check, apply=apply, fail=fail)
 

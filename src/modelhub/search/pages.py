@@ -2,35 +2,60 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from modelhub.catalog import views
-from modelhub.catalog.api import search_query
 from modelhub.catalog.schemas import ResourcePage, SearchQuery
 from modelhub.deps import DbSession, HubDep, OptionalUser
+from modelhub.search import cards, params
+from modelhub.search.links import TYPE_LABELS, CatalogLinks
 from modelhub.web import render
 
 router = APIRouter(include_in_schema=False)
 
+SORT_LABELS = {
+    "relevance": "Relevance",
+    "newest": "Newest",
+    "oldest": "Oldest",
+    "name": "Name",
+    "downloads": "Downloads",
+}
 
-class HomePage(BaseModel):
+
+class CatalogPage(BaseModel):
     query: SearchQuery
     results: ResourcePage
+    error: str | None = None
+
+
+def _problem(exc: RequestValidationError) -> str:
+    names = sorted({str(e["loc"][1]) for e in exc.errors() if len(e.get("loc", ())) > 1})
+    which = ", ".join(names) or "the address"
+    return (
+        f"Some search settings in this address are not valid ({which}), so all resources are "
+        "shown instead. Choose filters on this page to search again."
+    )
 
 
 @router.get("/")
-def home(
-    request: Request,
-    hub: HubDep,
-    db: DbSession,
-    user: OptionalUser,
-    query: Annotated[SearchQuery, Depends(search_query)],
-) -> Response:
-    """Published resources with a search box."""
+def catalog(request: Request, hub: HubDep, db: DbSession, user: OptionalUser) -> Response:
+    """Published resources: words, filters (type, tags, license, weight format, passed checks),
+    sorting and pages, all in the URL."""
+    error = None
+    status = 200
+    try:
+        query = params.from_params(request.query_params)
+    except RequestValidationError as exc:
+        query, error, status = SearchQuery(), _problem(exc), 422
     links = views.Links(hub.settings.public_base)
-    data = HomePage(query=query, results=views.resource_page(db, query, links))
-    return render.page(request, "home.html", data, extra={"user": user})
+    data = CatalogPage(query=query, results=cards.results_page(db, query, links), error=error)
+    context = {
+        "user": user,
+        "links": CatalogLinks(query),
+        "type_labels": TYPE_LABELS,
+        "sort_labels": SORT_LABELS,
+    }
+    return render.page(request, "catalog.html", data, status_code=status, extra=context)

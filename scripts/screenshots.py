@@ -1,0 +1,180 @@
+"""Screenshots of the main pages for the docs (docs/screenshots/*.png).
+
+Starts ``modelhub serve --demo`` on a fresh data directory, adds the shared example model and a
+revision waiting for review, then drives Debian's chromium through Playwright:
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import httpx
+import yaml
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_MODEL = ROOT.parent / "shared" / "models" / "unet2d_nuclei_broad"
+BIN = Path(sys.executable).parent
+PASSWORD = "screenshots password"  # noqa: S105 (a throwaway hub on loopback)
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _zip(folder: Path, **changes: object) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if not path.is_file():
+                continue
+            data = path.read_bytes()
+            if path.name == "rdf.yaml" and changes:
+                rdf = yaml.safe_load(data)
+                rdf.update(changes)
+                data = yaml.safe_dump(rdf, sort_keys=False).encode()
+            archive.writestr(path.relative_to(folder).as_posix(), data)
+    return buffer.getvalue()
+
+
+def _user(env: dict[str, str], name: str, role: str) -> str:
+    done = subprocess.run(
+        [str(BIN / "modelhub"), "users", "create", name, "--role", role, "--password", PASSWORD],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def _log_in(page: Page, name: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def _content(url: str, admin: str, member: str, tmp: Path) -> tuple[str, str]:
+    """The shared model published, and a revision of a new model waiting for review."""
+    published = ""
+    with httpx.Client(base_url=url, timeout=120) as http:
+        if SHARED_MODEL.is_dir():
+            r = http.post(
+                "/api/v1/uploads",
+                content=_zip(SHARED_MODEL),
+                headers={"authorization": f"Bearer {admin}", "content-type": "application/zip"},
+            )
+            r.raise_for_status()
+            published = r.json()["resource_id"]
+            http.post(
+                f"/api/v1/resources/{published}/publish",
+                headers={"authorization": f"Bearer {admin}"},
+                json={"override_reason": "example content for the screenshots"},
+            ).raise_for_status()
+        draft = http.post(
+            "/api/v1/uploads?submit=true",
+            content=_zip(SHARED_MODEL, name="Nuclei segmentation retrained"),
+            headers={"authorization": f"Bearer {member}", "content-type": "application/zip"},
+        )
+        draft.raise_for_status()
+    return published, draft.json()["resource_id"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="modelhub-shots-") as tmp:
+        env = {**os.environ, "MODELHUB_DATA_DIR": str(Path(tmp) / "data")}
+        admin = _user(env, "ada", "admin")
+        member = _user(env, "mo", "member")
+        port = _port()
+        url = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [str(BIN / "modelhub"), "serve", "--demo", "--no-jobs", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if httpx.get(f"{url}/id_map.json", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the hub did not start")
+                time.sleep(0.3)
+            published, in_review = _content(url, admin, member, Path(tmp))
+            _shoot(url, args.out, published, in_review, Path(tmp))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _shoot(url: str, out: Path, published: str, in_review: str, tmp: Path) -> None:
+    bad = tmp / "refused.zip"
+    bad.write_bytes(_zip(SHARED_MODEL, license="my-own-license", authors=[]))
+    with sync_playwright() as pw:
+        args = ["--no-sandbox"] if os.geteuid() == 0 else []
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        wide = browser.new_context(base_url=url, viewport={"width": 1280, "height": 900})
+        page = wide.new_page()
+        page.goto("/")
+        page.screenshot(path=out / "catalog.png", full_page=True)
+        page.goto("/?q=nuclei&type=model")
+        page.screenshot(path=out / "search.png", full_page=True)
+        if published:
+            page.goto(f"/resources/{published}")
+            page.screenshot(path=out / "model-card.png", full_page=True)
+        _log_in(page, "mo")
+        page.goto("/upload")
+        page.get_by_label("Package zip file").set_input_files(bad)
+        page.get_by_role("button", name="Upload", exact=True).click()
+        page.locator("#license-error").wait_for()
+        page.screenshot(path=out / "upload-refused.png", full_page=True)
+        page.goto(f"/upload/{in_review}")
+        page.screenshot(path=out / "my-upload.png", full_page=True)
+        reviewer = browser.new_context(base_url=url, viewport={"width": 1280, "height": 900})
+        desk = reviewer.new_page()
+        _log_in(desk, "ada")
+        desk.goto("/review")
+        desk.screenshot(path=out / "review-queue.png", full_page=True)
+        desk.goto(f"/review/{in_review}")
+        desk.screenshot(path=out / "review-desk.png", full_page=True)
+        desk.goto("/admin/users")
+        desk.screenshot(path=out / "admin-users.png", full_page=True)
+        desk.goto("/account")
+        desk.screenshot(path=out / "account.png", full_page=True)
+        phone = browser.new_context(base_url=url, viewport={"width": 390, "height": 844})
+        small = phone.new_page()
+        small.goto("/?q=nuclei")
+        small.screenshot(path=out / "catalog-phone.png", full_page=True)
+        if published:
+            small.goto(f"/resources/{published}")
+            small.screenshot(path=out / "model-card-phone.png")
+        browser.close()
+    for shot in sorted(out.glob("*.png")):
+        print(f"{shot.name}: {shot.stat().st_size // 1024} KiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Keeping the search index in step with the listing, in the caller's transaction: on publish,
+yank and unyank (``catalog.service.set_listing``), and when a check of the listed version
+finishes. Never commits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from modelhub.catalog.models import Resource, ResourceVersion, VersionFile
+from modelhub.checks.models import CheckRun, CheckStatus
+from modelhub.search import fts
+from modelhub.search.entries import Listing, documentation_tokens, entry_values, facet_values
+from modelhub.search.models import SearchCount, SearchDocument, SearchEntry
+from modelhub.storage.base import Storage
+
+FINISHED = (CheckStatus.passed, CheckStatus.failed, CheckStatus.error)
+
+
+def store_documentation(db: Session, storage: Storage, *, version: ResourceVersion) -> None:
+    """Read and keep the tokens of a version's documentation (called when it is published)."""
+    files = {f.path: f.blob_sha256 for f in version.files}
+    found = documentation_tokens(storage, version.rdf, files)
+    row = db.get(SearchDocument, version.id)
+    if row is None:
+        db.add(SearchDocument(version_id=version.id, tokens=found))
+    else:
+        row.tokens = found
+
+
+def latest_finished_check(db: Session, *, version_id: int) -> CheckRun | None:
+    return db.scalar(
+        select(CheckRun)
+        .where(CheckRun.version_id == version_id, CheckRun.status.in_(FINISHED))
+        .order_by(CheckRun.id.desc())
+        .limit(1)
+    )
+
+
+def listing_of(db: Session, resource: Resource, version: ResourceVersion) -> Listing:
+    run = latest_finished_check(db, version_id=version.id)
+    document = db.get(SearchDocument, version.id)
+    paths = db.scalars(select(VersionFile.path).where(VersionFile.version_id == version.id))
+    assert version.number is not None
+    return Listing(
+        resource_id=resource.id,
+        type=resource.type.value,
+        emoji=resource.emoji,
+        created_at=resource.created_at,
+        published_at=resource.published_at,
+        updated_at=resource.updated_at,
+        version_id=version.id,
+        number=version.number,
+        name=version.name,
+        description=version.description,
+        license=version.license,
+        tags=list(version.tags),
+        authors=list(version.authors),
+        rdf=version.rdf,
+        file_paths=set(paths),
+        documentation=document.tokens if document else "",
+        check_status=run.status.value if run else None,
+        check_formats=dict(run.formats) if run else {},
+    )
+
+
+def refresh(db: Session, *, resource: Resource, version: ResourceVersion) -> None:
+    """Make the entry of ``resource`` list ``version`` (its latest published version); a
+    resource with nothing published has no entry."""
+    if resource.latest_version is None or version.number is None:
+        return
+    db.flush()  # the listing fields and check rows of this transaction must be visible
+    values, token_list = entry_values(listing_of(db, resource, version))
+    entry = db.scalar(select(SearchEntry).where(SearchEntry.resource_id == resource.id))
+    before = facet_values(_values_of(entry)) if entry is not None else set()
+    if entry is None:
+        entry = SearchEntry(downloads=0, **values)
+        db.add(entry)
+    else:
+        for key, value in values.items():
+            setattr(entry, key, value)
+    db.flush()
+    fts.write(db, entry_id=entry.id, token_list=token_list)
+    after = facet_values(values)
+    bump_counts(db, {pair: -1 for pair in before - after} | {pair: 1 for pair in after - before})
+
+
+def refresh_after_check(db: Session, *, check_run_id: int) -> None:
+    """A check finished: when it judged the listed version, its badges change."""
+    run = db.get(CheckRun, check_run_id)
+    version = db.get(ResourceVersion, run.version_id) if run is not None else None
+    if version is None or version.number is None:
+        return
+    resource = db.get(Resource, version.resource_id)
+    if resource is not None and resource.latest_version == version.number:
+        refresh(db, resource=resource, version=version)
+
+
+def remove(db: Session, *, resource_id: str) -> None:
+    """Take a resource out of the index (and out of the counts)."""
+    entry = db.scalar(select(SearchEntry).where(SearchEntry.resource_id == resource_id))
+    if entry is None:
+        return
+    bump_counts(db, dict.fromkeys(facet_values(_values_of(entry)), -1))
+    fts.delete(db, entry_id=entry.id)
+    db.delete(entry)
+    db.flush()
+
+
+def _values_of(entry: SearchEntry) -> dict[str, Any]:
+    return {
+        "type": entry.type,
+        "license": entry.license,
+        "checked": entry.checked,
+        "formats_mask": entry.formats_mask,
+        "tags": list(entry.tags),
+    }
+
+
+def bump_counts(bind: Session | Connection, changes: dict[tuple[str, str], int]) -> None:
+    """Add ``changes`` to the facet counts (one upsert each; rows reaching 0 go)."""
+    dialect = bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    for (facet, value), delta in sorted(changes.items()):
+        if delta == 0:
+            continue
+        stmt = insert(SearchCount).values(facet=facet, value=value[:128], count=delta)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["facet", "value"], set_={"count": SearchCount.count + delta}
+        )
+        bind.execute(stmt)
+    if any(delta < 0 for delta in changes.values()):
+        bind.execute(delete(SearchCount).where(SearchCount.count <= 0))

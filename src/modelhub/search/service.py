@@ -1,0 +1,129 @@
+"""Searching the index: one page of entries, the total and the facet counts. Services take
+keyword arguments and never commit."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from modelhub.catalog.models import ResourceTag
+from modelhub.catalog.schemas import Facets, FacetValue, SearchQuery
+from modelhub.search import query as build
+from modelhub.search.models import FORMAT_BITS, SearchCount, SearchEntry
+
+TOP_TAGS = 30
+TOP_LICENSES = 30
+
+
+@dataclass
+class SearchResult:
+    entries: list[SearchEntry]
+    total: int
+    facets: Facets
+
+
+def search(db: Session, *, query: SearchQuery) -> SearchResult:
+    """The page of published resources matching ``query`` (all conditions combine with AND),
+    its total, and facet counts over all the results."""
+    conds = build.conditions(query, db.get_bind().dialect.name)
+    # ids first: sorting narrow rows is much cheaper than sorting whole entries
+    ids = list(
+        db.scalars(
+            select(SearchEntry.id)
+            .where(*conds)
+            .order_by(*build.ordering(query))
+            .offset((query.page - 1) * query.per_page)
+            .limit(query.per_page)
+        )
+    )
+    rows = {e.id: e for e in db.scalars(select(SearchEntry).where(SearchEntry.id.in_(ids)))}
+    entries = [rows[i] for i in ids if i in rows]
+    if conds:
+        total, facets = _facets_of_results(db, conds, query)
+    else:
+        total, facets = _facets_of_everything(db, query)
+    return SearchResult(entries=entries, total=total, facets=facets)
+
+
+def _facets_of_results(
+    db: Session, conds: list[ColumnElement[bool]], query: SearchQuery
+) -> tuple[int, Facets]:
+    # one pass for every facet but tags: groups of (type, license, checked, formats) are few
+    groups = db.execute(
+        select(
+            SearchEntry.type,
+            SearchEntry.license,
+            SearchEntry.checked,
+            SearchEntry.formats_mask,
+            func.count(),
+        )
+        .where(*conds)
+        .group_by(
+            SearchEntry.type, SearchEntry.license, SearchEntry.checked, SearchEntry.formats_mask
+        )
+    ).all()
+    counts: Counter[tuple[str, str]] = Counter()
+    total = 0
+    for type_, license_, checked, mask, n in groups:
+        total += n
+        counts["type", type_] += n
+        counts["license", license_ or ""] += n
+        if checked:
+            counts["checked", "true"] += n
+        for name, bit in FORMAT_BITS.items():
+            if mask & bit:
+                counts["format", name] += n
+    tag_rows = db.execute(
+        select(ResourceTag.tag, func.count().label("n"))
+        .join(SearchEntry, SearchEntry.resource_id == ResourceTag.resource_id)
+        .where(*conds)
+        .group_by(ResourceTag.tag)
+        .order_by(func.count().desc(), ResourceTag.tag)
+        .limit(TOP_TAGS)
+    ).all()
+    for tag, n in tag_rows:
+        counts["tag", tag] = n
+    return total, _facets(counts, query, total)
+
+
+def _facets_of_everything(db: Session, query: SearchQuery) -> tuple[int, Facets]:
+    """No condition: the counts kept with the index are the facets (no scan of the catalog)."""
+    small = db.execute(
+        select(SearchCount.facet, SearchCount.value, SearchCount.count).where(
+            SearchCount.facet != "tag"
+        )
+    ).all()
+    tags = db.execute(
+        select(SearchCount.facet, SearchCount.value, SearchCount.count)
+        .where(SearchCount.facet == "tag")
+        .order_by(SearchCount.count.desc(), SearchCount.value)
+        .limit(TOP_TAGS)
+    ).all()
+    counts: Counter[tuple[str, str]] = Counter({(f, v): n for f, v, n in [*small, *tags]})
+    total = sum(n for (facet, _), n in counts.items() if facet == "type")
+    return total, _facets(counts, query, total)
+
+
+def _facets(counts: Counter[tuple[str, str]], query: SearchQuery, total: int) -> Facets:
+    def values(facet: str, selected: set[str], limit: int | None = None) -> list[FacetValue]:
+        found = sorted(
+            ((v, n) for (f, v), n in counts.items() if f == facet and n > 0 and v),
+            key=lambda item: (-item[1], item[0]),
+        )[:limit]
+        out = [FacetValue(value=v, count=n, selected=v in selected) for v, n in found]
+        # a selected value stays visible (to be removed) even when it is not among the top
+        listed = {v for v, _ in found}
+        out += [FacetValue(value=v, count=total, selected=True) for v in sorted(selected - listed)]
+        return out
+
+    tags = set(build.clean_tags(query.tags))
+    return Facets(
+        type=values("type", {query.type.value} if query.type else set()),
+        tags=values("tag", tags, TOP_TAGS),
+        license=values("license", {query.license} if query.license else set(), TOP_LICENSES),
+        format=values("format", set(query.formats)),
+        checked=counts["checked", "true"],
+    )
