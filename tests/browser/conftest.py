@@ -28,7 +28,9 @@ CHROMIUM = Path(os.environ.get("MODELHUB_TEST_CHROMIUM", "/usr/bin/chromium"))
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="session")
+# per module, not per session: while Playwright's sync API is started it keeps an event loop
+# running in this thread, and later tests in the same worker call asyncio.run()
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"no browser at {CHROMIUM}: `make system` installs Debian's chromium")
