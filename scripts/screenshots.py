@@ -42,7 +42,7 @@ def _zip(folder: Path, **changes: object) -> bytes:
             if not path.is_file():
                 continue
             data = path.read_bytes()
-            if path.name == "rdf.yaml" and changes:
+            if path.name in ("rdf.yaml", "bioimageio.yaml") and changes:
                 rdf = yaml.safe_load(data)
                 rdf.update(changes)
                 data = yaml.safe_dump(rdf, sort_keys=False).encode()
@@ -69,36 +69,45 @@ def _log_in(page: Page, name: str) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-def _content(url: str, admin: str, member: str, tmp: Path) -> tuple[str, str]:
-    """The shared model published, and a revision of a new model waiting for review."""
-    published = ""
+def _post(http: httpx.Client, token: str, body: bytes, **params: str) -> str:
+    r = http.post(
+        "/api/v1/uploads",
+        params=params,
+        content=body,
+        headers={"authorization": f"Bearer {token}", "content-type": "application/zip"},
+    )
+    r.raise_for_status()
+    return str(r.json()["resource_id"])
+
+
+def _content(url: str, admin: str, member: str) -> tuple[str, str]:
+    """The shared model published and a second revision of it in review (the desk then shows
+    a diff), and a member's new model waiting for review."""
     with httpx.Client(base_url=url, timeout=120) as http:
-        if SHARED_MODEL.is_dir():
-            r = http.post(
-                "/api/v1/uploads",
-                content=_zip(SHARED_MODEL),
-                headers={"authorization": f"Bearer {admin}", "content-type": "application/zip"},
-            )
-            r.raise_for_status()
-            published = r.json()["resource_id"]
-            http.post(
-                f"/api/v1/resources/{published}/publish",
-                headers={"authorization": f"Bearer {admin}"},
-                json={"override_reason": "example content for the screenshots"},
-            ).raise_for_status()
-        draft = http.post(
-            "/api/v1/uploads?submit=true",
-            content=_zip(SHARED_MODEL, name="Nuclei segmentation retrained"),
-            headers={"authorization": f"Bearer {member}", "content-type": "application/zip"},
+        published = _post(http, admin, _zip(SHARED_MODEL))
+        http.post(
+            f"/api/v1/resources/{published}/publish",
+            headers={"authorization": f"Bearer {admin}"},
+            json={"override_reason": "example content for the screenshots"},
+        ).raise_for_status()
+        retrained = _zip(
+            SHARED_MODEL,
+            description="A 2d U-Net trained on the nuclei broad dataset, retrained on more images.",
+            tags=["unet2d", "pytorch", "nucleus", "segmentation", "dsb2018", "fluorescence"],
         )
-        draft.raise_for_status()
-    return published, draft.json()["resource_id"]
+        _post(http, admin, retrained, resource_id=published, submit="true")
+        mine = _post(
+            http, member, _zip(SHARED_MODEL, name="Nuclei segmentation retrained"), submit="true"
+        )
+    return published, mine
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     args = parser.parse_args()
+    if not SHARED_MODEL.is_dir():
+        raise SystemExit(f"the example model is missing: {SHARED_MODEL}")
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="modelhub-shots-") as tmp:
         env = {**os.environ, "MODELHUB_DATA_DIR": str(Path(tmp) / "data")}
@@ -123,14 +132,14 @@ def main() -> None:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("the hub did not start")
                 time.sleep(0.3)
-            published, in_review = _content(url, admin, member, Path(tmp))
-            _shoot(url, args.out, published, in_review, Path(tmp))
+            published, mine = _content(url, admin, member)
+            _shoot(url, args.out, published, mine, Path(tmp))
         finally:
             server.terminate()
             server.wait(timeout=30)
 
 
-def _shoot(url: str, out: Path, published: str, in_review: str, tmp: Path) -> None:
+def _shoot(url: str, out: Path, published: str, mine: str, tmp: Path) -> None:
     bad = tmp / "refused.zip"
     bad.write_bytes(_zip(SHARED_MODEL, license="my-own-license", authors=[]))
     with sync_playwright() as pw:
@@ -142,23 +151,22 @@ def _shoot(url: str, out: Path, published: str, in_review: str, tmp: Path) -> No
         page.screenshot(path=out / "catalog.png", full_page=True)
         page.goto("/?q=nuclei&type=model")
         page.screenshot(path=out / "search.png", full_page=True)
-        if published:
-            page.goto(f"/resources/{published}")
-            page.screenshot(path=out / "model-card.png", full_page=True)
+        page.goto(f"/resources/{published}")
+        page.screenshot(path=out / "model-card.png", full_page=True)
         _log_in(page, "mo")
         page.goto("/upload")
         page.get_by_label("Package zip file").set_input_files(bad)
         page.get_by_role("button", name="Upload", exact=True).click()
         page.locator("#license-error").wait_for()
         page.screenshot(path=out / "upload-refused.png", full_page=True)
-        page.goto(f"/upload/{in_review}")
+        page.goto(f"/upload/{mine}")
         page.screenshot(path=out / "my-upload.png", full_page=True)
         reviewer = browser.new_context(base_url=url, viewport={"width": 1280, "height": 900})
         desk = reviewer.new_page()
         _log_in(desk, "ada")
         desk.goto("/review")
         desk.screenshot(path=out / "review-queue.png", full_page=True)
-        desk.goto(f"/review/{in_review}")
+        desk.goto(f"/review/{published}")
         desk.screenshot(path=out / "review-desk.png", full_page=True)
         desk.goto("/admin/users")
         desk.screenshot(path=out / "admin-users.png", full_page=True)
@@ -168,9 +176,8 @@ def _shoot(url: str, out: Path, published: str, in_review: str, tmp: Path) -> No
         small = phone.new_page()
         small.goto("/?q=nuclei")
         small.screenshot(path=out / "catalog-phone.png", full_page=True)
-        if published:
-            small.goto(f"/resources/{published}")
-            small.screenshot(path=out / "model-card-phone.png")
+        small.goto(f"/resources/{published}")
+        small.screenshot(path=out / "model-card-phone.png")
         browser.close()
     for shot in sorted(out.glob("*.png")):
         print(f"{shot.name}: {shot.stat().st_size // 1024} KiB")

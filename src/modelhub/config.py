@@ -73,6 +73,10 @@ class Settings(BaseSettings):
             " network)"
         ),
     )
+    search_memory: bool = Field(
+        default=True,
+        description="Answer searches from a copy of the search index in memory (false: SQL only)",
+    )
     webhook_retry_delays: str = Field(
         default="10,60,300,1800,7200",
         description="Seconds between webhook delivery attempts, comma-separated (the last repeats)",

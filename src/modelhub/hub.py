@@ -14,6 +14,7 @@ from modelhub.storage.base import Storage
 
 if TYPE_CHECKING:  # the dispatcher imports Dask: only processes that run jobs load it
     from modelhub.jobs.dispatcher import Dispatcher
+    from modelhub.search.memory import SearchMemory
 
 
 @dataclass
@@ -26,3 +27,11 @@ class Hub:
     # set by `modelhub serve` (jobs.runtime.start_dispatcher in tests); the app's lifespan starts
     # and stops it
     jobs: Dispatcher | None = None
+    # the copy of the search index in memory (settings.search_memory; None: SQL only)
+    search_memory: SearchMemory | None = None
+
+    def __post_init__(self) -> None:
+        if self.search_memory is None and self.settings.search_memory:
+            from modelhub.search.memory import attach  # numpy: loaded by processes that search
+
+            self.search_memory = attach(self.engine)

@@ -77,15 +77,21 @@ def open_context(browser: Browser, server: LiveServer, *, phone: bool = False) -
     return context
 
 
-@pytest.fixture
-def browser_page(chromium: Browser, server: LiveServer) -> Iterator[Page]:
-    """A fresh browser tab (own cookies) on the test hub; fails the test on any page problem."""
-    context = open_context(chromium, server)
+def watched(context: BrowserContext, server: LiveServer) -> Watch:
+    """Start watching every page of ``context`` for problems."""
     watch = Watch(origin=server.url)
     context.on("console", watch.console)
     context.on("weberror", lambda e: watch.page_error(e.error))
     context.on("request", watch.request)
     context.on("response", watch.response)
+    return watch
+
+
+@pytest.fixture
+def browser_page(chromium: Browser, server: LiveServer) -> Iterator[Page]:
+    """A fresh browser tab (own cookies) on the test hub; fails the test on any page problem."""
+    context = open_context(chromium, server)
+    watch = watched(context, server)
     page = context.new_page()
     yield page
     context.close()

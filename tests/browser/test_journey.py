@@ -15,7 +15,7 @@ import yaml
 from playwright.sync_api import Browser, Page, expect
 
 from modelhub.accounts.models import Role
-from tests.browser.conftest import Watch, log_in, open_context
+from tests.browser.conftest import Watch, log_in, open_context, watched
 from tests.conftest import LiveServer, make_user
 from tests.functional.review.common import build_zip
 
@@ -41,12 +41,7 @@ def checking(server: LiveServer, tmp_path: Path) -> Iterator[LiveServer]:
 
 def _tab(chromium: Browser, server: LiveServer, watches: list[Watch]) -> Page:
     context = open_context(chromium, server)
-    watch = Watch(origin=server.url)
-    context.on("console", watch.console)
-    context.on("weberror", lambda e: watch.page_error(e.error))
-    context.on("request", watch.request)
-    context.on("response", watch.response)
-    watches.append(watch)
+    watches.append(watched(context, server))
     return context.new_page()
 
 

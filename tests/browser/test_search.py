@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import Watch, open_context
+from tests.browser.conftest import open_context, watched
 from tests.conftest import LiveServer
 from tests.functional.search import corpus
 from tests.functional.search.corpus import CORPUS, Spec
@@ -90,10 +90,7 @@ def test_search_filters_sorting_paging_and_the_back_button(
 def test_the_catalog_and_a_card_on_a_phone(chromium: Browser, server: LiveServer) -> None:
     corpus.build(server.hub)
     context = open_context(chromium, server, phone=True)
-    watch = Watch(origin=server.url)
-    context.on("console", watch.console)
-    context.on("response", watch.response)
-    context.on("request", watch.request)
+    watch = watched(context, server)
     page = context.new_page()
     page.goto("/?q=nucleus")
     card = page.locator(".cards .card").first

@@ -20,7 +20,6 @@ import os
 import re
 import secrets
 import shutil
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from pydantic import BaseModel
 
 from modelhub.errors import Conflict, ErrorDetail, HubError, ResourceNotFound, UploadRefused
 from modelhub.uploads.archive import PackageFile, safe_member_name
+from modelhub.uploads.folders import sweep_idle
 from modelhub.uploads.messages import human_size, too_large, too_many_files
 
 LIFETIME_S = 6 * 3600
@@ -181,19 +181,7 @@ class StagingArea:
 
     def sweep(self) -> None:
         """Remove staged uploads unchanged for longer than their lifetime (unless in use)."""
-        cutoff = time.time() - self.lifetime_s
-        for folder in self.root.glob(f"{PREFIX}*"):
-            with contextlib.suppress(FileNotFoundError):
-                if folder.stat().st_mtime >= cutoff:
-                    continue
-                fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    shutil.rmtree(folder, ignore_errors=True)
-                except BlockingIOError:
-                    pass  # someone is using it right now
-                finally:
-                    os.close(fd)
+        sweep_idle(self.root, PREFIX, self.lifetime_s)
 
     # ------------------------------------------------------------------ the three steps
 

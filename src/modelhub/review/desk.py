@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modelhub.catalog.models import ResourceVersion, VersionFile, VersionStatus
-from modelhub.catalog.rdf import SERVED_NAME
+from modelhub.catalog.publishing import next_number
+from modelhub.catalog.rdf import SERVED_NAME, render_description
 from modelhub.checks.service import latest_run
 from modelhub.storage.base import BlobMissing, Storage
 
@@ -218,6 +219,17 @@ def description_text(db: Session, storage: Storage, *, version: ResourceVersion)
         return ""
 
 
+def as_published(db: Session, text: str, *, version: ResourceVersion) -> str:
+    """The revision's rdf.yaml as approving it would serve it (with its version number, written
+    the way published descriptions are), so that the line diff shows only real changes."""
+    number = next_number(db, resource_id=version.resource_id)
+    try:
+        served = render_description(text.encode(), resource_id=version.resource_id, version=number)
+    except ValueError:
+        return text
+    return served.decode("utf-8", errors="replace")
+
+
 def build_diff(db: Session, storage: Storage, *, version: ResourceVersion) -> DeskDiff:
     """The open revision compared with the previous published version."""
     text = description_text(db, storage, version=version)
@@ -228,7 +240,7 @@ def build_diff(db: Session, storage: Storage, *, version: ResourceVersion) -> De
     old_files, new_files = _files(previous), _files(version)
     lines, cut = rdf_diff(
         description_text(db, storage, version=previous),
-        text,
+        as_published(db, text, version=version),
         before_label=f"rdf.yaml ({previous.label})",
         after_label=f"rdf.yaml (revision {version.revision})",
     )

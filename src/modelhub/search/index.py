@@ -15,7 +15,7 @@ from modelhub.catalog.models import Resource, ResourceVersion, VersionFile
 from modelhub.checks.models import CheckRun, CheckStatus
 from modelhub.search import fts
 from modelhub.search.entries import Listing, documentation_tokens, entry_values, facet_values
-from modelhub.search.models import SearchCount, SearchDocument, SearchEntry
+from modelhub.search.models import SearchCount, SearchDocument, SearchEntry, SearchState
 from modelhub.storage.base import Storage
 
 FINISHED = (CheckStatus.passed, CheckStatus.failed, CheckStatus.error)
@@ -87,6 +87,7 @@ def refresh(db: Session, *, resource: Resource, version: ResourceVersion) -> Non
     fts.write(db, entry_id=entry.id, token_list=token_list)
     after = facet_values(values)
     bump_counts(db, {pair: -1 for pair in before - after} | {pair: 1 for pair in after - before})
+    bump_generation(db)
 
 
 def refresh_after_check(db: Session, *, check_run_id: int) -> None:
@@ -109,6 +110,7 @@ def remove(db: Session, *, resource_id: str) -> None:
     fts.delete(db, entry_id=entry.id)
     db.delete(entry)
     db.flush()
+    bump_generation(db)
 
 
 def _values_of(entry: SearchEntry) -> dict[str, Any]:
@@ -135,3 +137,21 @@ def bump_counts(bind: Session | Connection, changes: dict[tuple[str, str], int])
         bind.execute(stmt)
     if any(delta < 0 for delta in changes.values()):
         bind.execute(delete(SearchCount).where(SearchCount.count <= 0))
+
+
+def bump_generation(bind: Session | Connection) -> None:
+    """Count one more change of the index (in the caller's transaction): copies of the index
+    in memory read at an older generation are no longer used."""
+    dialect = bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(SearchState).values(id=1, generation=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["id"], set_={"generation": SearchState.generation + 1}
+    )
+    bind.execute(stmt)
+
+
+def generation(bind: Session | Connection) -> int:
+    """The index's generation now (0 before its first change)."""
+    found = bind.scalar(select(SearchState.generation).where(SearchState.id == 1))
+    return int(found or 0)

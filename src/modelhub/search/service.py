@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from modelhub.catalog.models import ResourceTag
 from modelhub.catalog.schemas import Facets, FacetValue, SearchQuery
+from modelhub.search import memory, memory_query
 from modelhub.search import query as build
 from modelhub.search.models import FORMAT_BITS, SearchCount, SearchEntry
 
@@ -23,11 +25,33 @@ class SearchResult:
     entries: list[SearchEntry]
     total: int
     facets: Facets
+    source: Literal["memory", "sql"] = "sql"  # which path answered
 
 
-def search(db: Session, *, query: SearchQuery) -> SearchResult:
+def search(db: Session, *, query: SearchQuery, use_memory: bool = True) -> SearchResult:
     """The page of published resources matching ``query`` (all conditions combine with AND),
-    its total, and facet counts over all the results."""
+    its total, and facet counts over all the results. The copy of the index in memory answers
+    when it is current (``search.memory``), SQL otherwise (and always without ``use_memory``);
+    both give the same answer."""
+    accelerator = memory.of(db) if use_memory else None
+    snap = accelerator.current(db) if accelerator is not None else None
+    if snap is not None:
+        found = memory_query.run(snap, query, top_tags=TOP_TAGS)
+        return SearchResult(
+            entries=_entries(db, found.entry_ids),
+            total=found.total,
+            facets=_facets(found.counts, query, found.total),
+            source="memory",
+        )
+    return _search_sql(db, query)
+
+
+def _entries(db: Session, ids: list[int]) -> list[SearchEntry]:
+    rows = {e.id: e for e in db.scalars(select(SearchEntry).where(SearchEntry.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows]
+
+
+def _search_sql(db: Session, query: SearchQuery) -> SearchResult:
     conds = build.conditions(query, db.get_bind().dialect.name)
     # ids first: sorting narrow rows is much cheaper than sorting whole entries
     ids = list(
@@ -39,8 +63,7 @@ def search(db: Session, *, query: SearchQuery) -> SearchResult:
             .limit(query.per_page)
         )
     )
-    rows = {e.id: e for e in db.scalars(select(SearchEntry).where(SearchEntry.id.in_(ids)))}
-    entries = [rows[i] for i in ids if i in rows]
+    entries = _entries(db, ids)
     if conds:
         total, facets = _facets_of_results(db, conds, query)
     else:

@@ -15,7 +15,6 @@ import os
 import re
 import secrets
 import shutil
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from pydantic import BaseModel
 
 from modelhub.errors import ResourceNotFound
 from modelhub.uploads.archive import PackageFile
+from modelhub.uploads.folders import sweep_idle
 from modelhub.uploads.schemas import Problem
 
 LIFETIME_S = 6 * 3600
@@ -129,19 +129,7 @@ class WizardStore:
 
     def sweep(self) -> None:
         """Remove staged fixes unchanged for longer than their lifetime (unless in use)."""
-        cutoff = time.time() - self.lifetime_s
-        for folder in self.root.glob(f"{PREFIX}*"):
-            with contextlib.suppress(FileNotFoundError):
-                if folder.stat().st_mtime >= cutoff:
-                    continue
-                fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    shutil.rmtree(folder, ignore_errors=True)
-                except BlockingIOError:
-                    pass  # someone is fixing it right now
-                finally:
-                    os.close(fd)
+        sweep_idle(self.root, PREFIX, self.lifetime_s)
 
 
 def utcnow() -> datetime:

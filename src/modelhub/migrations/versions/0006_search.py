@@ -1,4 +1,5 @@
-"""search: the search index (entries, documentation tokens, facet counts, full text) and its
+"""search: the search index (entries, documentation tokens, facet counts, full text, the
+generation its in-memory copies check) and its
 backfill from the resources published so far
 
 Revision ID: 0006
@@ -95,6 +96,12 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("facet", "value", name=op.f("pk_search_counts")),
     )
+    op.create_table(
+        "search_state",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("generation", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_search_state")),
+    )
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute("ALTER TABLE search_entries ADD COLUMN tsv tsvector")
@@ -112,6 +119,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         op.execute("DROP TABLE IF EXISTS search_fts")
+    op.drop_table("search_state")
     op.drop_table("search_counts")
     op.drop_table("search_documents")
     op.drop_table("search_entries")

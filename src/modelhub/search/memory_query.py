@@ -1,0 +1,146 @@
+"""Answering a search from a ``Snapshot``: the same matches, relevance, orders and facet
+counts as the SQL of ``search.query`` and ``search.service``, computed with numpy over the
+matching documents only."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from modelhub.catalog.schemas import SearchQuery
+from modelhub.search import tokens as tok
+from modelhub.search.memory_build import DocArray, IntArray, Postings, Snapshot
+from modelhub.search.models import FORMAT_BITS
+from modelhub.search.query import DOC_WEIGHT, clean_tags, format_mask
+
+Mask = npt.NDArray[np.bool_]
+# ascending, so that a heavier field holding the term overwrites a lighter one (the best wins)
+WEIGHTS = (("authors", 2), ("description", 4), ("tags", 8), ("name", 16))
+
+
+@dataclass
+class Found:
+    entry_ids: list[int]  # the page, in order
+    total: int
+    counts: Counter[tuple[str, str]]  # facet counts as ``service._facets`` takes them
+
+
+def _term_docs(postings: Postings, term: tok.Term) -> DocArray:
+    parts = [postings.docs_of(form, term.prefix) for form in term.forms]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _having(size: int, docs: DocArray) -> Mask:
+    hit = np.zeros(size, dtype=np.bool_)
+    hit[docs] = True
+    return hit
+
+
+def _code(names: list[str], value: str) -> int:
+    return names.index(value) if value in names else -1
+
+
+def matching(snap: Snapshot, query: SearchQuery, terms: list[tok.Term]) -> Mask:
+    """The documents meeting every condition of the query (``search.query.conditions``)."""
+    mask = np.ones(snap.size, dtype=np.bool_)
+    for term in terms:
+        mask &= _having(snap.size, _term_docs(snap.fields["text"], term))
+    if query.type is not None:
+        mask &= snap.type_codes == _code(snap.types, query.type.value)
+    if query.license:
+        mask &= snap.license_codes == _code(snap.licenses, query.license)
+    if query.formats:
+        bits = format_mask(list(query.formats))
+        mask &= (snap.formats & bits) == bits
+    if query.checked:
+        mask &= snap.checked
+    for tag in clean_tags(query.tags):
+        code = _code(snap.tags, tag)
+        if code < 0:
+            return np.zeros(snap.size, dtype=np.bool_)
+        mask &= _having(
+            snap.size, snap.tag_docs[snap.tag_offsets[code] : snap.tag_offsets[code + 1]]
+        )
+    return mask
+
+
+def relevance(snap: Snapshot, terms: list[tok.Term]) -> IntArray:
+    """Per document: the sum over the terms of the weight of the best field holding it."""
+    score = np.zeros(snap.size, dtype=np.int64)
+    for term in terms:
+        best = np.full(snap.size, DOC_WEIGHT, dtype=np.int64)
+        for field, weight in WEIGHTS:
+            best[_term_docs(snap.fields[field], term)] = weight
+        score += best
+    return score
+
+
+def sort_key(snap: Snapshot, query: SearchQuery, terms: list[tok.Term], docs: IntArray) -> IntArray:
+    """One distinct integer per document whose ascending order is the query's order
+    (``search.query.ordering``, tie-breakers included)."""
+    sort = query.effective_sort
+    span = snap.size + 1
+    if sort == "name":
+        return snap.name_rank[docs]
+    if sort == "oldest":
+        return snap.time_rank[docs]
+    if sort == "downloads":
+        return -(snap.downloads[docs] * span + snap.time_rank[docs])
+    if sort == "relevance" and terms:
+        return -(relevance(snap, terms)[docs] * span + snap.time_rank[docs])
+    return -snap.time_rank[docs]
+
+
+def page_of(key: IntArray, offset: int, limit: int) -> IntArray:
+    """Positions (into ``key``) of the page: sorting only the first ``offset + limit``."""
+    end = min(len(key), offset + limit)
+    if offset >= end:
+        return np.zeros(0, dtype=np.int64)
+    first = np.argpartition(key, end - 1)[:end] if end < len(key) else np.arange(len(key))
+    ordered = first[np.argsort(key[first], kind="stable")]
+    return ordered[offset:end]
+
+
+def facet_counts(snap: Snapshot, mask: Mask, top_tags: int) -> Counter[tuple[str, str]]:
+    """What ``service._facets_of_results`` counts: every type, license, format and passed
+    check among the matches, and the ``top_tags`` most frequent tags (ties: the database's
+    order of tags)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for facet, names, codes in (
+        ("type", snap.types, snap.type_codes),
+        ("license", snap.licenses, snap.license_codes),
+    ):
+        for code, n in enumerate(np.bincount(codes[mask], minlength=len(names)).tolist()):
+            if n:
+                counts[facet, names[code]] = n
+    checked = int(np.count_nonzero(snap.checked & mask))
+    if checked:
+        counts["checked", "true"] = checked
+    formats = snap.formats[mask]
+    for name, bit in FORMAT_BITS.items():
+        n = int(np.count_nonzero(formats & bit))
+        if n:
+            counts["format", name] = n
+    per_tag = np.bincount(snap.tag_codes[mask[snap.tag_docs]], minlength=len(snap.tags))
+    present = np.flatnonzero(per_tag)
+    top = present[np.lexsort((present, -per_tag[present]))][:top_tags]
+    for code in top.tolist():
+        counts["tag", snap.tags[code]] = int(per_tag[code])
+    return counts
+
+
+def run(snap: Snapshot, query: SearchQuery, *, top_tags: int) -> Found:
+    """The page's entry ids, the total and the facet counts of ``query``."""
+    terms = tok.terms(query.q)
+    mask = matching(snap, query, terms)
+    docs = np.flatnonzero(mask)
+    key = sort_key(snap, query, terms, docs)
+    page = page_of(key, (query.page - 1) * query.per_page, query.per_page)
+    return Found(
+        entry_ids=snap.entry_ids[docs[page]].tolist(),
+        total=len(docs),
+        counts=facet_counts(snap, mask, top_tags),
+    )
