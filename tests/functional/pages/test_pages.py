@@ -129,3 +129,16 @@ def test_login_needs_the_csrf_token_and_the_right_password(
         assert me.status_code == 200 and me.json()["username"] == "ada"
         browser.post("/logout", data={"csrf": csrf})
         assert browser.get("/api/v1/me").status_code == 401
+
+
+def test_every_answer_says_nothing_may_load_from_elsewhere(http: httpx.Client) -> None:
+    for path in ("/", "/login", "/api/v1/resources", "/no-such-page"):
+        r = http.get(path)
+        policy = r.headers["content-security-policy"]
+        assert "default-src 'self'" in policy and "script-src 'self'" in policy, path
+        assert (
+            "frame-ancestors 'none'" in policy and r.headers["x-content-type-options"] == "nosniff"
+        )
+    # the interactive API pages would load their scripts from a CDN: not served
+    assert http.get("/docs").status_code == 404
+    assert http.get("/openapi.json").json()["info"]["title"] == "modelhub"
