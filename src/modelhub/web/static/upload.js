@@ -112,9 +112,24 @@
       var entries = items.map(function (i) { return i.webkitGetAsEntry && i.webkitGetAsEntry(); })
         .filter(Boolean);
       var files = Array.prototype.slice.call(event.dataTransfer.files || []);
-      if (entries.length === 1 && entries[0].isFile && /\.zip$/i.test(entries[0].name) && files.length === 1) {
+      var oneZip = files.length === 1 && /\.zip$/i.test(files[0].name);
+      if (oneZip && (!entries.length || (entries.length === 1 && entries[0].isFile))) {
         dropped = { zip: files[0] };
+        zipInput.value = "";
+        dirInput.value = "";
         showChosen("Dropped: " + files[0].name);
+        say("", false);
+        return;
+      }
+      if (!entries.length) {
+        // loose files without folder entries (some browsers): each by its own name
+        if (!files.length) {
+          say("Nothing to upload was dropped. Drop a .zip file or a folder.", true);
+          return;
+        }
+        dropped = { files: files.map(function (f) { return { file: f, path: f.name }; }) };
+        showChosen("Dropped: " + files.length + " files");
+        say("", false);
         return;
       }
       var out = [];
