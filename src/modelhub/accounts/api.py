@@ -10,6 +10,7 @@ from modelhub.accounts.schemas import (
     TokenCreated,
     TokenRead,
     UserAdminRead,
+    UserCreate,
     UserRead,
     UserUpdate,
 )
@@ -50,6 +51,16 @@ def revoke_token(token_id: int, user: CurrentUser, db: DbSession) -> TokenRead:
 def list_users(admin: AdminUser, db: DbSession) -> list[UserAdminRead]:
     """Every account with its role (admins)."""
     return [UserAdminRead.model_validate(u) for u in service.list_users(db)]
+
+
+@router.post("/users", status_code=201)
+def create_user(admin: AdminUser, db: DbSession, body: UserCreate) -> UserAdminRead:
+    """Create an account (admins): 409 username_taken, 400 invalid_username / weak_password."""
+    user = service.create_user(
+        db, username=body.username, role=body.role, email=body.email or None, password=body.password
+    )
+    db.commit()
+    return UserAdminRead.model_validate(user)
 
 
 @router.patch("/users/{username}")

@@ -186,7 +186,8 @@ def admin_users(
     admin = _admin(request, user)
     if isinstance(admin, Response):
         return admin
-    notice = f"Saved the changes to {who}." if done == "saved" and who else None
+    notices = {"saved": f"Saved the changes to {who}.", "added": f"Added the user {who}."}
+    notice = notices.get(done or "") if who else None
     data = views.admin_users_page(db, admin=admin, notice=notice)
     return render.page(request, "admin_users.html", data, extra={"user": admin})
 
@@ -203,6 +204,44 @@ def _user_changes(role: str, active: str) -> tuple[Role | None, bool | None]:
     if active and active not in _ACTIVE:
         raise InvalidRequest("The status must be active or inactive.")
     return new_role, _ACTIVE.get(active)
+
+
+@router.post("/admin/users")
+def add_user(
+    request: Request,
+    db: DbSession,
+    user: OptionalUser,
+    username: Annotated[str, Form(max_length=64)] = "",
+    email: Annotated[str, Form(max_length=320)] = "",
+    role: Annotated[str, Form(max_length=32)] = "member",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    csrf: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Create an account with a password for the web login (admins)."""
+    _check_form(request, csrf)
+    admin = _admin(request, user)
+    if isinstance(admin, Response):
+        return admin
+    name = username.strip()
+    try:
+        new_role, _ = _user_changes(role, "")
+        service.create_user(
+            db,
+            username=name,
+            role=new_role or Role.member,
+            email=email.strip() or None,
+            password=password,
+        )
+        db.commit()
+    except (InvalidRequest, Conflict) as exc:
+        db.rollback()
+        data = views.admin_users_page(db, admin=admin).model_copy(
+            update={"create_error": exc.message, "draft_username": name, "draft_email": email}
+        )
+        return render.page(
+            request, "admin_users.html", data, status_code=exc.status_code, extra={"user": admin}
+        )
+    return RedirectResponse(f"/admin/users?{urlencode({'done': 'added', 'who': name})}", 303)
 
 
 @router.post("/admin/users/{username}")

@@ -46,6 +46,17 @@ class UserUpdate(BaseModel):
     is_active: bool | None = None
 
 
+class UserCreate(BaseModel):
+    """A new account made by an admin."""
+
+    username: str = Field(max_length=64)
+    role: Role = Role.member
+    email: str | None = Field(default=None, max_length=320)
+    password: str | None = Field(
+        default=None, max_length=1024, description="For the web login; none: API tokens only"
+    )
+
+
 class UserAdminRead(UserRead):
     email: str | None
     is_active: bool

@@ -22,6 +22,9 @@ from modelhub.errors import Conflict, InvalidRequest, ResourceNotFound
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
 
 
+MIN_PASSWORD = 10
+
+
 def create_user(
     db: Session,
     *,
@@ -36,6 +39,11 @@ def create_user(
             "A username has 2 to 64 characters: letters, digits, '.', '_' or '-', "
             "starting with a letter or digit.",
             code="invalid_username",
+        )
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise InvalidRequest(
+            f"A password needs at least {MIN_PASSWORD} characters; a few words make a good one.",
+            code="weak_password",
         )
     if db.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"The username '{username}' is already taken.", code="username_taken")

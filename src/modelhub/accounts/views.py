@@ -90,6 +90,10 @@ class AdminUsersPage(BaseModel):
     notice: str | None = None
     error: str | None = None
     error_user: str | None = None
+    # the "Add a user" form sent back with its problem (never the password)
+    create_error: str | None = None
+    draft_username: str = ""
+    draft_email: str = ""
 
 
 def admin_users_page(

@@ -61,3 +61,46 @@ def test_admins_change_roles_and_status_but_not_their_own(
     with httpx.Client(base_url=server.url) as browser:
         refused = post_form(browser, "/login", "/login", username="mia", password=PW)
         assert refused.status_code == 401  # a deactivated account cannot log in
+
+
+def test_admins_add_users_who_can_then_log_in(
+    http: httpx.Client, server: LiveServer, admin_token: str
+) -> None:
+    make_user(server.hub, "mia", password=PW)
+    with logged_in(server, "mia", PW) as mia:
+        refused = post_form(mia, "/account", "/admin/users", username="nia", password=PW)
+        assert refused.status_code == 403
+    with logged_in(server, "ada", ADMIN_PW) as ada:
+        page = Page(ada.get("/admin/users").text)
+        assert {"new-username", "new-email", "new-role", "new-password"} <= page.labelled()
+        weak = post_form(ada, "/admin/users", "/admin/users", username="nia", password="short")
+        assert weak.status_code == 400 and "at least 10 characters" in weak.text
+        # what was typed comes back, never the password
+        assert 'value="nia"' in weak.text and 'value="short"' not in weak.text
+        added = post_form(
+            ada, "/admin/users", "/admin/users", username="nia", role="reviewer", password=PW
+        )
+        assert added.headers["location"] == "/admin/users?done=added&who=nia"
+        assert "Added the user nia." in ada.get(added.headers["location"]).text
+        again = post_form(ada, "/admin/users", "/admin/users", username="nia", password=PW)
+        assert again.status_code == 409 and "already taken" in again.text
+    assert _user(http, admin_token, "nia")["role"] == "reviewer"
+    with logged_in(server, "nia", PW) as nia:
+        assert nia.get("/review").status_code == 200  # a reviewer now
+
+
+def test_the_api_adds_users_for_admins_only(
+    http: httpx.Client, server: LiveServer, admin_token: str
+) -> None:
+    member = make_user(server.hub, "mia")
+    body = {"username": "ola", "email": "ola@example.org", "password": PW}
+    assert http.post("/api/v1/users", json=body, headers=auth(member)).status_code == 403
+    created = http.post("/api/v1/users", json=body, headers=auth(admin_token))
+    assert created.status_code == 201 and created.json()["role"] == "member"
+    assert "password" not in created.text
+    weak = http.post(
+        "/api/v1/users", json={"username": "pia", "password": "short"}, headers=auth(admin_token)
+    )
+    assert weak.status_code == 400 and weak.json()["error"]["code"] == "weak_password"
+    bad = http.post("/api/v1/users", json={"username": "no spaces"}, headers=auth(admin_token))
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_username"
