@@ -76,6 +76,10 @@ def refresh(db: Session, *, resource: Resource, version: ResourceVersion) -> Non
     db.flush()  # the listing fields and check rows of this transaction must be visible
     values, token_list = entry_values(listing_of(db, resource, version))
     entry = db.scalar(select(SearchEntry).where(SearchEntry.resource_id == resource.id))
+    if entry is not None and all(getattr(entry, k) == v for k, v in values.items()):
+        # nothing the index holds changed (a re-check with the same outcome, say): no write,
+        # and the copies of the index in memory stay current
+        return
     before = facet_values(_values_of(entry)) if entry is not None else set()
     if entry is None:
         entry = SearchEntry(downloads=0, **values)

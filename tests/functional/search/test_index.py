@@ -12,6 +12,7 @@ from alembic.config import Config
 from sqlalchemy import select
 
 from modelhub.accounts.models import User
+from modelhub.catalog import service as catalog_service
 from modelhub.catalog.models import (
     Resource,
     ResourceTag,
@@ -183,3 +184,28 @@ def test_migration_indexes_what_was_published_before(
         tagged = service.search(db, query=SearchQuery(tags=["legacy"], formats=["onnx"]))
         assert tagged.total == 1 and tagged.facets.tags[0].value == "legacy"
     engine.dispose()
+
+
+def test_a_refresh_that_changes_nothing_keeps_the_generation(server: LiveServer) -> None:
+    from modelhub.search import index
+
+    corpus.build(server.hub)
+    with transaction(server.hub.sessions) as db:
+        resource = db.get(Resource, "nucleus-unet")
+        assert resource is not None and resource.latest_version is not None
+        version = db.scalar(
+            select(ResourceVersion).where(
+                ResourceVersion.resource_id == resource.id,
+                ResourceVersion.number == resource.latest_version,
+            )
+        )
+        assert version is not None
+        before = index.generation(db)
+        index.refresh(db, resource=resource, version=version)  # the same listing again
+        assert index.generation(db) == before
+        resource.name = version.name = "Nucleus segmentation UNet, renamed"
+        catalog_service.set_listing(db, resource=resource, version=version)  # refreshes it
+        assert index.generation(db) == before + 1
+    with server.hub.sessions() as db:
+        found = service.search(db, query=SearchQuery(q="renamed"))
+    assert [e.resource_id for e in found.entries] == ["nucleus-unet"]
