@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from modelhub.accounts.models import User
 from modelhub.catalog import access
@@ -16,11 +16,9 @@ from modelhub.catalog.models import (
     ResourceVersion,
     VersionStatus,
 )
-from modelhub.catalog.schemas import SearchQuery
 from modelhub.db import utcnow
 from modelhub.errors import ResourceNotFound
 from modelhub.search import index as search_index
-from modelhub.search import service as search_service
 
 _VERSION_LABEL = re.compile(r"^v?(\d{1,9})$")
 _REVISION_LABEL = re.compile(r"^r(\d{1,9})$")
@@ -113,20 +111,6 @@ def visible_versions(
         if draft is not None:
             return [draft, *published]
     return published
-
-
-def search(db: Session, *, query: SearchQuery) -> tuple[list[Resource], int]:
-    """Published resources matching the query, as rows (the search index answers it)."""
-    found = search_service.search(db, query=query)
-    by_id = {
-        r.id: r
-        for r in db.scalars(
-            select(Resource)
-            .where(Resource.id.in_([e.resource_id for e in found.entries]))
-            .options(selectinload(Resource.tags))
-        )
-    }
-    return [by_id[e.resource_id] for e in found.entries if e.resource_id in by_id], found.total
 
 
 def tags_of(db: Session, *, resource_id: str) -> list[str]:

@@ -11,9 +11,7 @@ from modelhub.catalog import service
 from modelhub.catalog.models import Resource, ResourceVersion
 from modelhub.catalog.schemas import (
     FileRead,
-    ResourcePage,
     ResourceRead,
-    SearchQuery,
     VersionRead,
     VersionSummary,
 )
@@ -112,14 +110,4 @@ def resource_read(
         rdf_url=links.file(resource.id, None, "rdf.yaml") if latest else None,
         package_url=links.package(resource.id, None) if latest else None,
         versions=versions,
-    )
-
-
-def resource_page(db: Session, query: SearchQuery, links: Links) -> ResourcePage:
-    items, total = service.search(db, query=query)
-    return ResourcePage(
-        items=[resource_read(db, r, links) for r in items],
-        total=total,
-        page=query.page,
-        per_page=query.per_page,
     )

@@ -13,7 +13,6 @@ PUT bodies are read by ``multipart``.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import hmac
 import os
@@ -30,21 +29,16 @@ from pydantic import BaseModel
 
 from modelhub.errors import Conflict, ErrorDetail, HubError, ResourceNotFound, UploadRefused
 from modelhub.uploads.archive import PackageFile, safe_member_name
-from modelhub.uploads.folders import sweep_idle
+from modelhub.uploads.folders import STATE as _STATE
+from modelhub.uploads.folders import StagedFile, holding_lock, sweep_idle, write_state
 from modelhub.uploads.messages import human_size, too_large, too_many_files
 
 LIFETIME_S = 6 * 3600
 MAX_OPEN_PER_USER = 20
 PREFIX = "hypha-"
 _ARTIFACT = re.compile(r"(?:bioimage-io/)?staged-([0-9a-f]{32})")
-_STATE = "state.json"
 
 # --------------------------------------------------------------------------- state
-
-
-class ReceivedFile(BaseModel):
-    size: int
-    sha256: str
 
 
 class StagedState(BaseModel):
@@ -58,7 +52,7 @@ class StagedState(BaseModel):
     name: str | None
     created_at: datetime
     announced: list[str] = []
-    files: dict[str, ReceivedFile] = {}
+    files: dict[str, StagedFile] = {}
     result: dict[str, Any] | None = None  # the UploadResult, once completed
 
     @property
@@ -140,29 +134,17 @@ class StagingArea:
         return state
 
     def save(self, state: StagedState) -> None:
-        folder = self.folder(state.key)
-        tmp = folder / f".{_STATE}.{uuid.uuid4().hex}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(state.model_dump_json())
-        os.replace(tmp, folder / _STATE)  # also renews the folder's mtime: its lifetime
+        write_state(self.folder(state.key), state)
 
     @contextlib.contextmanager
     def locked(self, artifact_id: str, owner_id: int | None = None) -> Iterator[StagedState]:
         """The upload's state, re-read under its lock (held until the block ends)."""
         key = key_of(artifact_id)
-        try:
-            fd = os.open(self.folder(key) / "lock", os.O_RDWR | os.O_CREAT, 0o600)
-        except FileNotFoundError:
-            raise no_such_upload(artifact_id) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with holding_lock(self.folder(key), missing=no_such_upload(artifact_id)):
             state = self.load(key)  # the sweeper may have removed it while we waited
             if state is None or (owner_id is not None and state.owner_id != owner_id):
                 raise no_such_upload(artifact_id)
             yield state
-        finally:
-            os.close(fd)
 
     def touch(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -224,7 +206,7 @@ class StagingArea:
         target = self.folder(state.key) / "pkg" / path
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, target)
-        state.files[path] = ReceivedFile(size=received.size, sha256=received.sha256)
+        state.files[path] = StagedFile(size=received.size, sha256=received.sha256)
         self.save(state)
 
     def complete(

@@ -1,6 +1,6 @@
 """Staged folders kept between requests (the bioimage.io upload client's staged upload, the
-wizard's refused package): each has a ``lock`` file that requests using it hold, and an idle one
-is removed after its lifetime."""
+wizard's refused package): each holds a ``state.json`` written atomically and a ``lock`` file that
+requests using it hold; an idle one is removed after its lifetime."""
 
 from __future__ import annotations
 
@@ -9,7 +9,45 @@ import fcntl
 import os
 import shutil
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+
+from pydantic import BaseModel
+
+STATE = "state.json"
+
+
+class StagedFile(BaseModel):
+    """A file received into a staged folder."""
+
+    size: int
+    sha256: str
+
+
+def write_state(folder: Path, state: BaseModel) -> None:
+    """Replace the folder's ``state.json`` at once (readers never see half of it); this also
+    renews the folder's mtime, which is what its lifetime counts from."""
+    tmp = folder / f".{STATE}.{uuid.uuid4().hex}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(state.model_dump_json())
+    os.replace(tmp, folder / STATE)
+
+
+@contextlib.contextmanager
+def holding_lock(folder: Path, *, missing: Exception) -> Iterator[None]:
+    """Hold the folder's lock until the block ends; ``missing`` is raised when the folder is
+    gone (expired, or completed by another request)."""
+    try:
+        fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except FileNotFoundError:
+        raise missing from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def sweep_idle(root: Path, prefix: str, lifetime_s: float) -> None:

@@ -10,12 +10,9 @@ change (the app's start-up sweep goes by the same mtime), and each person keeps 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import re
 import secrets
 import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,19 +21,14 @@ from pydantic import BaseModel
 
 from modelhub.errors import ResourceNotFound
 from modelhub.uploads.archive import PackageFile
-from modelhub.uploads.folders import sweep_idle
+from modelhub.uploads.folders import STATE as _STATE
+from modelhub.uploads.folders import StagedFile, holding_lock, sweep_idle, write_state
 from modelhub.uploads.schemas import Problem
 
 LIFETIME_S = 6 * 3600
 MAX_PER_USER = 3
 PREFIX = "wizard-"
 _KEY = re.compile(r"[0-9a-f]{32}")
-_STATE = "state.json"
-
-
-class StagedFile(BaseModel):
-    size: int
-    sha256: str
 
 
 class StagedFix(BaseModel):
@@ -88,12 +80,7 @@ class WizardStore:
         return key
 
     def save(self, state: StagedFix) -> None:
-        folder = self.folder(state.key)
-        tmp = folder / f".{_STATE}.{uuid.uuid4().hex}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(state.model_dump_json())
-        os.replace(tmp, folder / _STATE)  # also renews the folder's mtime: its lifetime
+        write_state(self.folder(state.key), state)
 
     def load(self, key: str, owner_id: int) -> StagedFix:
         """The owner's staged fix, or 404 (also for someone else's: ids do not leak)."""
@@ -109,15 +96,8 @@ class WizardStore:
     def locked(self, key: str, owner_id: int) -> Iterator[StagedFix]:
         """The staged fix re-read under its lock, held until the block ends (two tabs sending
         the same form one after the other, never at once)."""
-        try:
-            fd = os.open(self.folder(key) / "lock", os.O_RDWR | os.O_CREAT, 0o600)
-        except FileNotFoundError:
-            raise expired() from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with holding_lock(self.folder(key), missing=expired()):
             yield self.load(key, owner_id)  # the sweeper may have removed it while we waited
-        finally:
-            os.close(fd)
 
     def discard(self, key: str) -> None:
         shutil.rmtree(self.folder(key), ignore_errors=True)
