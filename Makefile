@@ -4,15 +4,25 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/modelhub_test
 
-.PHONY: serve test install system lint postgres bench
+.PHONY: serve test install system lint postgres bench lock
 
-$(BIN)/modelhub: pyproject.toml constraints.txt
+# Installs exactly the versions in requirements.lock (every file checked against its sha256), so a new
+# machine gets what CI tested. torch is pinned there as the local CPU wheel; --no-deps keeps anything
+# from asking for another torch (which would pull gigabytes of CUDA packages).
+$(BIN)/modelhub: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --upgrade pip
-	# torch first, as the CPU wheel: anything else asking for torch would pull CUDA packages
-	$(BIN)/pip install -c constraints.txt torch==2.13.0
-	$(BIN)/pip install -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --no-deps -e .
 	touch $(BIN)/modelhub
+
+## refresh requirements.lock on purpose (newest releases allowed by pyproject.toml and constraints.txt)
+PIP_TOOLS := pip-tools==7.7.0
+lock:
+	rm -rf build/lock-venv && $(PYTHON) -m venv build/lock-venv
+	build/lock-venv/bin/pip install -q $(PIP_TOOLS)
+	build/lock-venv/bin/pip-compile -q --extra dev --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links -c constraints.txt -o requirements.lock pyproject.toml
+	rm -rf build/lock-venv
 
 install: $(BIN)/modelhub system
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_MODEL = ROOT.parent / "shared" / "models" / "unet2d_nuclei_broad"
+SHARED_MODEL = ROOT / "tests" / "data" / "unet2d_nuclei_broad"
 BIN = Path(sys.executable).parent
 
 

@@ -24,7 +24,7 @@ import yaml
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_MODEL = ROOT.parent / "shared" / "models" / "unet2d_nuclei_broad"
+SHARED_MODEL = ROOT / "tests" / "data" / "unet2d_nuclei_broad"
 BIN = Path(sys.executable).parent
 PASSWORD = "screenshots password"  # noqa: S105 (a throwaway hub on loopback)
 

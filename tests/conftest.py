@@ -29,7 +29,8 @@ from modelhub.config import Settings
 from modelhub.db import transaction, upgrade_database
 from modelhub.hub import Hub
 
-SHARED_MODEL = Path(__file__).resolve().parents[2] / "shared" / "models" / "unet2d_nuclei_broad"
+# a real bioimage.io package with real weights, kept here (credits in tests/data/README.md)
+SHARED_MODEL = Path(__file__).resolve().parent / "data" / "unet2d_nuclei_broad"
 # test folders that never touch a database: the PostgreSQL run skips them (`-m "not dbless"`)
 # publishing needs a passed check or a reason; tests that do not run checks give this reason
 OVERRIDE = {"override_reason": "the automated check is not part of this test"}

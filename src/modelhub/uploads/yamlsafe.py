@@ -126,7 +126,7 @@ def parse_description_yaml(
     except yaml.YAMLError as exc:
         raise _refuse(file_name, None, f"The description file is not valid YAML: {exc}") from None
     except RecursionError:
-        raise _refuse(file_name, None, "The description file is nested too deeply.") from None
+        raise _refuse(file_name, None, f"The description file: {_TOO_MUCH['depth']}") from None
     if not isinstance(result, dict):  # pragma: no cover - a mapping node constructs a dict
         raise _refuse(file_name, 1, "The top level of the description file must be a mapping.")
     return result
@@ -230,6 +230,11 @@ def _line(node: Node) -> int:
 def _syntax_error(exc: yaml.MarkedYAMLError, file_name: str) -> UploadRefused:
     mark = exc.problem_mark or exc.context_mark
     problem = " ".join(p for p in (exc.context, exc.problem) if p) or "syntax error"
+    if "nesting depth" in problem:
+        # the parser's own depth limit (libyaml: 1000 flow levels, read ahead of the events our
+        # limit counts) may fire first: the uploader gets the same message either way
+        line = mark.line + 1 if mark else None
+        return _refuse(file_name, line, f"Line {line}: {_TOO_MUCH['depth']}")
     if mark is None:
         return _refuse(file_name, None, f"The description file is not valid YAML: {problem}.")
     line, column = mark.line + 1, mark.column + 1
