@@ -60,6 +60,13 @@ class Settings(BaseSettings):
         default=False,
         description="UNSAFE: run package code without the bubblewrap sandbox where it cannot run",
     )
+    allow_self_approval: bool = Field(
+        default=False,
+        description=(
+            "Let reviewers and admins approve revisions they uploaded themselves (a one-person"
+            " hub); off: another reviewer must approve every upload"
+        ),
+    )
     smtp_host: str | None = Field(default=None, description="SMTP server for e-mail (none: off)")
     smtp_port: int = Field(default=25, gt=0, description="SMTP port")
     smtp_sender: str = Field(default="modelhub@localhost", description="From address")
