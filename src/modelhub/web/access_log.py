@@ -46,16 +46,11 @@ class AccessLog:
             return
         started = time.perf_counter()
         status = 500  # what the client gets if the app fails before answering
+        logged = False
 
-        async def noting(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, noting)
-        finally:
+        def write() -> None:
+            nonlocal logged
+            logged = True
             client = scope.get("client")
             query = redacted_query(scope.get("query_string", b"").decode("latin-1"))
             target = _printable(scope["path"] + (f"?{query}" if query else ""))
@@ -67,3 +62,18 @@ class AccessLog:
                 status,
                 (time.perf_counter() - started) * 1000,
             )
+
+        async def noting(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+            # the line is written when the answer is complete (the app may still clean up)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                write()
+
+        try:
+            await self.app(scope, receive, noting)
+        finally:
+            if not logged:
+                write()
