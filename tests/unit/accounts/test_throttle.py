@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, inspect, select
 
 from modelhub.accounts import throttle
 from modelhub.accounts.models import LoginThrottle
-from modelhub.db import transaction
+from modelhub.config import Settings
+from modelhub.db import MIGRATIONS_DIR, transaction, upgrade_database
 from modelhub.hub import Hub
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -92,3 +95,25 @@ def test_minutes_for_people() -> None:
         "2 minutes",
         "60 minutes",
     ]
+
+
+def test_the_migration_goes_down_and_up(settings: Settings) -> None:
+    # the test's own database: an SQLite copy, or the PostgreSQL test database
+    url = settings.resolved_database_url
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["configure_logger"] = False
+
+    def tables() -> set[str]:
+        engine = create_engine(url)
+        try:
+            return set(inspect(engine).get_table_names())
+        finally:
+            engine.dispose()
+
+    assert "login_throttles" in tables()
+    command.downgrade(cfg, "0006")
+    assert "login_throttles" not in tables() and "users" in tables()
+    upgrade_database(url)
+    assert "login_throttles" in tables()
