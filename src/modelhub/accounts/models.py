@@ -85,5 +85,5 @@ class LoginThrottle(Base):
     scope: Mapped[str] = mapped_column(String(16))  # "account" or "address"
     key: Mapped[str] = mapped_column(String(255))
     failures: Mapped[int] = mapped_column(default=0)
-    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -79,11 +79,6 @@ def seconds_to_wait(
 def _count_failure(db: Session, scope: str, key: str, now: datetime) -> int:
     """One more failure for (scope, key), atomically (concurrent logins lose no count)."""
     where = _match(scope, key)
-    db.execute(
-        update(LoginThrottle)
-        .where(where, LoginThrottle.last_failure_at < now - FORGET_AFTER)
-        .values(failures=0, blocked_until=None)
-    )
     bump = (
         update(LoginThrottle)
         .where(where)
@@ -103,6 +98,9 @@ def record_failure(
 ) -> int:
     """Count a failed login; answers the seconds the caller must now wait (0: none)."""
     now = now or utcnow()
+    # forget counts older than a day (their windows have ended): made-up account names that
+    # only ever failed do not pile up
+    db.execute(delete(LoginThrottle).where(LoginThrottle.last_failure_at < now - FORGET_AFTER))
     longest = 0.0
     for scope, key in _keys(username, address):
         failures = _count_failure(db, scope, key, now)

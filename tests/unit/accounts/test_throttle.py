@@ -73,9 +73,16 @@ def test_a_success_clears_the_account_but_not_the_address(hub: Hub) -> None:
 def test_counts_are_forgotten_after_a_day(hub: Hub) -> None:
     for _ in range(3):
         _fail(hub, "ada", "10.0.0.1", T0)
+    _fail(hub, "made-up", "10.0.0.2", T0 + timedelta(hours=1))
     next_day = T0 + timedelta(days=1, seconds=1)
     assert _fail(hub, "ada", "10.0.0.1", next_day) == 0
-    assert _rows(hub)[("account", "ada")] == (1, None)
+    # rows of more than a day ago are gone, the others are kept
+    assert _rows(hub) == {
+        ("account", "ada"): (1, None),
+        ("address", "10.0.0.1"): (1, None),
+        ("account", "made-up"): (1, None),
+        ("address", "10.0.0.2"): (1, None),
+    }
 
 
 def test_the_longest_window_is_a_day(hub: Hub) -> None:

@@ -30,6 +30,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_throttles")),
         sa.UniqueConstraint("scope", "key", name=op.f("uq_login_throttles_scope_key")),
     )
+    op.create_index(
+        op.f("ix_login_throttles_last_failure_at"),
+        "login_throttles",
+        ["last_failure_at"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
