@@ -3,6 +3,7 @@ double, a success that clears only its account, counts forgotten after a day."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from alembic import command
@@ -124,3 +125,10 @@ def test_the_migration_goes_down_and_up(settings: Settings) -> None:
     assert "login_throttles" not in tables() and "users" in tables()
     upgrade_database(url)
     assert "login_throttles" in tables()
+
+
+def test_concurrent_failures_lose_no_count(hub: Hub) -> None:
+    # several hub workers failing logins for one account at the same moment
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda i: _fail(hub, "ada", f"10.0.0.{i}", T0), range(8)))
+    assert _rows(hub)[("account", "ada")] == (8, T0 + timedelta(seconds=60 * 2**5))
