@@ -39,7 +39,10 @@ from modelhub.storage.local import LocalStorage
 from modelhub.uploads import api as uploads_api
 from modelhub.uploads import pages as uploads_pages
 from modelhub.web import render
+from modelhub.web.access_log import AccessLog
+from modelhub.web.csrf_api import CookieApiGuard
 from modelhub.web.headers import SecurityHeaders
+from modelhub.web.limits import BodyLimit
 from modelhub.webhooks import api as webhooks_api
 
 WEB = Path(__file__).parent / "web"
@@ -123,7 +126,11 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.add_middleware(CookieApiGuard, settings=hub.settings)
+    app.add_middleware(BodyLimit, settings=hub.settings)
     app.add_middleware(SecurityHeaders)
+    if hub.settings.access_log:
+        app.add_middleware(AccessLog)  # outermost: it sees every answer, refusals included
     _install_error_handlers(app)
     return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from typing import Annotated
 
@@ -49,4 +50,18 @@ def serve(
     )
     import uvicorn
 
-    uvicorn.run(create_app(hub=hub), host=host, port=port, log_level="info", access_log=False)
+    # uvicorn's own access log would show query strings unredacted: modelhub.access replaces it
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["loggers"]["modelhub"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    uvicorn.run(
+        create_app(hub=hub),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        log_config=log_config,
+    )
