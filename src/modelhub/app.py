@@ -25,6 +25,7 @@ from modelhub.checks import api as checks_api
 from modelhub.config import Settings
 from modelhub.db import make_engine, make_session_factory
 from modelhub.downloads import api as downloads_api
+from modelhub.downloads import origin as files_origin
 from modelhub.errors import HubError
 from modelhub.hub import Hub
 from modelhub.interop import api as interop_api
@@ -123,7 +124,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, settings=hub.settings)
+    files_origin.install(app, hub.settings, downloads_api.router.routes)
     _install_error_handlers(app)
     return app
 
