@@ -158,9 +158,10 @@ def parse_delays(text: str) -> tuple[float, ...]:
     return delays
 
 
-def _origin(url: str) -> str:
+def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port or default
 
 
 def check_files_origin(files_url: str, base_url: str, secret: SecretStr | None) -> None:
