@@ -163,28 +163,31 @@ def _without_attachment(route: Route) -> None:
     route.fulfill(response=response, headers=headers)
 
 
-def test_the_sandbox_policy_alone_stops_the_scripts_and_the_watch_would_see_them(
-    chromium: Browser, server: LiveServer, tmp_path: Path
+def test_the_package_policy_alone_stops_the_scripts_and_the_watch_would_see_them(
+    admin_tab: tuple[Page, Seen], chromium: Browser, server: LiveServer, tmp_path: Path
 ) -> None:
+    page, seen = admin_tab
     member = make_user(server.hub, "mo", Role.member)
     admin = make_user(server.hub, "root", Role.admin)
     with httpx.Client(base_url=server.url, timeout=60) as http:
         rid = upload(http, member, hostile_package(tmp_path))
         publish(http, admin, rid)
+    before = _accounts(server)
     html, svg = f"/artifacts/{rid}/v1/files/evil.html", f"/artifacts/{rid}/v1/files/cover.svg"
 
-    # second line of defence: shown as a page despite everything, the policy keeps it inert
-    context = open_context(chromium, server)
-    seen = watch(context)
-    page = context.new_page()
+    # second line of defence: shown as a page despite everything (to a logged-in admin), the
+    # policy keeps it inert
     page.route(f"**{html}", _without_attachment)
     page.route(f"**{svg}", _without_attachment)
     page.goto(html)
+    assert page.locator("h1").inner_text() == "Results"  # rendered as a page, indeed
     page.goto(svg)
-    assert seen.hostile == [] and seen.api_calls == []
-    context.close()
+    assert page.locator("rect").count() == 1
+    assert seen.hostile == [] and seen.dialogs == [] and seen.api_calls == []
+    assert _accounts(server) == before
 
     # the control: the same bytes without the hub's headers do run, and the watch sees it
+    # (in a context without a login: nothing is made)
     context = open_context(chromium, server)
     seen = watch(context)
     page = context.new_page()
