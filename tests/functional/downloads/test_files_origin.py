@@ -5,7 +5,11 @@ ignores the login cookie and API tokens, and opens drafts only through a signed 
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -13,6 +17,8 @@ import pytest
 from pydantic import SecretStr
 
 from modelhub.accounts.models import Role
+from modelhub.cli.packing import zip_folder
+from modelhub.demo.builder import build_package
 from modelhub.downloads import grants
 from modelhub.web.headers import content_security_policy
 from tests.conftest import LiveServer, auth, make_user
@@ -200,3 +206,36 @@ def test_drafts_open_on_the_files_origin_only_through_a_signed_link(
         r = http.patch("/api/v1/users/mo", json={"is_active": False}, headers=auth(admin_token))
         assert r.status_code == 200
         assert plain.get(member_link).status_code == 404
+
+
+@pytest.mark.slow
+def test_the_bioimageio_cli_tests_a_model_through_the_files_origin(
+    server: LiveServer, files: str, http: httpx.Client, admin_token: str, tmp_path: Path
+) -> None:
+    """The real client, pointed at the hub's own addresses, follows the redirects and loads
+    the description and its sibling files from the files origin."""
+    built = build_package("model-0.5-torchscript", tmp_path / "src", seed=3)
+    rid = upload(http, admin_token, zip_folder(built.root, tmp_path / "m.zip").read_bytes())
+    publish(http, admin_token, rid)
+    assert http.get("/id_map.json").json()[rid]["source"].startswith(f"{files}/artifacts/")
+    workdir = tmp_path / "cwd"  # an empty working directory: the libraries read a .env there
+    workdir.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BIOIMAGEIO_", "MODELHUB_"))}
+    env.update(
+        BIOIMAGEIO_ID_MAP=f"{server.url}/id_map.json",
+        BIOIMAGEIO_COLLECTION_HTTP_PATTERN=f"{server.url}/artifacts/{{bioimageio_id}}/files/rdf.yaml",
+        BIOIMAGEIO_CACHE_PATH=str(tmp_path / "cache"),
+    )
+    # by id: the hub's own address (the pattern), redirected; by id/version: id_map.json's
+    # source, on the files origin directly
+    for source in (rid, f"{rid}/1"):
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "bioimageio"), "test", source],
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
