@@ -11,6 +11,7 @@ from modelhub.catalog.models import (
 from modelhub.checks.models import CheckRun
 from modelhub.db import Base
 from modelhub.jobs.models import Job
+from modelhub.maintenance.models import MaintenanceLease
 from modelhub.notifications.models import Notification
 from modelhub.review.models import ReviewComment, ReviewEvent
 from modelhub.search.models import SearchCount, SearchDocument, SearchEntry
@@ -23,6 +24,7 @@ __all__ = [
     "Blob",
     "CheckRun",
     "Job",
+    "MaintenanceLease",
     "Notification",
     "Resource",
     "ResourceMaintainer",
