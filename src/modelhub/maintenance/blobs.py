@@ -41,16 +41,16 @@ class BlobRows:
 
 
 def read_rows(db: Session) -> BlobRows:
-    found = BlobRows(rows=dict(db.execute(select(Blob.sha256, Blob.size)).tuples().all()))
+    found = BlobRows(rows={sha: size for sha, size in db.execute(select(Blob.sha256, Blob.size))})
     files = select(
         VersionFile.blob_sha256, VersionFile.size, ResourceVersion.resource_id,
         ResourceVersion.revision, VersionFile.path,
     ).join(ResourceVersion, ResourceVersion.id == VersionFile.version_id)  # fmt: skip
-    for sha, size, resource_id, revision, path in db.execute(files).tuples():
+    for sha, size, resource_id, revision, path in db.execute(files):
         found.sizes.setdefault(sha, set()).add(size)
         found.needed.setdefault(sha, []).append(f"{resource_id} r{revision} {path}")
     rdfs = select(ResourceVersion.rdf_sha256, ResourceVersion.resource_id, ResourceVersion.revision)
-    for sha, resource_id, revision in db.execute(rdfs).tuples():
+    for sha, resource_id, revision in db.execute(rdfs):
         found.needed.setdefault(sha, []).append(f"{resource_id} r{revision} (rdf_sha256)")
     return found
 
