@@ -19,10 +19,15 @@ from modelhub.storage.local import LocalStorage
 _SHOWN = 50
 
 
-def _parts() -> tuple[Settings, LocalStorage, Places]:
+def _parts(*, as_json: bool) -> tuple[Settings, LocalStorage, Places]:
     settings = Settings()
     if not settings.data_dir.is_dir():
-        fail(f"There is no hub data directory at {settings.data_dir}.", as_json=False)
+        fail(
+            f"There is no hub data directory at {settings.data_dir}: set MODELHUB_DATA_DIR.",
+            as_json=as_json,
+            code="no_data_dir",
+            exit_code=3,  # 1 and 2 are fsck's findings
+        )
     upgrade_database(settings.resolved_database_url)
     return settings, LocalStorage(settings.resolved_storage_dir), Places.of(settings)
 
@@ -49,7 +54,7 @@ def fsck(
     """Check the hub's data (data directory from $MODELHUB_DATA_DIR): orphan blobs, rows
     whose blobs are missing or the wrong size, leftovers of dead uploads and checks.
     Exit code: 0 clean, 1 leftovers only ('modelhub gc' removes them), 2 blobs lost."""
-    settings, storage, places = _parts()
+    settings, storage, places = _parts(as_json=as_json)
     engine = make_engine(settings.resolved_database_url)
     try:
         report = run_fsck(
@@ -75,7 +80,7 @@ def gc(
 ) -> None:
     """Remove orphan blobs and temporary files older than the grace period, and the staging
     folders, scratch folders and cgroups of processes that are gone. Safe while the hub runs."""
-    settings, storage, places = _parts()
+    settings, storage, places = _parts(as_json=as_json)
     engine = make_engine(settings.resolved_database_url)
     try:
         result = run_gc(

@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, delete, exists, select
 from sqlalchemy.exc import DBAPIError
@@ -124,8 +125,6 @@ def forget_blob(sessions: sessionmaker[Session], sha: str) -> bool:
 
 def forget_stale_row(sessions: sessionmaker[Session], sha: str, *, older_than: float) -> bool:
     """Delete a ``blobs`` row without bytes or references, older than ``older_than`` (epoch)."""
-    from datetime import UTC, datetime
-
     cutoff = datetime.fromtimestamp(older_than, UTC)
     with sessions() as db:
         try:
