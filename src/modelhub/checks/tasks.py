@@ -74,8 +74,9 @@ def run_check(task: CheckTask) -> dict[str, Any]:
     root = Path(task.scratch_root)
     root.mkdir(parents=True, exist_ok=True)
     held = make_owned_dir(root, prefix=f"{PACKAGE_PREFIX}{task.check_run_id}-")
-    staging = held.path
+    staging = held.path / "package"  # the package alone, without the owner marker
     try:
+        staging.mkdir()
         for path, sha in task.files:
             target = staging / path
             target.parent.mkdir(parents=True, exist_ok=True)
