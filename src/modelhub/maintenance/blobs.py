@@ -111,9 +111,11 @@ def forget_blob(sessions: sessionmaker[Session], sha: str) -> bool:
     leaves a row pointing at deleted bytes."""
     with sessions() as db:
         try:
-            db.execute(delete(Blob).where(Blob.sha256 == sha, *_unreferenced(sha)))
-            needed = any(db.scalar(select(exists().where(c == sha))) for c in REFERENCES)
-            if needed:
+            gone = db.execute(delete(Blob).where(Blob.sha256 == sha, *_unreferenced(sha)))
+            # no row deleted: there was none (bytes a crash left), or a reference holds it
+            if not getattr(gone, "rowcount", 0) and any(
+                db.scalar(select(exists().where(c == sha))) for c in REFERENCES
+            ):
                 db.rollback()
                 return False
             db.commit()
