@@ -17,6 +17,7 @@ for name in (
     "card_page",
     "search",
     "oversized_bodies",
+    "fsck_gc",
 ):
     print(f"== {name}")
     runpy.run_path(str(HERE / f"{name}.py"), run_name="__main__")

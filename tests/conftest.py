@@ -41,6 +41,7 @@ DBLESS = (
     "unit/storage",
     "unit/catalog",
     "unit/search",
+    "unit/maintenance",
 )
 
 

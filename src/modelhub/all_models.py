@@ -11,6 +11,7 @@ from modelhub.catalog.models import (
 from modelhub.checks.models import CheckRun
 from modelhub.db import Base
 from modelhub.jobs.models import Job
+from modelhub.maintenance.models import MaintenanceLease
 from modelhub.notifications.models import Notification
 from modelhub.review.models import ReviewComment, ReviewEvent
 from modelhub.search.models import SearchCount, SearchDocument, SearchEntry
@@ -24,6 +25,7 @@ __all__ = [
     "CheckRun",
     "Job",
     "LoginThrottle",
+    "MaintenanceLease",
     "Notification",
     "Resource",
     "ResourceMaintainer",

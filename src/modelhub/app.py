@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,6 +30,7 @@ from modelhub.interop import api as interop_api
 from modelhub.interop import hypha as interop_hypha
 from modelhub.jobs import api as jobs_api
 from modelhub.jobs.kinds import register_job_kinds, warm_workers
+from modelhub.maintenance.periodic import PeriodicGc
 from modelhub.notifications import api as notifications_api
 from modelhub.review import api as review_api
 from modelhub.review import pages as review_pages
@@ -66,25 +65,15 @@ def build_hub(settings: Settings) -> Hub:
     return hub
 
 
-def sweep_staging(staging: Path, older_than_s: float = 6 * 3600) -> None:
-    """Remove what uploads interrupted by a crash left in the staging area."""
-    if not staging.is_dir():
-        return
-    cutoff = time.time() - older_than_s
-    for leftover in staging.iterdir():
-        if leftover.stat().st_mtime < cutoff:
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
 def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> FastAPI:
     """The web application: pages, ``/api/v1`` and the bioimage.io-compatible URLs."""
     hub = hub or build_hub(settings or Settings())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        sweep_staging(hub.settings.staging_dir)
-        if isinstance(hub.storage, LocalStorage):
-            hub.storage.sweep_temporary()
+        # orphan blobs, staging and scratch of dead processes: at start, then periodically
+        maintenance = PeriodicGc(hub)
+        maintenance.start()
         jobs = hub.jobs
         if jobs is not None:
             # starting a cluster and stopping it block for a moment: not on the event loop
@@ -93,6 +82,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         try:
             yield
         finally:
+            await asyncio.to_thread(maintenance.stop)
             if jobs is not None:
                 await asyncio.to_thread(jobs.stop)
             hub.engine.dispose()

@@ -115,6 +115,17 @@ class Settings(BaseSettings):
         default=True,
         description="Answer searches from a copy of the search index in memory (false: SQL only)",
     )
+    gc_grace_s: float = Field(
+        default=3600,
+        ge=0,
+        description="Age before gc removes an unreferenced blob or temporary file (uploads in"
+        " flight stay safe)",
+    )
+    gc_interval_s: float = Field(
+        default=3600,
+        ge=0,
+        description="Seconds between the hub's own gc runs, one process at a time (0: none)",
+    )
     webhook_retry_delays: str = Field(
         default="10,60,300,1800,7200",
         description="Seconds between webhook delivery attempts, comma-separated (the last repeats)",

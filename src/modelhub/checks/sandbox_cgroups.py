@@ -222,3 +222,21 @@ def parent_dirs() -> list[Path]:
 def create_cgroup(name: str, *, memory_bytes: int, max_tasks: int) -> CheckCgroup | None:
     """Make a cgroup bounding memory and/or tasks, or None where the host does not let us."""
     return _create_v1(name, memory_bytes, max_tasks) or _create_v2(name, memory_bytes, max_tasks)
+
+
+def named_cgroups(prefix: str) -> list[Path]:
+    """The cgroup directories below ours whose names start with ``prefix`` (one per hierarchy
+    on v1): what ``gc`` looks through for checks whose worker died."""
+    found: list[Path] = []
+    for parent in dict.fromkeys(parent_dirs()):
+        with contextlib.suppress(OSError):
+            found += [d for d in parent.iterdir() if d.name.startswith(prefix) and d.is_dir()]
+    return found
+
+
+def destroy_cgroup(directory: Path) -> None:
+    """Kill whatever still runs in ``directory`` and remove it."""
+    version = 2 if (directory / "cgroup.controllers").exists() else 1
+    cgroup = CheckCgroup(version, {"memory": directory})
+    cgroup.kill()
+    cgroup.remove()

@@ -16,7 +16,6 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -36,10 +35,12 @@ from modelhub.checks.sandbox import (
 from modelhub.checks.sandbox_cgroups import CheckCgroup, create_cgroup
 from modelhub.checks.sandbox_io import BoundedBuffer, BoundedLog, Pump, read_line
 from modelhub.checks.sandbox_protocol import MAX_READY_BYTES, MAX_REPORT_BYTES, READY, Job
+from modelhub.maintenance.owned import make_owned_dir
 
 # Joins the cgroups named before "--", then becomes the rest of the command line.
 _JOIN = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
 EXIT_CGROUP_JOIN = 125
+SCRATCH_PREFIX = "check-"
 _VERSIONS = TypeAdapter(dict[str, str])
 
 
@@ -108,8 +109,9 @@ class SandboxProcess:
     def __init__(self, config: LaunchConfig) -> None:
         self.config = config
         limits = config.limits
-        config.scratch_root.mkdir(parents=True, exist_ok=True)
-        self.scratch = Path(tempfile.mkdtemp(prefix="check-", dir=config.scratch_root))
+        # held while it exists: gc removes the scratch (and cgroup) of a worker that died
+        self._owned = make_owned_dir(config.scratch_root, prefix=SCRATCH_PREFIX)
+        self.scratch = self._owned.path
         self.package_dir = self.scratch / "package"
         self.package_dir.mkdir()
         self.cgroup: CheckCgroup | None = None
@@ -324,4 +326,4 @@ class SandboxProcess:
         self._remove_scratch()
 
     def _remove_scratch(self) -> None:
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        self._owned.release()

@@ -21,8 +21,11 @@ from modelhub.checks.runner import CheckRunner
 from modelhub.checks.sandbox import SandboxUnavailable
 from modelhub.db import utcnow
 from modelhub.jobs.registry import JobKind, SkipJob, register
+from modelhub.maintenance.owned import make_owned_dir
 from modelhub.search import index as search_index
 from modelhub.storage.local import LocalStorage
+
+PACKAGE_PREFIX = "pkg-"
 
 
 @dataclass(frozen=True)
@@ -70,8 +73,10 @@ def run_check(task: CheckTask) -> dict[str, Any]:
     storage = LocalStorage(Path(task.storage_root))
     root = Path(task.scratch_root)
     root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"pkg-{task.check_run_id}-", dir=root))
+    held = make_owned_dir(root, prefix=f"{PACKAGE_PREFIX}{task.check_run_id}-")
+    staging = held.path / "package"  # the package alone, without the owner marker
     try:
+        staging.mkdir()
         for path, sha in task.files:
             target = staging / path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +97,7 @@ def run_check(task: CheckTask) -> dict[str, Any]:
             "library_versions": {},
         }
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        held.release()
     return asdict(outcome)
 
 

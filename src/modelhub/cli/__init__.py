@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from modelhub.cli import checks, review, serve, transfer, users, validate, yanks
+from modelhub.cli import checks, maintenance, review, serve, transfer, users, validate, yanks
 
 app = typer.Typer(
     name="modelhub",
@@ -21,6 +21,8 @@ app.command("checks")(checks.show)
 app.command("check")(checks.check)
 app.command("yank")(yanks.yank)
 app.command("unyank")(yanks.unyank)
+app.command("fsck")(maintenance.fsck)
+app.command("gc")(maintenance.gc)
 app.add_typer(review.app, name="review")
 app.add_typer(yanks.maintainers_app, name="maintainers")
 app.add_typer(users.app, name="users")

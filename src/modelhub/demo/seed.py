@@ -14,7 +14,7 @@ from modelhub.catalog.models import ResourceVersion
 from modelhub.demo.builder import KINDS, build_package
 from modelhub.hub import Hub
 from modelhub.review import service as review
-from modelhub.storage.service import BlobBatch
+from modelhub.storage.service import committed_blobs
 from modelhub.uploads import service as uploads
 from modelhub.uploads.archive import UnpackLimits, scan_directory
 from modelhub.uploads.validation import validate_package
@@ -42,29 +42,25 @@ def seed_demo(hub: Hub) -> int:
             staged = Path(tmp) / f"pkg-{index}"
             staged.mkdir()
             pkg = validate_package(staged, scan_directory(built.root, staged, limits))
-            with hub.sessions() as db:
-                batch = BlobBatch(db, hub.storage)
-                try:
-                    uploader = db.get(User, user.id)
-                    assert uploader is not None
-                    version = uploads.ingest(
-                        db, batch=batch, pkg=pkg, uploader=uploader, change_note="Example content"
-                    )
-                    # the check runs in the background; examples built here need no wait
-                    review.publish_now(
-                        db,
-                        hub.storage,
-                        resource_id=version.resource_id,
-                        actor=uploader,
-                        batch=batch,
-                        # no person uploaded these: the hub builds and publishes them itself
-                        allow_own=True,
-                        override_reason="Example content built by the hub itself.",
-                    )
-                    db.commit()
-                except BaseException:
-                    db.rollback()
-                    batch.discard(hub.sessions)
-                    raise
+            with (
+                hub.sessions() as db,
+                committed_blobs(db, hub.storage, hub.sessions, purpose="demo") as batch,
+            ):
+                uploader = db.get(User, user.id)
+                assert uploader is not None
+                version = uploads.ingest(
+                    db, batch=batch, pkg=pkg, uploader=uploader, change_note="Example content"
+                )
+                # the check runs in the background; examples built here need no wait
+                review.publish_now(
+                    db,
+                    hub.storage,
+                    resource_id=version.resource_id,
+                    actor=uploader,
+                    batch=batch,
+                    # no person uploaded these: the hub builds and publishes them itself
+                    allow_own=True,
+                    override_reason="Example content built by the hub itself.",
+                )
             added += 1
     return added

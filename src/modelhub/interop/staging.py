@@ -4,8 +4,9 @@ The client creates an upload, announces each file (``put_file``), PUTs its bytes
 got back, then asks for review (``edit``). Until that completion step no database row exists: a
 staged upload is a folder ``<staging>/hypha-<key>/`` holding ``state.json`` (replaced atomically,
 changed under a file lock) and the received files under ``pkg/``. A folder is kept
-``LIFETIME_S`` (6 h) after its last change, like every other leftover of the staging area: the
-app's start-up sweep and ``StagingArea.sweep`` (run at each create) go by the folder's mtime.
+``LIFETIME_S`` (6 h) after its last change (it outlives requests, unlike an upload's own staging
+folder, which gc removes as soon as its process is gone): the hub's gc (``maintenance``) and
+``StagingArea.sweep`` (run at each create) go by the folder's mtime.
 
 PUT bodies are read by ``multipart``.
 """

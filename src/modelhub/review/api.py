@@ -31,7 +31,7 @@ from modelhub.review.schemas import (
     ReviewState,
     YankRequest,
 )
-from modelhub.storage.service import BlobBatch
+from modelhub.storage.service import BlobBatch, committed_blobs
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
 
@@ -46,14 +46,8 @@ def _state(hub: Hub, db: Session, resource_id: str, user: User) -> ReviewState:
 
 def _publishing(hub: Hub, db: Session, work: Callable[[BlobBatch], ResourceVersion]) -> VersionRead:
     """Run a publication, commit, and on any failure delete the blobs it wrote."""
-    batch = BlobBatch(db, hub.storage)
-    try:
+    with committed_blobs(db, hub.storage, hub.sessions, purpose="publish") as batch:
         version = work(batch)
-        db.commit()
-    except BaseException:
-        db.rollback()
-        batch.discard(hub.sessions)
-        raise
     return version_read(version, Links.of(hub.settings))
 
 

@@ -24,7 +24,7 @@ from modelhub.hub import Hub
 from modelhub.review import desk, service, thread, views
 from modelhub.review.lifecycle import ACTIONS
 from modelhub.review.schemas import QueueItem, ReviewState
-from modelhub.storage.service import BlobBatch
+from modelhub.storage.service import committed_blobs
 from modelhub.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -217,18 +217,11 @@ def _approve(
     db: Session, hub: Hub, *, resource_id: str, user: User, seen: int, message: str, reason: str
 ) -> ResourceVersion:
     """Publish, commit, and on any failure delete the blobs the publication wrote."""
-    batch = BlobBatch(db, hub.storage)
-    try:
-        version = service.approve(
+    with committed_blobs(db, hub.storage, hub.sessions, purpose="publish") as batch:
+        return service.approve(
             db, hub.storage, resource_id=resource_id, actor=user, batch=batch, revision=seen,
             allow_own=hub.settings.allow_self_approval, message=message, override_reason=reason,
         )  # fmt: skip
-        db.commit()
-    except BaseException:
-        db.rollback()
-        batch.discard(hub.sessions)
-        raise
-    return version
 
 
 @router.post("/review/{resource_id}/actions/{action}")

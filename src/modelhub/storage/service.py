@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from modelhub.maintenance.faults import fault_point
 from modelhub.storage.base import Storage, StoredBlob
 from modelhub.storage.models import Blob
 
@@ -44,3 +47,25 @@ class BlobBatch:
             if sha not in known:
                 self._storage.delete(sha)
         self.created.clear()
+
+
+@contextmanager
+def committed_blobs(
+    db: Session, storage: Storage, sessions: sessionmaker[Session], *, purpose: str
+) -> Iterator[BlobBatch]:
+    """Store blobs, then commit ``db`` — or roll back and delete the blobs this change created.
+
+    The one way a change that writes blobs ends: every path that stores blobs (uploads,
+    publication, demo content) goes through here. A process killed between the blob writes and
+    the commit leaves blobs no row knows; ``gc`` removes those after its grace period.
+    ``purpose`` names the test-only fault point ``<purpose>_after_blobs``."""
+    batch = BlobBatch(db, storage)
+    try:
+        yield batch
+        if batch.created:
+            fault_point(f"{purpose}_after_blobs")
+        db.commit()
+    except BaseException:
+        db.rollback()
+        batch.discard(sessions)
+        raise

@@ -13,7 +13,7 @@ from modelhub.checks.models import CheckRun
 from modelhub.errors import Conflict, NotAuthenticated
 from modelhub.hub import Hub
 from modelhub.review import service as review
-from modelhub.storage.service import BlobBatch
+from modelhub.storage.service import committed_blobs
 from modelhub.uploads import service
 from modelhub.uploads.archive import PackageFile, UnpackLimits, unpack_zip
 from modelhub.uploads.schemas import Problem, UploadResult
@@ -53,33 +53,29 @@ def accept_upload(
         uploader = db.get(User, uploader_id)
         if uploader is None or not uploader.is_active:
             raise NotAuthenticated()
-        batch = BlobBatch(db, hub.storage)
         try:
-            version = service.ingest(
-                db,
-                batch=batch,
-                pkg=pkg,
-                uploader=uploader,
-                resource_id=resource_id,
-                change_note=change_note,
-            )
-            if submit:
-                version = review.submit(
-                    db, resource_id=version.resource_id, actor=uploader, revision=version.revision
+            with committed_blobs(db, hub.storage, hub.sessions, purpose="upload") as batch:
+                version = service.ingest(
+                    db,
+                    batch=batch,
+                    pkg=pkg,
+                    uploader=uploader,
+                    resource_id=resource_id,
+                    change_note=change_note,
                 )
-            db.commit()
+                if submit:
+                    version = review.submit(
+                        db,
+                        resource_id=version.resource_id,
+                        actor=uploader,
+                        revision=version.revision,
+                    )
         except IntegrityError as exc:
-            db.rollback()
-            batch.discard(hub.sessions)
             # two uploads raced for the same resource (or nickname): nothing was kept
             raise Conflict(
                 "Another upload to this resource finished at the same moment. Please upload again.",
                 code="concurrent_upload",
             ) from exc
-        except BaseException:
-            db.rollback()
-            batch.discard(hub.sessions)
-            raise
         dispatcher = getattr(hub, "jobs", None)
         if dispatcher is not None:
             dispatcher.notify()  # the check's job is committed: hand it out now

@@ -55,14 +55,22 @@ def sweep_idle(root: Path, prefix: str, lifetime_s: float) -> None:
     those a request holds the lock of right now."""
     cutoff = time.time() - lifetime_s
     for folder in root.glob(f"{prefix}*"):
-        with contextlib.suppress(FileNotFoundError):
-            if folder.stat().st_mtime >= cutoff:
-                continue
-            fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                shutil.rmtree(folder, ignore_errors=True)
-            except BlockingIOError:
-                pass  # in use: the next sweep looks again
-            finally:
-                os.close(fd)
+        remove_idle(folder, cutoff)
+
+
+def remove_idle(folder: Path, cutoff: float) -> bool:
+    """Remove ``folder`` if unchanged since ``cutoff`` (epoch seconds) and no request holds its
+    lock; True when removed."""
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        if folder.stat().st_mtime >= cutoff:
+            return False
+        fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            shutil.rmtree(folder, ignore_errors=True)
+            return True
+        except BlockingIOError:
+            return False  # in use: the next sweep looks again
+        finally:
+            os.close(fd)
+    return False

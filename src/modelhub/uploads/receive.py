@@ -4,8 +4,6 @@ memory. A refused upload's staging directory is removed by the caller."""
 from __future__ import annotations
 
 import hashlib
-import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,9 +14,11 @@ from starlette.requests import Request
 from starlette.types import Message
 
 from modelhub.errors import ErrorDetail, UploadRefused
+from modelhub.maintenance.owned import owned_dir
 from modelhub.uploads.archive import PackageFile, UnpackLimits, safe_member_name
 
 CHUNK = 1024 * 1024
+UPLOAD_PREFIX = "upload-"
 
 
 def too_large(limit: int) -> UploadRefused:
@@ -32,13 +32,11 @@ def too_large(limit: int) -> UploadRefused:
 
 @contextmanager
 def staging_area(root: Path) -> Iterator[Path]:
-    """A fresh directory for one upload, removed afterwards whatever happens."""
-    path = root / uuid.uuid4().hex
-    path.mkdir(parents=True)
-    try:
+    """A fresh directory for one upload, removed afterwards whatever happens. It is held by
+    this process (``maintenance.owned``): if the process dies mid-upload, ``gc`` sees that at
+    once and removes the folder."""
+    with owned_dir(root, prefix=UPLOAD_PREFIX) as path:
         yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def declared_length_ok(request: Request, limit: int) -> None:

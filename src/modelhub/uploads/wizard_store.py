@@ -3,7 +3,7 @@
 No database row exists for them: a staged fix is a folder ``<staging>/wizard-<key>/`` holding
 ``state.json`` (replaced atomically, changed under a file lock) and the package's files under
 ``pkg/``. Only its owner can see or use it. A folder is kept ``LIFETIME_S`` (6 h) after its last
-change (the app's start-up sweep goes by the same mtime), and each person keeps at most
+change (the hub's gc, ``maintenance``, goes by the same mtime), and each person keeps at most
 ``MAX_PER_USER``: staging one more drops their oldest.
 """
 

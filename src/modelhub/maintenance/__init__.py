@@ -1,0 +1,1 @@
+"""Maintenance: what crashes leave behind, found (``fsck``) and removed (``gc``)."""

@@ -1,0 +1,78 @@
+"""The hub's own gc: once at start, then every ``gc_interval_s``, one process at a time."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from modelhub.hub import Hub
+from modelhub.jobs.owners import new_owner_id
+from modelhub.maintenance import lease
+from modelhub.maintenance.folders import Places
+from modelhub.maintenance.service import GcResult, gc
+from modelhub.storage.local import LocalStorage
+
+logger = logging.getLogger(__name__)
+NAME = "gc"
+STARTUP_DUE_S = 60.0
+"""At start a run is due unless another process started one this recently (processes of one
+hub starting together run it once)."""
+
+
+def run_if_due(hub: Hub, *, holder: str, due_after_s: float) -> GcResult | None:
+    """Run gc if this process gets the lease; its result, else None."""
+    if not isinstance(hub.storage, LocalStorage):
+        return None
+    settings = hub.settings
+    lease_s = max(600.0, settings.gc_interval_s)
+    with hub.sessions() as db:
+        if not lease.take(db, name=NAME, holder=holder, due_after_s=due_after_s, lease_s=lease_s):
+            return None
+    result: GcResult | None = None
+    try:
+        result = gc(
+            sessions=hub.sessions,
+            storage=hub.storage,
+            places=Places.of(settings),
+            grace_s=settings.gc_grace_s,
+        )
+        if result.removed or result.lost:
+            logger.info("gc: %s", result.as_json())
+        return result
+    finally:
+        with hub.sessions() as db:
+            lease.give_back(
+                db, name=NAME, holder=holder, result=None if result is None else result.as_json()
+            )
+
+
+class PeriodicGc:
+    """A background thread of one hub process (started and stopped by the app's lifespan)."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.holder = new_owner_id()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="modelhub-gc", daemon=True)
+
+    def start(self) -> None:
+        if self.hub.settings.gc_interval_s > 0:
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        interval = self.hub.settings.gc_interval_s
+        due_after = STARTUP_DUE_S
+        while not self._stop.is_set():
+            try:
+                run_if_due(self.hub, holder=self.holder, due_after_s=due_after)
+            except Exception:  # a failed run must not end the loop: the next one tries again
+                logger.exception("gc failed")
+            due_after = interval
+            # looking more often than running: a process whose neighbour ran gc a moment
+            # before its own turn runs it again about one interval later, not two
+            self._stop.wait(interval / 4)
