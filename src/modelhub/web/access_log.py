@@ -1,7 +1,8 @@
 """The access log: one line per request on the ``modelhub.access`` logger — client address,
 method, path, status, duration — and nothing secret: headers are never logged (no cookies, no
 Authorization), and the values of query parameters that carry credentials are redacted
-(``?token=abc`` → ``token=[redacted]``; the staged upload's signed URLs carry ``signature``)."""
+(``?token=abc`` → ``token=[redacted]``; the staged upload's signed URLs carry ``signature``,
+signed links to private package files ``grant``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ logger = logging.getLogger("modelhub.access")
 
 SECRET_PARAMS = frozenset(
     {"token", "access_token", "api_key", "apikey", "key", "signature", "password", "secret",
-     "session", "csrf", "code"}
+     "session", "csrf", "code", "grant"}
 )  # fmt: skip
 REDACTED = "[redacted]"
 

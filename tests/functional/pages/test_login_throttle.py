@@ -147,7 +147,9 @@ def test_the_access_log_has_one_line_per_request_and_no_secrets(
     caplog.set_level(logging.INFO, logger="modelhub.access")
     headers = {"authorization": f"Bearer {admin_token}", "cookie": "modelhub_session=s3cr3t"}
     assert http.get("/api/v1/me", headers=headers).status_code == 200
-    http.get("/", params={"q": "nuclei", "token": admin_token, "signature": "abc123"})
+    http.get(
+        "/", params={"q": "nuclei", "token": admin_token, "signature": "abc123", "grant": "1.2.g"}
+    )
     http.post("/api/v1/tokens", content=b"x" * (2 * 1024 * 1024))
     lines = [r.getMessage() for r in caplog.records if r.name == "modelhub.access"]
     assert len(lines) == 3
@@ -156,11 +158,11 @@ def test_the_access_log_has_one_line_per_request_and_no_secrets(
     assert duration.endswith("ms") and float(duration[:-2]) >= 0
     assert lines[1].split(" ")[1:4] == [
         "GET",
-        "/?q=nuclei&token=[redacted]&signature=[redacted]",
+        "/?q=nuclei&token=[redacted]&signature=[redacted]&grant=[redacted]",
         "200",
     ]
     assert lines[2].split(" ")[1:4] == ["POST", "/api/v1/tokens", "413"]
-    for secret in (admin_token, "s3cr3t", "abc123", "Bearer"):
+    for secret in (admin_token, "s3cr3t", "abc123", "1.2.g", "Bearer"):
         assert secret not in caplog.text
 
 
