@@ -44,12 +44,15 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_hub(*, jobs: bool = False) -> Iterator[RunningHub]:
+def running_hub(
+    *, jobs: bool = False, demo: bool = False, env: dict[str, str] | None = None
+) -> Iterator[RunningHub]:
     """``modelhub serve`` in its own process with a fresh data directory (``jobs``: with its
-    embedded Dask cluster running the automated checks)."""
+    embedded Dask cluster running the automated checks; ``demo``: with the example content;
+    ``env``: more ``MODELHUB_*`` settings, e.g. a database URL)."""
     with tempfile.TemporaryDirectory(prefix="modelhub-bench-") as tmp:
         data = Path(tmp) / "data"
-        env = {**os.environ, "MODELHUB_DATA_DIR": str(data)}
+        env = {**os.environ, "MODELHUB_DATA_DIR": str(data), **(env or {})}
         created = subprocess.run(
             [str(BIN / "modelhub"), "users", "create", "bench", "--role", "admin"],
             env=env,
@@ -62,6 +65,8 @@ def running_hub(*, jobs: bool = False) -> Iterator[RunningHub]:
         args = [str(BIN / "modelhub"), "serve", "--port", str(port)]
         if not jobs:
             args.append("--no-jobs")
+        if demo:
+            args.append("--demo")
         proc = subprocess.Popen(
             args,
             env=env,
@@ -70,7 +75,7 @@ def running_hub(*, jobs: bool = False) -> Iterator[RunningHub]:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 120
             while True:
                 try:
                     if httpx.get(f"{url}/id_map.json", timeout=1).status_code == 200:

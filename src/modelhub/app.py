@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modelhub import __version__
@@ -25,7 +26,7 @@ from modelhub.checks import api as checks_api
 from modelhub.config import Settings
 from modelhub.db import make_engine, make_session_factory
 from modelhub.downloads import api as downloads_api
-from modelhub.errors import HubError
+from modelhub.errors import HubError, Overloaded
 from modelhub.hub import Hub
 from modelhub.interop import api as interop_api
 from modelhub.interop import hypha as interop_hypha
@@ -39,6 +40,7 @@ from modelhub.storage.local import LocalStorage
 from modelhub.uploads import api as uploads_api
 from modelhub.uploads import pages as uploads_pages
 from modelhub.web import render
+from modelhub.web.admission import AdmissionLimit, overload_headers, size_thread_pool
 from modelhub.web.headers import SecurityHeaders
 from modelhub.webhooks import api as webhooks_api
 
@@ -48,7 +50,11 @@ WEB = Path(__file__).parent / "web"
 def build_hub(settings: Settings) -> Hub:
     """The hub's shared parts; also used by the CLI's local commands."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(
+        settings.resolved_database_url,
+        pool_size=settings.resolved_db_pool_size,
+        pool_timeout=settings.db_pool_timeout_s,
+    )
     templates = Jinja2Templates(directory=WEB / "templates")
     render.configure(templates)
     hub = Hub(
@@ -78,6 +84,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        size_thread_pool(hub.settings.web_threads)
         sweep_staging(hub.settings.staging_dir)
         if isinstance(hub.storage, LocalStorage):
             hub.storage.sweep_temporary()
@@ -123,6 +130,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    limit, retry = hub.settings.max_requests_in_flight, hub.settings.retry_after_s
+    app.add_middleware(AdmissionLimit, limit=limit, retry_after_s=retry)
     app.add_middleware(SecurityHeaders)
     _install_error_handlers(app)
     return app
@@ -132,6 +141,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HubError)
     async def hub_error(request: Request, exc: HubError) -> Response:
         return render.error_response(request, exc)
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(request: Request, exc: PoolTimeout) -> Response:
+        # every pooled connection stayed busy for db_pool_timeout_s: say so now, not a 500
+        response = render.error_response(request, Overloaded())
+        response.headers.update(overload_headers(request.app.state.hub.settings.retry_after_s))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
