@@ -30,6 +30,7 @@ class RunningHub:
     token: str
     pid: int
     data_dir: Path
+    log: Path  # the server's output
 
     def client(self) -> httpx.Client:
         return httpx.Client(
@@ -67,12 +68,9 @@ def running_hub(
             args.append("--no-jobs")
         if demo:
             args.append("--demo")
-        proc = subprocess.Popen(
-            args,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        log = Path(tmp) / "serve.log"
+        with log.open("wb") as sink:
+            proc = subprocess.Popen(args, env=env, stdout=sink, stderr=sink)
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 120
@@ -85,7 +83,7 @@ def running_hub(
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise RuntimeError("the hub did not start")
                 time.sleep(0.1)
-            yield RunningHub(url=url, token=token, pid=proc.pid, data_dir=data)
+            yield RunningHub(url=url, token=token, pid=proc.pid, data_dir=data, log=log)
         finally:
             proc.terminate()
             proc.wait(timeout=30)

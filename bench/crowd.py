@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import httpx
+import psutil
 from sqlalchemy import create_engine, text
 
 from common import running_hub
@@ -38,6 +39,10 @@ class Level:
     timeouts: int = 0
     failures: Counter[str] = field(default_factory=Counter)
     wall: float = 0.0
+    server_cpu: float = 0.0  # CPU seconds of the hub's processes during the level
+    client_cpu: float = 0.0
+    # how late this client's own event loop wakes up: latencies include that much of its lag
+    loop_lag: list[float] = field(default_factory=list)
 
 
 def _paths(ids: list[str], rng: random.Random) -> str:
@@ -82,6 +87,27 @@ async def _client(
             level.latencies.append(took)
 
 
+async def _probe_lag(level: Level, until: float) -> None:
+    while time.monotonic() < until:
+        asked = time.perf_counter()
+        await asyncio.sleep(0.1)
+        level.loop_lag.append(time.perf_counter() - asked - 0.1)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time of the hub and its children (web workers): the machine is shared, so the work
+    per request tells more than the wall clock alone."""
+    root = psutil.Process(pid)
+    total = 0.0
+    for proc in (root, *root.children(recursive=True)):
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 async def _run_level(
     url: str, ids: list[str], clients: int, duration: float, timeout: float
 ) -> Level:
@@ -90,7 +116,9 @@ async def _run_level(
     async with httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) as client:
         start = time.monotonic()
         until = start + duration
+        probe = asyncio.create_task(_probe_lag(level, until))
         await asyncio.gather(*(_client(client, ids, level, until, n) for n in range(clients)))
+        await probe
         level.wall = time.monotonic() - start
     return level
 
@@ -118,6 +146,13 @@ def _report(level: Level) -> None:
         f"              statuses {dict(sorted(level.statuses.items()))}  errors {errors or 0}"
         f"  503 {overload} (p95 {early:.3f} s)  timeouts {level.timeouts}"
         f"  connection failures {dict(level.failures) or 0}",
+    )
+    per_request = 1000 * level.server_cpu / max(answered, 1)
+    print(
+        f"              CPU: server {level.server_cpu:.1f} s ({per_request:.1f} ms/answer,"
+        f" {level.server_cpu / level.wall:.2f} cores), client {level.client_cpu:.1f} s"
+        f" ({level.client_cpu / level.wall:.2f} cores), client loop lag p95"
+        f" {_quantile(level.loop_lag, 0.95):.3f} s",
         flush=True,
     )
 
@@ -149,8 +184,13 @@ def main() -> None:
         ids = [key for key in httpx.get(f"{hub.url}/id_map.json").json() if "/" not in key]
         print(f"{len(ids)} demo resources: {', '.join(ids)}", flush=True)
         for clients in (int(n) for n in args.levels.split(",")):
+            server_before, client_before = _cpu_seconds(hub.pid), time.process_time()
             level = asyncio.run(_run_level(hub.url, ids, clients, args.duration, args.timeout))
+            level.server_cpu = _cpu_seconds(hub.pid) - server_before
+            level.client_cpu = time.process_time() - client_before
             _report(level)
+        problems = [line for line in hub.log.read_text().splitlines() if "Traceback" in line]
+        print(f"server log: {len(problems)} tracebacks")
 
 
 if __name__ == "__main__":
