@@ -9,6 +9,14 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
-for name in ("upload_publish", "download", "upload_memory", "check_vs_cli", "card_page", "search"):
+for name in (
+    "upload_publish",
+    "download",
+    "upload_memory",
+    "check_vs_cli",
+    "card_page",
+    "search",
+    "oversized_bodies",
+):
     print(f"== {name}")
     runpy.run_path(str(HERE / f"{name}.py"), run_name="__main__")

@@ -119,7 +119,12 @@ def main() -> None:
         raise SystemExit(f"the example model is missing: {SHARED_MODEL}")
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="modelhub-shots-") as tmp:
-        env = {**os.environ, "MODELHUB_DATA_DIR": str(Path(tmp) / "data")}
+        # the admin publishes the example it uploaded: allowed explicitly, as on a one-person hub
+        env = {
+            **os.environ,
+            "MODELHUB_DATA_DIR": str(Path(tmp) / "data"),
+            "MODELHUB_ALLOW_SELF_APPROVAL": "1",
+        }
         admin = _user(env, "ada", "admin")
         member = _user(env, "mo", "member")
         port = _port()

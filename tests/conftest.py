@@ -117,6 +117,9 @@ def settings(migrated_template: str, tmp_path: Path) -> Settings:
         data_dir=data,
         database_url=fresh_database_url(migrated_template, tmp_path),
         base_url="http://127.0.0.1:1",  # replaced by the server fixture with its real port
+        # most tests publish what their admin uploaded, as on a one-person hub; the default
+        # (off: nobody approves their own upload) is tested in functional/review/test_duties.py
+        allow_self_approval=True,
     )
 
 

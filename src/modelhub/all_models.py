@@ -1,6 +1,6 @@
 """Imports every ORM model so that ``Base.metadata`` knows all tables (migrations, tests)."""
 
-from modelhub.accounts.models import ApiToken, User, WebSession
+from modelhub.accounts.models import ApiToken, LoginThrottle, User, WebSession
 from modelhub.catalog.models import (
     Resource,
     ResourceMaintainer,
@@ -23,6 +23,7 @@ __all__ = [
     "Blob",
     "CheckRun",
     "Job",
+    "LoginThrottle",
     "Notification",
     "Resource",
     "ResourceMaintainer",

@@ -40,8 +40,11 @@ from modelhub.storage.local import LocalStorage
 from modelhub.uploads import api as uploads_api
 from modelhub.uploads import pages as uploads_pages
 from modelhub.web import render
+from modelhub.web.access_log import AccessLog
 from modelhub.web.admission import AdmissionLimit, overload_headers, size_thread_pool
+from modelhub.web.csrf_api import CookieApiGuard
 from modelhub.web.headers import SecurityHeaders
+from modelhub.web.limits import BodyLimit
 from modelhub.webhooks import api as webhooks_api
 
 WEB = Path(__file__).parent / "web"
@@ -130,9 +133,13 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.add_middleware(CookieApiGuard, settings=hub.settings)
+    app.add_middleware(BodyLimit, settings=hub.settings)
     limit, retry = hub.settings.max_requests_in_flight, hub.settings.retry_after_s
     app.add_middleware(AdmissionLimit, limit=limit, retry_after_s=retry)
     app.add_middleware(SecurityHeaders)
+    if hub.settings.access_log:
+        app.add_middleware(AccessLog)  # outermost: it sees every answer, refusals included
     _install_error_handlers(app)
     return app
 

@@ -36,6 +36,21 @@ class Settings(BaseSettings):
     max_description_bytes: int = Field(default=2 * 1024**2, gt=0, description="Largest rdf.yaml")
     session_days: int = Field(default=14, gt=0, description="Web login lifetime in days")
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (behind HTTPS)")
+    max_body_bytes: int = Field(
+        default=1024**2, gt=0, description="Largest request body outside the upload routes"
+    )
+    access_log: bool = Field(
+        default=True, description="Log one line per request (no cookies or tokens)"
+    )
+    login_max_failures: int = Field(
+        default=5, gt=0, description="Failed logins in a row of one account before throttling"
+    )
+    login_max_failures_per_address: int = Field(
+        default=20, gt=0, description="Failed logins in a row from one address before throttling"
+    )
+    login_wait_s: float = Field(
+        default=60, gt=0, description="First throttling window; doubles with each failure"
+    )
     run_jobs: bool = Field(
         default=True, description="Run the job dispatcher in `modelhub serve` (false: web only)"
     )
@@ -59,6 +74,13 @@ class Settings(BaseSettings):
     allow_unsandboxed_checks: bool = Field(
         default=False,
         description="UNSAFE: run package code without the bubblewrap sandbox where it cannot run",
+    )
+    allow_self_approval: bool = Field(
+        default=False,
+        description=(
+            "Let reviewers and admins approve revisions they uploaded themselves (a one-person"
+            " hub); off: another reviewer must approve every upload"
+        ),
     )
     smtp_host: str | None = Field(default=None, description="SMTP server for e-mail (none: off)")
     smtp_port: int = Field(default=25, gt=0, description="SMTP port")

@@ -69,8 +69,10 @@ class NotAuthenticated(HubError):
 
 
 class Forbidden(HubError):
-    def __init__(self, message: str = "You are not allowed to do this.") -> None:
-        super().__init__(message=message, status_code=403, code="forbidden")
+    def __init__(
+        self, message: str = "You are not allowed to do this.", *, code: str = "forbidden"
+    ) -> None:
+        super().__init__(message=message, status_code=403, code=code)
 
 
 class Conflict(HubError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, String
+from sqlalchemy import Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from modelhub.db import Base, UtcDateTime, utcnow
@@ -71,3 +71,19 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class LoginThrottle(Base):
+    """Failed logins in a row of one account name or one client address (``scope``), and the
+    time before which further attempts are refused; in the database so that every process of
+    the hub, and a restarted one, applies the same limits."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))  # "account" or "address"
+    key: Mapped[str] = mapped_column(String(255))
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

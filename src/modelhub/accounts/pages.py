@@ -3,21 +3,23 @@ with its API tokens, and the admins' user list."""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from modelhub.accounts import service, views
+from modelhub.accounts import service, throttle, views
 from modelhub.accounts.models import Role, User
 from modelhub.accounts.schemas import TokenCreated, TokenRead
 from modelhub.deps import SESSION_COOKIE, DbSession, HubDep, OptionalUser
-from modelhub.errors import Conflict, Forbidden, InvalidRequest
+from modelhub.errors import Conflict, Forbidden, HubError, InvalidRequest
 from modelhub.web import render
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("modelhub.accounts")
 
 
 class LoginPage(BaseModel):
@@ -35,6 +37,18 @@ def _safe_next(target: str | None) -> str:
 
 def _login_form(request: Request, data: LoginPage, status_code: int = 200) -> Response:
     return render.page(request, "login.html", data, status_code=status_code)
+
+
+def _throttled(request: Request, data: LoginPage, wait: int) -> Response:
+    """429 with Retry-After: the form with a plain message, or the error shape for tools."""
+    message = f"Too many failed attempts; try again in {throttle.in_minutes(wait)}."
+    if render.wants_json(request):
+        error = HubError(message=message, status_code=429, code="too_many_attempts")
+        response: Response = JSONResponse(error.as_json(), status_code=429)
+    else:
+        response = _login_form(request, data.model_copy(update={"error": message}), 429)
+    response.headers["retry-after"] = str(wait)
+    return response
 
 
 @router.get("/login")
@@ -56,10 +70,23 @@ def login(
     """Check the password and start a session cookie."""
     if not render.csrf_ok(request, csrf):
         raise Forbidden("The form expired. Please reload the page and try again.")
+    address = request.client.host if request.client else "unknown"
+    wait = throttle.seconds_to_wait(db, username=username, address=address)
+    if wait:
+        log.warning("login refused (throttled %d s): account %r from %s", wait, username, address)
+        return _throttled(request, LoginPage(username=username, next=next), wait)
     user = service.authenticate(db, username=username, password=password)
     if user is None:
-        data = LoginPage(username=username, error="Wrong username or password.", next=next)
+        policy = throttle.Policy.of(hub.settings)
+        wait = throttle.record_failure(db, username=username, address=address, policy=policy)
+        db.commit()
+        log.warning("failed login: account %r from %s", username, address)
+        error = "Wrong username or password."
+        if wait:
+            error += f" Too many failed attempts; try again in {throttle.in_minutes(wait)}."
+        data = LoginPage(username=username, error=error, next=next)
         return _login_form(request, data, status_code=401)
+    throttle.record_success(db, username=username)
     session_id = service.start_session(db, user=user, days=hub.settings.session_days)
     db.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)

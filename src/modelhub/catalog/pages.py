@@ -47,7 +47,10 @@ def resource_page(
     review = None
     if user is not None and chosen.status.is_open:
         items = thread.thread(db, resource_id=resource_id, viewer=user)
-        review = review_views.review_state(db, version=chosen, viewer=user, items=items)
+        review = review_views.review_state(
+            db, version=chosen, viewer=user, items=items,
+            allow_own=hub.settings.allow_self_approval,
+        )  # fmt: skip
     data = ResourceCard(
         resource=views.resource_read(db, resource, links, viewer=user, with_versions=True),
         version=views.version_read(chosen, links),

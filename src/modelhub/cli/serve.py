@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import os
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -54,13 +55,27 @@ def serve(
     )
     import uvicorn
 
+    # uvicorn's own access log would show query strings unredacted: modelhub.access replaces it
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["loggers"]["modelhub"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
     if settings.web_workers == 1:
-        uvicorn.run(create_app(hub=hub), host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(
+            create_app(hub=hub),
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+            log_config=log_config,
+        )
         return
-    _serve_workers(hub, host=host, port=port)
+    _serve_workers(hub, host=host, port=port, log_config=log_config)
 
 
-def _serve_workers(hub: Hub, *, host: str, port: int) -> None:
+def _serve_workers(hub: Hub, *, host: str, port: int, log_config: dict[str, Any]) -> None:
     """Several web processes on one socket. Each builds its own hub from the same settings
     (the environment) and never runs jobs: the dispatcher and its cluster run here, in the
     supervising process, exactly once. Web processes find new jobs at the dispatcher's next
@@ -82,6 +97,7 @@ def _serve_workers(hub: Hub, *, host: str, port: int) -> None:
             port=port,
             log_level="info",
             access_log=False,
+            log_config=log_config,
         )
     finally:
         if hub.jobs is not None:

@@ -36,10 +36,12 @@ from modelhub.storage.service import BlobBatch
 router = APIRouter(prefix="/api/v1", tags=["review"])
 
 
-def _state(db: Session, resource_id: str, user: User) -> ReviewState:
+def _state(hub: Hub, db: Session, resource_id: str, user: User) -> ReviewState:
     version = service.open_revision(db, resource_id=resource_id, viewer=user)
     items = thread.thread(db, resource_id=resource_id, viewer=user)
-    return views.review_state(db, version=version, viewer=user, items=items)
+    return views.review_state(
+        db, version=version, viewer=user, items=items, allow_own=hub.settings.allow_self_approval
+    )
 
 
 def _publishing(hub: Hub, db: Session, work: Callable[[BlobBatch], ResourceVersion]) -> VersionRead:
@@ -70,9 +72,9 @@ def review_queue(
 
 
 @router.get("/resources/{resource_id}/review")
-def review_state(resource_id: str, db: DbSession, user: CurrentUser) -> ReviewState:
-    """The open revision: its state, its check, what you may do, and its thread."""
-    return _state(db, resource_id, user)
+def review_state(resource_id: str, hub: HubDep, db: DbSession, user: CurrentUser) -> ReviewState:
+    """The open revision: its state, its check, what you may do (and why not), its thread."""
+    return _state(hub, db, resource_id, user)
 
 
 def _act(
@@ -134,7 +136,8 @@ def approve(
         db,
         lambda batch: service.approve(
             db, hub.storage, resource_id=resource_id, actor=user, batch=batch,
-            revision=body.revision, message=body.message, override_reason=body.override_reason,
+            allow_own=hub.settings.allow_self_approval, revision=body.revision,
+            message=body.message, override_reason=body.override_reason,
             change_note=body.change_note,
         ),
     )  # fmt: skip
@@ -156,6 +159,7 @@ def publish(
         db,
         lambda batch: service.publish_now(
             db, hub.storage, resource_id=resource_id, actor=user, batch=batch,
+            allow_own=hub.settings.allow_self_approval,
             override_reason=body.override_reason, change_note=body.change_note,
         ),
     )  # fmt: skip

@@ -151,7 +151,9 @@ def _desk(
             raise
         return page
     items = thread.thread(db, resource_id=resource_id, viewer=user)
-    page.review = views.review_state(db, version=version, viewer=user, items=items)
+    page.review = views.review_state(
+        db, version=version, viewer=user, items=items, allow_own=hub.settings.allow_self_approval
+    )
     page.diff = desk.build_diff(db, hub.storage, version=version)
     page.check = desk.desk_check(db, version=version)
     page.check_passed = page.check is not None and page.check.status == "passed"
@@ -219,7 +221,7 @@ def _approve(
     try:
         version = service.approve(
             db, hub.storage, resource_id=resource_id, actor=user, batch=batch, revision=seen,
-            message=message, override_reason=reason,
+            allow_own=hub.settings.allow_self_approval, message=message, override_reason=reason,
         )  # fmt: skip
         db.commit()
     except BaseException:

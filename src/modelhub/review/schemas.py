@@ -92,6 +92,8 @@ class ReviewState(BaseModel):
     created_at: datetime
     check: CheckState
     actions: list[str]
+    # an action the revision's state allows but this viewer may not take, and why
+    withheld: dict[str, str] = {}
     thread: list[ThreadEntry]
 
 

@@ -150,6 +150,19 @@ def check_gate(db: Session, *, version: ResourceVersion, override_reason: str | 
     )
 
 
+def own_upload_gate(*, version: ResourceVersion, actor: User, allow_own: bool) -> None:
+    """Separation of duties: nobody approves a revision they uploaded, reviewers and admins
+    included; an override reason does not lift this. ``allow_own`` is the hub's explicit
+    setting for one-person hubs (``MODELHUB_ALLOW_SELF_APPROVAL``)."""
+    if allow_own or version.uploader_id != actor.id:
+        return
+    raise Forbidden(
+        f"You uploaded revision {version.revision} of '{version.resource_id}', so another "
+        "reviewer or admin must approve it (nobody approves their own upload).",
+        code="own_upload",
+    )
+
+
 def approve(
     db: Session,
     storage: Storage,
@@ -157,14 +170,17 @@ def approve(
     resource_id: str,
     actor: User,
     batch: BlobBatch,
+    allow_own: bool,
     revision: int | None = None,
     message: str | None = None,
     override_reason: str | None = None,
     change_note: str | None = None,
 ) -> ResourceVersion:
-    """Publish the revision in review as the next version vN (reviewers and admins)."""
+    """Publish the revision in review as the next version vN (reviewers and admins other than
+    its uploader, unless ``allow_own``)."""
     step = ACTIONS["approve"]
     version = _ready(db, resource_id=resource_id, actor=actor, step=step, revision=revision)
+    own_upload_gate(version=version, actor=actor, allow_own=allow_own)
     override_reason = _text(override_reason)
     check_gate(db, version=version, override_reason=override_reason)
     event = move(
@@ -193,19 +209,21 @@ def publish_now(
     resource_id: str,
     actor: User,
     batch: BlobBatch,
+    allow_own: bool,
     override_reason: str | None = None,
     change_note: str | None = None,
 ) -> ResourceVersion:
     """An admin's shortcut: submit the open revision if needed, then approve it (two audit
-    rows, the same rules)."""
+    rows, the same rules, separation of duties included)."""
     if not access.can_publish(actor):
         raise Forbidden("Only an admin can publish a draft directly; reviewers approve drafts.")
     version = open_revision(db, resource_id=resource_id, viewer=actor)
+    own_upload_gate(version=version, actor=actor, allow_own=allow_own)
     if version.status is not VersionStatus.in_review:
         # a failed approval rolls this back with it: the route commits only on success
         submit(db, resource_id=resource_id, actor=actor, revision=version.revision)
     return approve(
-        db, storage, resource_id=resource_id, actor=actor, batch=batch,
+        db, storage, resource_id=resource_id, actor=actor, batch=batch, allow_own=allow_own,
         revision=version.revision, override_reason=override_reason, change_note=change_note,
     )  # fmt: skip
 

@@ -60,8 +60,11 @@ def check_state(db: Session, version: ResourceVersion) -> CheckState:
     return CheckState(id=run.id, status=run.status.value, reason=run.reason)
 
 
-def allowed_actions(db: Session, *, version: ResourceVersion, viewer: User) -> list[str]:
-    """What ``viewer`` may do with the open revision now (buttons on the page)."""
+def allowed_actions(
+    db: Session, *, version: ResourceVersion, viewer: User, allow_own: bool
+) -> tuple[list[str], dict[str, str]]:
+    """What ``viewer`` may do with the open revision now (buttons on the page), and why an
+    action the state would allow is withheld from them (said on the page instead)."""
     maintainer = access.can_upload_to(db, resource=version.resource, user=viewer)
     reviewer = access.is_reviewer(viewer)
     allowed = [
@@ -70,13 +73,26 @@ def allowed_actions(db: Session, *, version: ResourceVersion, viewer: User) -> l
         if version.status in step.sources
         and (maintainer if step.who is Who.maintainers else reviewer)
     ]
-    return [*allowed, "comment"]
+    withheld: dict[str, str] = {}
+    if "approve" in allowed and not allow_own and version.uploader_id == viewer.id:
+        allowed.remove("approve")
+        withheld["approve"] = (
+            "You uploaded this revision, so another reviewer or admin must approve it "
+            "(nobody approves their own upload)."
+        )
+    return [*allowed, "comment"], withheld
 
 
 def review_state(
-    db: Session, *, version: ResourceVersion, viewer: User, items: list[ThreadItem]
+    db: Session,
+    *,
+    version: ResourceVersion,
+    viewer: User,
+    items: list[ThreadItem],
+    allow_own: bool,
 ) -> ReviewState:
     uploader = db.get(User, version.uploader_id)
+    actions, withheld = allowed_actions(db, version=version, viewer=viewer, allow_own=allow_own)
     return ReviewState(
         resource_id=version.resource_id,
         name=version.name,
@@ -86,7 +102,8 @@ def review_state(
         change_note=version.change_note,
         created_at=version.created_at,
         check=check_state(db, version),
-        actions=allowed_actions(db, version=version, viewer=viewer),
+        actions=actions,
+        withheld=withheld,
         thread=[thread_entry(i) for i in items],
     )
 
