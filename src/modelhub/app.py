@@ -26,6 +26,7 @@ from modelhub.checks import api as checks_api
 from modelhub.config import Settings
 from modelhub.db import make_engine, make_session_factory
 from modelhub.downloads import api as downloads_api
+from modelhub.downloads import origin as files_origin
 from modelhub.errors import HubError, Overloaded
 from modelhub.hub import Hub
 from modelhub.interop import api as interop_api
@@ -137,7 +138,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     app.add_middleware(BodyLimit, settings=hub.settings)
     limit, retry = hub.settings.max_requests_in_flight, hub.settings.retry_after_s
     app.add_middleware(AdmissionLimit, limit=limit, retry_after_s=retry)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, settings=hub.settings)
+    files_origin.install(app, hub.settings, downloads_api.router.routes)
     if hub.settings.access_log:
         app.add_middleware(AccessLog)  # outermost: it sees every answer, refusals included
     _install_error_handlers(app)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 GIB = 1024**3
@@ -29,6 +30,21 @@ class Settings(BaseSettings):
     )
     base_url: str = Field(
         default="http://127.0.0.1:8000", description="Public base URL used in links and id_map.json"
+    )
+    files_url: str | None = Field(
+        default=None,
+        description=(
+            "A separate origin serving package files (https://files.hub.example, the hub's app"
+            " answering that Host); default: the hub's own origin"
+        ),
+    )
+    files_secret: SecretStr | None = Field(
+        default=None,
+        description="Key (32+ characters) signing the short-lived links to draft files on the"
+        " files origin; required with files_url",
+    )
+    files_link_seconds: int = Field(
+        default=600, gt=0, description="How long a signed link to a draft file works"
     )
     max_upload_bytes: int = Field(default=20 * GIB, gt=0, description="Largest accepted upload")
     max_unpacked_bytes: int = Field(default=40 * GIB, gt=0, description="Largest unpacked package")
@@ -148,6 +164,17 @@ class Settings(BaseSettings):
         parse_delays(value)
         return value
 
+    @model_validator(mode="after")
+    def _files_origin_is_separate(self) -> Settings:
+        if self.files_url is not None:
+            check_files_origin(self.files_url, self.base_url, self.files_secret)
+        return self
+
+    @property
+    def public_files_base(self) -> str | None:
+        """The files origin without a trailing slash; None when files come from the hub."""
+        return self.files_url.rstrip("/") if self.files_url else None
+
     @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to an SQLite file inside the data directory."""
@@ -191,3 +218,23 @@ def parse_delays(text: str) -> tuple[float, ...]:
     if not all(0 < delay < float("inf") for delay in delays):
         raise ValueError("every delay must be a positive number of seconds")
     return delays
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port or default
+
+
+def check_files_origin(files_url: str, base_url: str, secret: SecretStr | None) -> None:
+    """``ValueError`` unless ``files_url`` is an origin of its own (scheme and host, no path)
+    and a signing key of at least 32 characters goes with it."""
+    parts = urlsplit(files_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("files_url must be an http(s) origin such as https://files.hub.example")
+    if parts.path.strip("/") or parts.query or parts.fragment:
+        raise ValueError("files_url must be an origin only (no path, query or fragment)")
+    if _origin(files_url) == _origin(base_url):
+        raise ValueError("files_url must differ from base_url: it is a separate origin")
+    if secret is None or len(secret.get_secret_value()) < 32:
+        raise ValueError("files_secret (32+ random characters) must be set with files_url")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from modelhub.accounts import service as accounts
 from modelhub.accounts.models import Role, User
+from modelhub.downloads import grants
 from modelhub.errors import Forbidden, NotAuthenticated
 from modelhub.hub import Hub
 
@@ -56,6 +57,9 @@ def _bearer(request: Request) -> str | None:
 def optional_user(request: Request, db: DbSession) -> User | None:
     """The user of the API token (Authorization header) or of the login cookie, or None.
     A token that is sent but unknown or revoked is an error, never silently anonymous."""
+    if request.scope.get(grants.FILES_ORIGIN_KEY):
+        # the files origin honours no cookie and no token: only a signed link to one file
+        return grants.grant_user(request, db, get_hub(request).settings)
     token = _bearer(request)
     if token is not None:
         user = accounts.user_for_token(db, secret=token)

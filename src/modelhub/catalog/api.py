@@ -64,7 +64,7 @@ def list_resources(
     """Published resources matching words (name, tags, description, authors, documentation)
     and filters, which all combine with AND; one page of them, their total and facet counts
     (type, tags, license, weight format, passed checks) over all the results."""
-    return cards.results_page(db, query, views.Links(hub.settings.public_base))
+    return cards.results_page(db, query, views.Links.of(hub.settings))
 
 
 @router.get("/{resource_id}")
@@ -72,7 +72,7 @@ def get_resource(resource_id: str, hub: HubDep, db: DbSession, user: OptionalUse
     """One resource with its versions (drafts only for those who may see them)."""
     resource = service.get_resource(db, resource_id=resource_id, viewer=user)
     return views.resource_read(
-        db, resource, views.Links(hub.settings.public_base), viewer=user, with_versions=True
+        db, resource, views.Links.of(hub.settings), viewer=user, with_versions=True
     )
 
 
@@ -92,7 +92,7 @@ def get_version(
 ) -> VersionRead:
     """A version (``latest``, ``v1``, ``2``, ``draft``) with its files and description."""
     version = service.get_version(db, resource_id=resource_id, label=label, viewer=user)
-    return views.version_read(version, views.Links(hub.settings.public_base))
+    return views.version_read(version, views.Links.of(hub.settings))
 
 
 _CFF_TYPE = "application/yaml; charset=utf-8"

@@ -89,9 +89,8 @@ def _remember(key: str, card: CardData) -> None:
 
 
 def _cache_key(version: ResourceVersion, links: Links) -> str:
-    digest = hashlib.sha256(
-        f"{version.resource_id}\0{version.label}\0{version.status}\0{links.base}\0".encode()
-    )
+    about = (version.resource_id, version.label, version.status, links.base, links.files)
+    digest = hashlib.sha256("".join(f"{part}\0" for part in about).encode())
     for entry in version.files:
         digest.update(f"{entry.path}\0{entry.blob_sha256}\0".encode())
     return digest.hexdigest()

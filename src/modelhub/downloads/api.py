@@ -5,17 +5,19 @@ The ``/artifacts/…`` URLs follow bioimage.io's layout so that existing clients
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 
 from modelhub.catalog import service as catalog
 from modelhub.catalog.models import VersionStatus
 from modelhub.deps import DbSession, HubDep, OptionalUser
 from modelhub.downloads import service
-from modelhub.downloads.responses import blob_response, not_modified
+from modelhub.downloads.origin import to_files_origin
+from modelhub.downloads.responses import blob_response, not_modified, zip_headers
 from modelhub.downloads.zipstream import stream_zip
 
-router = APIRouter(tags=["downloads"])
+# with a files origin set, the hub's origin answers these routes with a redirect there
+router = APIRouter(tags=["downloads"], dependencies=[Depends(to_files_origin)])
 
 
 def _file(
@@ -78,13 +80,9 @@ def _package(
     # plain values only: the session ends when this function returns, before the zip streams
     plan = service.plan_package(version)
     etag = f'"{plan.etag}"'
+    headers = zip_headers(etag, f"{resource_id}-{version.label}.zip")
     if not_modified(request, etag):
-        return Response(status_code=304, headers={"etag": etag})
-    headers = {
-        "etag": etag,
-        "content-disposition": f'attachment; filename="{resource_id}-{version.label}.zip"',
-        "cache-control": "no-cache",
-    }
+        return Response(status_code=304, headers=headers)
     if request.method == "HEAD":
         return Response(media_type="application/zip", headers=headers)
     return StreamingResponse(

@@ -1,4 +1,5 @@
-"""HTTP responses for blobs: strong ETags (the sha256), conditional requests and byte ranges."""
+"""HTTP responses for blobs: strong ETags (the sha256), conditional requests and byte ranges,
+with the headers that keep package bytes from running on the hub (see ``safety``)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.responses import FileResponse
 
 from modelhub.catalog.models import VersionFile
+from modelhub.downloads.safety import PACKAGE_HEADERS, content_disposition, presentation
 from modelhub.storage.base import Storage
 
-_INLINE = ("text/", "image/", "application/yaml", "application/json")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -35,27 +36,34 @@ def blob_response(
         "etag": etag,
         # a named published version never changes; "latest" and drafts do
         "cache-control": "public, max-age=31536000, immutable" if immutable else "no-cache",
-        "x-content-type-options": "nosniff",
+        **PACKAGE_HEADERS,
     }
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
-    filename = entry.path.rsplit("/", 1)[-1]
-    disposition = "inline" if entry.media_type.startswith(_INLINE) else "attachment"
+    media_type, disposition = presentation(entry.media_type)
+    headers["content-disposition"] = content_disposition(disposition, entry.path.rsplit("/")[-1])
     local = storage.local_path(entry.blob_sha256)
     if local is not None:
-        return BlobFileResponse(
-            local,
-            media_type=entry.media_type,
-            headers=headers,
-            filename=filename,
-            content_disposition_type=disposition,
-        )
-    headers["content-disposition"] = f'{disposition}; filename="{filename}"'
-    return _streamed(request, storage, entry, headers)
+        return BlobFileResponse(local, media_type=media_type, headers=headers)
+    return _streamed(request, storage, entry, media_type, headers)
+
+
+def zip_headers(etag: str, filename: str) -> dict[str, str]:
+    """The headers of a package zip (always a download)."""
+    return {
+        "etag": etag,
+        "content-disposition": content_disposition("attachment", filename),
+        "cache-control": "no-cache",
+        **PACKAGE_HEADERS,
+    }
 
 
 def _streamed(
-    request: Request, storage: Storage, entry: VersionFile, headers: dict[str, str]
+    request: Request,
+    storage: Storage,
+    entry: VersionFile,
+    media_type: str,
+    headers: dict[str, str],
 ) -> Response:
     """For backends without local files: one byte range at most, as clients ask for."""
     headers["accept-ranges"] = "bytes"
@@ -69,15 +77,16 @@ def _streamed(
         elif last:
             start, end = max(0, size - int(last)), size
         if start >= size or start >= end:
-            return Response(status_code=416, headers={"content-range": f"bytes */{size}"})
+            refused = {"content-range": f"bytes */{size}", **PACKAGE_HEADERS}
+            return Response(status_code=416, headers=refused)
         status = 206
         headers["content-range"] = f"bytes {start}-{end - 1}/{size}"
     headers["content-length"] = str(end - start)
     if request.method == "HEAD":
-        return Response(status_code=status, media_type=entry.media_type, headers=headers)
+        return Response(status_code=status, media_type=media_type, headers=headers)
     return StreamingResponse(
         storage.iter_bytes(entry.blob_sha256, start, end),
         status_code=status,
-        media_type=entry.media_type,
+        media_type=media_type,
         headers=headers,
     )

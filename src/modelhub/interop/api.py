@@ -16,7 +16,7 @@ router = APIRouter(tags=["compatibility"])
 @router.get("/id_map.json")
 def id_map(hub: HubDep, db: DbSession) -> dict[str, dict[str, Any]]:
     """Every published resource and version id mapped to its rdf.yaml URL and sha256."""
-    return service.id_map(db, Links(hub.settings.public_base))
+    return service.id_map(db, Links.of(hub.settings))
 
 
 @router.get("/id_map_draft.json")

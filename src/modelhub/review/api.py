@@ -54,7 +54,7 @@ def _publishing(hub: Hub, db: Session, work: Callable[[BlobBatch], ResourceVersi
         db.rollback()
         batch.discard(hub.sessions)
         raise
-    return version_read(version, Links(hub.settings.public_base))
+    return version_read(version, Links.of(hub.settings))
 
 
 @router.get("/review/queue")
@@ -200,7 +200,7 @@ def yank(
     """Flag a published version as yanked, with a reason (admins). It stays downloadable."""
     version = yanking.yank(db, resource_id=resource_id, label=label, actor=user, reason=body.reason)
     db.commit()
-    return version_read(version, Links(hub.settings.public_base))
+    return version_read(version, Links.of(hub.settings))
 
 
 @router.post("/resources/{resource_id}/versions/{label}/unyank")
@@ -210,7 +210,7 @@ def unyank(
     """Lift the yank of a version (admins)."""
     version = yanking.unyank(db, resource_id=resource_id, label=label, actor=user)
     db.commit()
-    return version_read(version, Links(hub.settings.public_base))
+    return version_read(version, Links.of(hub.settings))
 
 
 @router.get("/resources/{resource_id}/maintainers")

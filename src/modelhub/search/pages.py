@@ -50,7 +50,7 @@ def catalog(request: Request, hub: HubDep, db: DbSession, user: OptionalUser) ->
         query = params.from_params(request.query_params)
     except RequestValidationError as exc:
         query, error, status = SearchQuery(), _problem(exc), 422
-    links = views.Links(hub.settings.public_base)
+    links = views.Links.of(hub.settings)
     data = CatalogPage(query=query, results=cards.results_page(db, query, links), error=error)
     context = {
         "user": user,

@@ -83,7 +83,7 @@ def accept_upload(
         dispatcher = getattr(hub, "jobs", None)
         if dispatcher is not None:
             dispatcher.notify()  # the check's job is committed: hand it out now
-        links = Links(hub.settings.public_base)
+        links = Links.of(hub.settings)
         resource = version.resource
         check = db.scalar(
             select(CheckRun.id).where(CheckRun.version_id == version.id).order_by(CheckRun.id)
