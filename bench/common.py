@@ -30,6 +30,7 @@ class RunningHub:
     token: str
     pid: int
     data_dir: Path
+    log: Path  # the server's output
 
     def client(self) -> httpx.Client:
         return httpx.Client(
@@ -44,13 +45,21 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_hub(*, jobs: bool = False) -> Iterator[RunningHub]:
+def running_hub(
+    *, jobs: bool = False, demo: bool = False, env: dict[str, str] | None = None
+) -> Iterator[RunningHub]:
     """``modelhub serve`` in its own process with a fresh data directory (``jobs``: with its
-    embedded Dask cluster running the automated checks)."""
+    embedded Dask cluster running the automated checks; ``demo``: with the example content;
+    ``env``: more ``MODELHUB_*`` settings, e.g. a database URL)."""
     with tempfile.TemporaryDirectory(prefix="modelhub-bench-") as tmp:
         data = Path(tmp) / "data"
         # one account uploads and publishes: a one-person hub allows approving one's own upload
-        env = {**os.environ, "MODELHUB_DATA_DIR": str(data), "MODELHUB_ALLOW_SELF_APPROVAL": "1"}
+        env = {
+            **os.environ,
+            "MODELHUB_DATA_DIR": str(data),
+            "MODELHUB_ALLOW_SELF_APPROVAL": "1",
+            **(env or {}),
+        }
         created = subprocess.run(
             [str(BIN / "modelhub"), "users", "create", "bench", "--role", "admin"],
             env=env,
@@ -63,15 +72,14 @@ def running_hub(*, jobs: bool = False) -> Iterator[RunningHub]:
         args = [str(BIN / "modelhub"), "serve", "--port", str(port)]
         if not jobs:
             args.append("--no-jobs")
-        proc = subprocess.Popen(
-            args,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        if demo:
+            args.append("--demo")
+        log = Path(tmp) / "serve.log"
+        with log.open("wb") as sink:
+            proc = subprocess.Popen(args, env=env, stdout=sink, stderr=sink)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 120
             while True:
                 try:
                     if httpx.get(f"{url}/id_map.json", timeout=1).status_code == 200:
@@ -81,7 +89,7 @@ def running_hub(*, jobs: bool = False) -> Iterator[RunningHub]:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise RuntimeError("the hub did not start")
                 time.sleep(0.1)
-            yield RunningHub(url=url, token=token, pid=proc.pid, data_dir=data)
+            yield RunningHub(url=url, token=token, pid=proc.pid, data_dir=data, log=log)
         finally:
             proc.terminate()
             proc.wait(timeout=30)

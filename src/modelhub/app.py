@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modelhub import __version__
@@ -24,7 +25,7 @@ from modelhub.config import Settings
 from modelhub.db import make_engine, make_session_factory
 from modelhub.downloads import api as downloads_api
 from modelhub.downloads import origin as files_origin
-from modelhub.errors import HubError
+from modelhub.errors import HubError, Overloaded
 from modelhub.hub import Hub
 from modelhub.interop import api as interop_api
 from modelhub.interop import hypha as interop_hypha
@@ -40,6 +41,7 @@ from modelhub.uploads import api as uploads_api
 from modelhub.uploads import pages as uploads_pages
 from modelhub.web import render
 from modelhub.web.access_log import AccessLog
+from modelhub.web.admission import AdmissionLimit, overload_headers, size_thread_pool
 from modelhub.web.csrf_api import CookieApiGuard
 from modelhub.web.headers import SecurityHeaders
 from modelhub.web.limits import BodyLimit
@@ -51,7 +53,11 @@ WEB = Path(__file__).parent / "web"
 def build_hub(settings: Settings) -> Hub:
     """The hub's shared parts; also used by the CLI's local commands."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(
+        settings.resolved_database_url,
+        pool_size=settings.resolved_db_pool_size,
+        pool_timeout=settings.db_pool_timeout_s,
+    )
     templates = Jinja2Templates(directory=WEB / "templates")
     render.configure(templates)
     hub = Hub(
@@ -71,6 +77,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        size_thread_pool(hub.settings.web_threads)
         # orphan blobs, staging and scratch of dead processes: at start, then periodically
         maintenance = PeriodicGc(hub)
         maintenance.start()
@@ -119,6 +126,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     app.add_middleware(CookieApiGuard, settings=hub.settings)
     app.add_middleware(BodyLimit, settings=hub.settings)
+    limit, retry = hub.settings.max_requests_in_flight, hub.settings.retry_after_s
+    app.add_middleware(AdmissionLimit, limit=limit, retry_after_s=retry)
     app.add_middleware(SecurityHeaders, settings=hub.settings)
     files_origin.install(app, hub.settings, downloads_api.router.routes)
     if hub.settings.access_log:
@@ -131,6 +140,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HubError)
     async def hub_error(request: Request, exc: HubError) -> Response:
         return render.error_response(request, exc)
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(request: Request, exc: PoolTimeout) -> Response:
+        # every pooled connection stayed busy for db_pool_timeout_s: say so now, not a 500
+        response = render.error_response(request, Overloaded())
+        response.headers.update(overload_headers(request.app.state.hub.settings.retry_after_s))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

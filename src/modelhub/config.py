@@ -126,6 +126,41 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds between the hub's own gc runs, one process at a time (0: none)",
     )
+    web_workers: int = Field(
+        default=1,
+        gt=0,
+        description=(
+            "Web server processes of `modelhub serve` (the job dispatcher runs once, in the"
+            " supervising process); each holds its own db_pool_size connections"
+        ),
+    )
+    web_threads: int = Field(
+        default=40, gt=0, description="Threads of a web process running the blocking routes"
+    )
+    db_pool_size: int | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Database connections of one process; default: web_threads + 8 (one per route"
+            " thread, and some for the job dispatcher and the search index)"
+        ),
+    )
+    db_pool_timeout_s: float = Field(
+        default=3,
+        gt=0,
+        description="Wait for a free database connection before answering 503 (overloaded)",
+    )
+    max_requests_in_flight: int = Field(
+        default=256,
+        gt=0,
+        description=(
+            "Requests one web process works on at once (until their answer starts); more are"
+            " answered 503 with Retry-After at once"
+        ),
+    )
+    retry_after_s: int = Field(
+        default=2, gt=0, description="Retry-After (seconds) of the 503 answers when overloaded"
+    )
     webhook_retry_delays: str = Field(
         default="10,60,300,1800,7200",
         description="Seconds between webhook delivery attempts, comma-separated (the last repeats)",
@@ -162,6 +197,11 @@ class Settings(BaseSettings):
     def resolved_storage_dir(self) -> Path:
         """The blob directory, defaulting to ``<data_dir>/blobs``."""
         return self.storage_dir if self.storage_dir is not None else self.data_dir / "blobs"
+
+    @property
+    def resolved_db_pool_size(self) -> int:
+        """Connections per process: one per route thread plus a few for background work."""
+        return self.db_pool_size if self.db_pool_size is not None else self.web_threads + 8
 
     @property
     def staging_dir(self) -> Path:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -48,10 +49,24 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+def make_engine(url: str, *, pool_size: int = 48, pool_timeout: float = 3) -> Engine:
+    """An engine for ``url`` holding at most ``pool_size`` connections; a thread that finds
+    none free within ``pool_timeout`` seconds gets ``sqlalchemy.exc.TimeoutError`` (the app
+    answers 503). Size the pool to the threads that can hold a connection at once: routes hold
+    one only while their function runs, never while a body streams (see ``deps.get_db``).
+
+    SQLite gets WAL (readers never wait for the writer nor for each other), foreign keys and a
+    busy timeout for writers queueing for the one write lock."""
+    pool = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": pool_timeout}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # a file database: connections are cheap and shared across threads (check_same_thread
+        # off), so the same bounded QueuePool as for PostgreSQL
+        engine = create_engine(
+            url,
+            poolclass=QueuePool,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            **pool,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -62,7 +77,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

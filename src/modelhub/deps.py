@@ -26,8 +26,13 @@ HubDep = Annotated[Hub, Depends(get_hub)]
 
 
 def get_db(hub: HubDep) -> Iterator[Session]:
-    """A session per request. Routes that change data commit explicitly before answering
-    (FastAPI runs this cleanup only after the response is sent); anything else is rolled back."""
+    """A session per request. Routes that change data commit explicitly before answering;
+    anything else is rolled back.
+
+    The session ends when the route function returns, BEFORE the response is sent (scope
+    "function" below): a streamed body (a package zip, a large file) or a slow reader never
+    holds a pooled connection. Routes therefore hand their response plain values, never ORM
+    objects that would load more later."""
     db = hub.sessions()
     try:
         yield db
@@ -36,7 +41,7 @@ def get_db(hub: HubDep) -> Iterator[Session]:
         db.close()
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def _bearer(request: Request) -> str | None:
@@ -64,7 +69,11 @@ def optional_user(request: Request, db: DbSession) -> User | None:
         return user
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        return accounts.user_for_session(db, session_id=cookie)
+        user = accounts.user_for_session(db, session_id=cookie)
+        # give the connection back (the user stays loaded): async routes go on to wait for
+        # request bodies that may take minutes to arrive
+        db.commit()
+        return user
     return None
 
 

@@ -85,3 +85,13 @@ class InvalidRequest(HubError):
         self, message: str, details: Sequence[ErrorDetail] = (), *, code: str = "invalid_request"
     ) -> None:
         super().__init__(message=message, details=tuple(details), status_code=400, code=code)
+
+
+class Overloaded(HubError):
+    """Too much at once (requests in flight, database connections): answered 503 with
+    Retry-After, early, instead of after a long wait."""
+
+    def __init__(
+        self, message: str = "The hub is busy right now; please try again in a few seconds."
+    ) -> None:
+        super().__init__(message=message, status_code=503, code="overloaded")

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import copy
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from modelhub.cli.options import JsonOption
 from modelhub.cli.output import emit
 from modelhub.config import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from modelhub.hub import Hub
 
 
 def serve(
@@ -57,11 +62,51 @@ def serve(
         "level": "INFO",
         "propagate": False,
     }
-    uvicorn.run(
-        create_app(hub=hub),
-        host=host,
-        port=port,
-        log_level="info",
-        access_log=False,
-        log_config=log_config,
-    )
+    if settings.web_workers == 1:
+        uvicorn.run(
+            create_app(hub=hub),
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+            log_config=log_config,
+        )
+        return
+    _serve_workers(hub, host=host, port=port, log_config=log_config)
+
+
+def _serve_workers(hub: Hub, *, host: str, port: int, log_config: dict[str, Any]) -> None:
+    """Several web processes on one socket. Each builds its own hub from the same settings
+    (the environment) and never runs jobs: the dispatcher and its cluster run here, in the
+    supervising process, exactly once. Web processes find new jobs at the dispatcher's next
+    poll (within a second) rather than at once."""
+    import uvicorn
+
+    from modelhub.jobs.kinds import warm_workers
+
+    os.environ["MODELHUB_BASE_URL"] = hub.settings.base_url  # what this process worked out
+    if hub.jobs is not None:
+        hub.jobs.start()
+        warm_workers(hub)
+    try:
+        uvicorn.run(
+            f"{__name__}:worker_app",
+            factory=True,
+            workers=hub.settings.web_workers,
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+            log_config=log_config,
+        )
+    finally:
+        if hub.jobs is not None:
+            hub.jobs.stop()
+        hub.engine.dispose()
+
+
+def worker_app() -> FastAPI:
+    """The app of one web process when ``web_workers`` > 1: the hub without a dispatcher."""
+    from modelhub.app import build_hub, create_app
+
+    return create_app(hub=build_hub(Settings()))

@@ -77,16 +77,18 @@ def _package(
     label: str | None,
 ) -> Response:
     version = catalog.get_version(db, resource_id=resource_id, label=label, viewer=user)
-    etag = f'"{service.package_etag(version)}"'
+    # plain values only: the session ends when this function returns, before the zip streams
+    plan = service.plan_package(version)
+    etag = f'"{plan.etag}"'
     headers = zip_headers(etag, f"{resource_id}-{version.label}.zip")
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     if request.method == "HEAD":
         return Response(media_type="application/zip", headers=headers)
-    files = list(version.files)
-    stamp = version.published_at or version.created_at
     return StreamingResponse(
-        stream_zip(hub.storage, files, stamp), media_type="application/zip", headers=headers
+        stream_zip(hub.storage, plan.entries, plan.stamp),
+        media_type="application/zip",
+        headers=headers,
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -34,3 +36,32 @@ def package_etag(version: ResourceVersion) -> str:
     for entry in version.files:
         digest.update(f"{entry.path}\0{entry.blob_sha256}\0".encode())
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ZipEntry:
+    """One file of a package zip, as plain values: the zip is sent after the request's
+    database session has ended."""
+
+    path: str
+    blob_sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class PackagePlan:
+    """Everything sending a package zip needs, read before the session ends."""
+
+    etag: str
+    stamp: datetime
+    entries: tuple[ZipEntry, ...]
+
+
+def plan_package(version: ResourceVersion) -> PackagePlan:
+    """What the zip of ``version`` holds."""
+    entries = tuple(ZipEntry(f.path, f.blob_sha256, f.size) for f in version.files)
+    return PackagePlan(
+        etag=package_etag(version),
+        stamp=version.published_at or version.created_at,
+        entries=entries,
+    )

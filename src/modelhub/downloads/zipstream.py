@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from modelhub.catalog.models import VersionFile
+from modelhub.downloads.service import ZipEntry
 from modelhub.storage.base import Storage
 
 ZIP64_FROM = 2**31
@@ -36,7 +36,7 @@ class _Sink:
         return out
 
 
-def stream_zip(storage: Storage, files: list[VersionFile], stamp: datetime) -> Iterator[bytes]:
+def stream_zip(storage: Storage, files: Iterable[ZipEntry], stamp: datetime) -> Iterator[bytes]:
     """Yield the bytes of a zip holding ``files``. Entries are stored uncompressed (weights do
     not compress) with a fixed timestamp, so the same version always gives the same bytes."""
     sink = _Sink()

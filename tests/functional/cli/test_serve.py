@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -19,11 +21,18 @@ pytestmark = pytest.mark.slow
 MODELHUB = Path(sys.executable).parent / "modelhub"
 
 
+@dataclass
+class Serving:
+    url: str
+    pid: int
+
+
 @contextmanager
-def serving(data: Path) -> Iterator[str]:
+def serving(data: Path, **settings: str) -> Iterator[Serving]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODELHUB_")}
     env["MODELHUB_DATA_DIR"] = str(data)
+    env.update({f"MODELHUB_{name.upper()}": value for name, value in settings.items()})
     log = data.parent / "serve.log"
     with log.open("ab") as sink:
         proc = subprocess.Popen(
@@ -44,14 +53,15 @@ def serving(data: Path) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"serve did not start: {log.read_text()[-3000:]}")
             time.sleep(0.2)
-        yield url
+        yield Serving(url, proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
 def test_serve_demo_starts_with_examples_once(tmp_path: Path) -> None:
-    with serving(tmp_path / "data") as url:
+    with serving(tmp_path / "data") as served:
+        url = served.url
         page = httpx.get(f"{url}/", params={"format": "json"}).json()
         names = [item["name"] for item in page["results"]["items"]]
         types = {item["type"] for item in page["results"]["items"]}
@@ -60,6 +70,36 @@ def test_serve_demo_starts_with_examples_once(tmp_path: Path) -> None:
         assert types == {"model", "dataset", "notebook", "application"}
         first = {k: v["sha256"] for k, v in httpx.get(f"{url}/id_map.json").json().items()}
         assert (tmp_path / "data" / "modelhub.sqlite3").is_file()
-    with serving(tmp_path / "data") as url:  # a restart keeps the data and adds nothing
-        again = {k: v["sha256"] for k, v in httpx.get(f"{url}/id_map.json").json().items()}
+    with serving(tmp_path / "data") as served:  # a restart keeps the data and adds nothing
+        answer = httpx.get(f"{served.url}/id_map.json").json()
+        again = {k: v["sha256"] for k, v in answer.items()}
         assert again == first
+
+
+def _jobs(database: Path) -> list[tuple[int, str, int, str | None]]:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+        rows = conn.execute("SELECT id, status, attempts, lease_owner FROM jobs ORDER BY id")
+        return list(rows)
+
+
+def test_serve_with_web_workers_runs_jobs_once_in_the_supervisor(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with serving(data, web_workers="2") as served:
+        page = httpx.get(f"{served.url}/", params={"format": "json"}).json()
+        assert page["results"]["total"] == 6
+        # every demo upload queued a check; the one dispatcher (in the supervising process,
+        # not in a web worker) runs each exactly once
+        holders: set[str] = set()
+        deadline = time.monotonic() + 300
+        while True:
+            jobs = _jobs(data / "modelhub.sqlite3")
+            holders |= {owner for _, status, _, owner in jobs if status == "running" and owner}
+            if len(jobs) == 6 and all(
+                status in ("succeeded", "failed") for _, status, _, _ in jobs
+            ):
+                break
+            assert time.monotonic() < deadline, jobs
+            time.sleep(0.05)
+    assert [(status, attempts) for _, status, attempts, _ in jobs] == [("succeeded", 1)] * 6
+    assert holders
+    assert {owner.split("/")[1] for owner in holders} == {str(served.pid)}
