@@ -43,7 +43,7 @@ def publish(hub: Hub, *, user_id: int, resource_id: str) -> None:
         with committed_blobs(db, hub.storage, hub.sessions, purpose="publish") as batch:
             review.publish_now(
                 db, hub.storage, resource_id=resource_id, actor=actor, batch=batch,
-                override_reason="not part of this test",
+                allow_own=hub.settings.allow_self_approval, override_reason="not part of this test",
             )  # fmt: skip
 
 
