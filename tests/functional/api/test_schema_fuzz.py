@@ -36,7 +36,10 @@ def _operations(schema: schemathesis.BaseSchema) -> Iterator[schemathesis.APIOpe
 
 
 def _check(case: Case, status: int, body: bytes, content_type: str) -> None:
-    where = f"{case.method} {case.formatted_path}\n{case.as_curl_command()}"
+    curl = case.as_curl_command()
+    where = (
+        f"{case.method} {case.formatted_path}\n{curl[:1500]}{' ...' if len(curl) > 1500 else ''}"
+    )
     assert status < 500, f"{status} from {where}\n{body[:2000]!r}"
     if 400 <= status < 500 and case.method != "HEAD":  # a HEAD answer has no body
         assert content_type.startswith("application/json"), f"{status} {content_type}: {where}"
@@ -74,5 +77,5 @@ def test_no_operation_answers_5xx_or_an_unshaped_4xx(
         try:
             run()
         except AssertionError as exc:
-            failures.append(str(exc).split("\nFailing test case")[0])
+            failures.append(str(exc).split("\nFailing test case")[0][:3000])
     assert not failures, "\n\n".join(failures)
