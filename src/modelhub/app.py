@@ -32,6 +32,7 @@ from modelhub.interop import hypha as interop_hypha
 from modelhub.jobs import api as jobs_api
 from modelhub.jobs.kinds import register_job_kinds, warm_workers
 from modelhub.notifications import api as notifications_api
+from modelhub.private import private_dir
 from modelhub.review import api as review_api
 from modelhub.review import pages as review_pages
 from modelhub.search import pages as search_pages
@@ -47,7 +48,8 @@ WEB = Path(__file__).parent / "web"
 
 def build_hub(settings: Settings) -> Hub:
     """The hub's shared parts; also used by the CLI's local commands."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
+    private_dir(settings.staging_dir)
     engine = make_engine(settings.resolved_database_url)
     templates = Jinja2Templates(directory=WEB / "templates")
     render.configure(templates)

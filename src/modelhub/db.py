@@ -12,6 +12,8 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from modelhub.private import private_file, sqlite_path
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 NAMING = {
@@ -51,6 +53,10 @@ class Base(DeclarativeBase):
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        if path is not None and path.parent.is_dir():
+            # SQLite gives its -wal and -shm files the mode of the database file
+            private_file(path)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")

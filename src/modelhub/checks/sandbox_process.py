@@ -36,6 +36,7 @@ from modelhub.checks.sandbox import (
 from modelhub.checks.sandbox_cgroups import CheckCgroup, create_cgroup
 from modelhub.checks.sandbox_io import BoundedBuffer, BoundedLog, Pump, read_line
 from modelhub.checks.sandbox_protocol import MAX_READY_BYTES, MAX_REPORT_BYTES, READY, Job
+from modelhub.private import private_dir
 
 # Joins the cgroups named before "--", then becomes the rest of the command line.
 _JOIN = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
@@ -108,7 +109,7 @@ class SandboxProcess:
     def __init__(self, config: LaunchConfig) -> None:
         self.config = config
         limits = config.limits
-        config.scratch_root.mkdir(parents=True, exist_ok=True)
+        private_dir(config.scratch_root)
         self.scratch = Path(tempfile.mkdtemp(prefix="check-", dir=config.scratch_root))
         self.package_dir = self.scratch / "package"
         self.package_dir.mkdir()

@@ -21,6 +21,7 @@ from modelhub.checks.runner import CheckRunner
 from modelhub.checks.sandbox import SandboxUnavailable
 from modelhub.db import utcnow
 from modelhub.jobs.registry import JobKind, SkipJob, register
+from modelhub.private import private_dir
 from modelhub.search import index as search_index
 from modelhub.storage.local import LocalStorage
 
@@ -69,7 +70,7 @@ def run_check(task: CheckTask) -> dict[str, Any]:
     """Worker side: copy the package's files out of storage and test them in the sandbox."""
     storage = LocalStorage(Path(task.storage_root))
     root = Path(task.scratch_root)
-    root.mkdir(parents=True, exist_ok=True)
+    private_dir(root)
     staging = Path(tempfile.mkdtemp(prefix=f"pkg-{task.check_run_id}-", dir=root))
     try:
         for path, sha in task.files:
@@ -112,7 +113,7 @@ def task_template(settings: CheckSettings) -> CheckTask:
 def prewarm(task: CheckTask) -> str:
     """Worker side, at start: build the runner, which starts its first sandbox in the
     background, so that even the first check starts warm."""
-    Path(task.scratch_root).mkdir(parents=True, exist_ok=True)
+    private_dir(Path(task.scratch_root))
     worker_runner(task)
     return "warming"
 

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.types import Message
 
 from modelhub.errors import ErrorDetail, UploadRefused
+from modelhub.private import DIR_MODE, private_dir
 from modelhub.uploads.archive import PackageFile, UnpackLimits, safe_member_name
 
 CHUNK = 1024 * 1024
@@ -33,8 +34,8 @@ def too_large(limit: int) -> UploadRefused:
 @contextmanager
 def staging_area(root: Path) -> Iterator[Path]:
     """A fresh directory for one upload, removed afterwards whatever happens."""
-    path = root / uuid.uuid4().hex
-    path.mkdir(parents=True)
+    path = private_dir(root) / uuid.uuid4().hex
+    path.mkdir(mode=DIR_MODE)
     try:
         yield path
     finally:

@@ -24,6 +24,7 @@ from modelhub.uploads.yamlsafe import parse_description_yaml
 
 BOUNDED = settings(
     max_examples=150,
+    database=None,  # nothing written into the working tree
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -216,6 +217,7 @@ def test_validator_accepts_the_unchanged_package(package: Package) -> None:
 
 @settings(
     max_examples=60,
+    database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
