@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modelhub import __version__
@@ -41,6 +42,7 @@ from modelhub.uploads import api as uploads_api
 from modelhub.uploads import pages as uploads_pages
 from modelhub.web import render
 from modelhub.web.headers import SecurityHeaders
+from modelhub.web.nul import RefuseNulInUrl, database_refused
 from modelhub.webhooks import api as webhooks_api
 
 WEB = Path(__file__).parent / "web"
@@ -125,7 +127,9 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.add_middleware(RefuseNulInUrl)  # inside SecurityHeaders: its answers get the headers too
     app.add_middleware(SecurityHeaders)
+    app.add_exception_handler(DataError, database_refused)
     _install_error_handlers(app)
     return app
 

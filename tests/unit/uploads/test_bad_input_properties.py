@@ -128,7 +128,7 @@ class Package:
     def __init__(self, root: Path, files: list[PackageFile], raw: dict[str, Any]) -> None:
         self.root, self.files, self.raw = root, files, raw
 
-    def validate(self, description: dict[str, Any]) -> None:
+    def validate(self, description: dict[str, Any]) -> UploadRefused | None:
         data = _yaml_text(description).encode()
         (self.root / "bioimageio.yaml").write_bytes(data)
         sha = hashlib.sha256(data).hexdigest()
@@ -144,7 +144,7 @@ class Package:
         if refused is not None:
             assert 400 <= refused.status_code < 500
             assert refused.code and refused.message
-        event("accepted" if refused is None else f"refused: {refused.code}")
+        return refused
 
 
 @pytest.fixture(scope="module")
@@ -169,6 +169,24 @@ def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
+# fields every description may have, which the valid package leaves out
+GENERIC_FIELDS = [
+    "id",
+    "id_emoji",
+    "version",
+    "parent",
+    "uploader",
+    "attachments",
+    "icon",
+    "git_repo",
+    "links",
+    "badges",
+    "packaged_by",
+    "training_data",
+    "timestamp",
+]
+
+
 @st.composite
 def mutated(draw: st.DrawFn, raw: dict[str, Any]) -> dict[str, Any]:
     """The valid description with 1 to 3 values replaced, removed or added anywhere in it."""
@@ -183,7 +201,8 @@ def mutated(draw: st.DrawFn, raw: dict[str, Any]) -> dict[str, Any]:
         if action == "remove" and isinstance(parent, dict):
             del parent[key]
         elif action == "add" and isinstance(parent, dict):
-            parent[draw(st.text(max_size=12))] = draw(values)
+            key = draw(st.sampled_from(GENERIC_FIELDS) | st.text(max_size=12))
+            parent[key] = draw(values)
         elif action == "transplant":
             # a value from elsewhere in the description: plausible types in the wrong place
             # reach the later checks (files, axes, tensors) more often than random values
@@ -205,7 +224,7 @@ def mutated(draw: st.DrawFn, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_validator_accepts_the_unchanged_package(package: Package) -> None:
-    package.validate(package.raw)  # the baseline: no refusal
+    assert package.validate(package.raw) is None  # the baseline: no refusal
     data = _yaml_text(package.raw).encode()
     sha = hashlib.sha256(data).hexdigest()
     files = [
@@ -223,4 +242,14 @@ def test_validator_accepts_the_unchanged_package(package: Package) -> None:
 )
 @given(data=st.data())
 def test_validator_on_mutated_descriptions(package: Package, data: st.DataObject) -> None:
-    package.validate(data.draw(mutated(package.raw)))
+    refused = package.validate(data.draw(mutated(package.raw)))
+    event("accepted" if refused is None else f"refused: {refused.code}")
+
+
+@pytest.mark.parametrize("value", [5, {"a": 1}, ["x"], True, 1.5])
+def test_an_id_that_is_not_text_is_refused_at_its_field(package: Package, value: Any) -> None:
+    # bioimageio.spec raised its own ValidationError (a 500) on these
+    refused = package.validate({**package.raw, "id": value})
+    assert refused is not None and refused.code == "invalid_description"
+    assert [d.loc for d in refused.details] == [("id",)]
+    assert refused.details[0].msg.startswith("id: '")
