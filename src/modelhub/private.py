@@ -15,8 +15,15 @@ DIR_MODE = 0o700
 FILE_MODE = 0o600
 
 
-def private_dir(path: Path) -> Path:
-    """Create ``path`` (and missing parents) if needed and make it private to the hub's user."""
+def private_dir(path: Path, *, existing_too: bool = True) -> Path:
+    """Create ``path`` (and missing parents) if needed and make it private to the hub's user.
+
+    ``existing_too=False`` leaves a folder that exists already as it is: for a shared place
+    an operator may name (a scratch folder such as /tmp), where the hub makes its own private
+    sub-folders instead.
+    """
+    if path.is_dir() and not existing_too:
+        return path
     path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
     os.chmod(path, DIR_MODE)
     return path

@@ -109,7 +109,7 @@ class SandboxProcess:
     def __init__(self, config: LaunchConfig) -> None:
         self.config = config
         limits = config.limits
-        private_dir(config.scratch_root)
+        private_dir(config.scratch_root, existing_too=False)  # each check: mkdtemp, 0700
         self.scratch = Path(tempfile.mkdtemp(prefix="check-", dir=config.scratch_root))
         self.package_dir = self.scratch / "package"
         self.package_dir.mkdir()

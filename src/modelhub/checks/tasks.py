@@ -70,7 +70,7 @@ def run_check(task: CheckTask) -> dict[str, Any]:
     """Worker side: copy the package's files out of storage and test them in the sandbox."""
     storage = LocalStorage(Path(task.storage_root))
     root = Path(task.scratch_root)
-    private_dir(root)
+    private_dir(root, existing_too=False)  # mkdtemp below: a private folder per check
     staging = Path(tempfile.mkdtemp(prefix=f"pkg-{task.check_run_id}-", dir=root))
     try:
         for path, sha in task.files:
@@ -113,7 +113,7 @@ def task_template(settings: CheckSettings) -> CheckTask:
 def prewarm(task: CheckTask) -> str:
     """Worker side, at start: build the runner, which starts its first sandbox in the
     background, so that even the first check starts warm."""
-    private_dir(Path(task.scratch_root))
+    private_dir(Path(task.scratch_root), existing_too=False)
     worker_runner(task)
     return "warming"
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from modelhub.cli.packing import zip_folder
-from modelhub.private import private_file, sqlite_path
+from modelhub.private import private_dir, private_file, sqlite_path
 from modelhub.uploads.receive import staging_area
 from tests.conftest import LiveServer, auth, make_user
 
@@ -81,3 +81,12 @@ def test_an_existing_database_file_keeps_its_content_and_becomes_private(
     assert sqlite_path(f"sqlite:///{path}") == path
     assert sqlite_path("sqlite:///:memory:") is None
     assert sqlite_path("postgresql+psycopg://x@127.0.0.1/db") is None
+
+
+def test_a_shared_scratch_folder_is_left_as_it_is(open_umask: None, tmp_path: Path) -> None:
+    shared = tmp_path / "tmp"
+    shared.mkdir(mode=0o777)
+    assert private_dir(shared, existing_too=False) == shared
+    assert mode(shared) == 0o777  # an operator's /tmp must not become the hub's
+    mine = private_dir(shared / "modelhub-checks", existing_too=False)
+    assert mode(mine) == 0o700
