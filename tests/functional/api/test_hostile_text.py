@@ -52,3 +52,24 @@ def test_json_python_cannot_read_is_refused(
     assert r.status_code == 400, r.text
     error = r.json()["error"]
     assert error["code"] == "invalid_json" and says in error["message"]
+
+
+def test_change_notes_are_bounded_in_the_query_and_in_the_form(
+    server: LiveServer, http: httpx.Client
+) -> None:
+    token = make_user(server.hub, "noted")
+    long_query = http.post(
+        "/api/v1/uploads", params={"change_note": "n" * 4001}, content=b"x", headers=auth(token)
+    )
+    assert long_query.status_code == 422, long_query.text
+    assert long_query.json()["error"]["details"][0]["loc"] == ["change_note"]
+    long_form = http.post(
+        "/api/v1/uploads",
+        data={"change_note": "n" * 10_001},
+        files={"file": ("pkg.zip", b"PK", "application/zip")},
+        headers=auth(token),
+    )
+    assert long_form.status_code == 422, long_form.text
+    error = long_form.json()["error"]
+    assert (error["code"], error["details"][0]["loc"]) == ("invalid_request", ["change_note"])
+    assert error["message"] == "change_note: at most 10,000 characters, not 10,001."
