@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import DataError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -33,6 +34,7 @@ from modelhub.jobs import api as jobs_api
 from modelhub.jobs.kinds import register_job_kinds, warm_workers
 from modelhub.maintenance.periodic import PeriodicGc
 from modelhub.notifications import api as notifications_api
+from modelhub.private import private_dir
 from modelhub.review import api as review_api
 from modelhub.review import pages as review_pages
 from modelhub.search import pages as search_pages
@@ -45,6 +47,7 @@ from modelhub.web.admission import AdmissionLimit, overload_headers, size_thread
 from modelhub.web.csrf_api import CookieApiGuard
 from modelhub.web.headers import SecurityHeaders
 from modelhub.web.limits import BodyLimit
+from modelhub.web.nul import RefuseNulInUrl, database_refused
 from modelhub.webhooks import api as webhooks_api
 
 WEB = Path(__file__).parent / "web"
@@ -52,7 +55,8 @@ WEB = Path(__file__).parent / "web"
 
 def build_hub(settings: Settings) -> Hub:
     """The hub's shared parts; also used by the CLI's local commands."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
+    private_dir(settings.staging_dir)
     engine = make_engine(
         settings.resolved_database_url,
         pool_size=settings.resolved_db_pool_size,
@@ -128,10 +132,12 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     app.add_middleware(BodyLimit, settings=hub.settings)
     limit, retry = hub.settings.max_requests_in_flight, hub.settings.retry_after_s
     app.add_middleware(AdmissionLimit, limit=limit, retry_after_s=retry)
+    app.add_middleware(RefuseNulInUrl)  # inside SecurityHeaders: its answers get the headers too
     app.add_middleware(SecurityHeaders, settings=hub.settings)
     files_origin.install(app, hub.settings, downloads_api.router.routes)
     if hub.settings.access_log:
         app.add_middleware(AccessLog)  # outermost: it sees every answer, refusals included
+    app.add_exception_handler(DataError, database_refused)
     _install_error_handlers(app)
     return app
 

@@ -13,6 +13,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
+from modelhub.private import private_file, sqlite_path
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 NAMING = {
@@ -59,6 +61,10 @@ def make_engine(url: str, *, pool_size: int = 48, pool_timeout: float = 3) -> En
     busy timeout for writers queueing for the one write lock."""
     pool = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": pool_timeout}
     if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        if path is not None and path.parent.is_dir():
+            # SQLite gives its -wal and -shm files the mode of the database file
+            private_file(path)
         # a file database: connections are cheap and shared across threads (check_same_thread
         # off), so the same bounded QueuePool as for PostgreSQL
         engine = create_engine(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from modelhub.db import Base, UtcDateTime, utcnow
@@ -40,6 +40,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    # maintainers are matched by e-mail address: one account per address, whatever its case
+    __table_args__ = (Index("uq_users_email_lower", func.lower(email), unique=True),)
 
 
 class ApiToken(Base):

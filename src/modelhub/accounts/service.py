@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from modelhub.accounts.emails import clean_email, ensure_email_free
 from modelhub.accounts.models import ApiToken, Role, User, WebSession
 from modelhub.accounts.security import (
     digest,
@@ -33,7 +34,7 @@ def create_user(
     password: str | None = None,
     email: str | None = None,
 ) -> User:
-    """Create an account; the username must be free."""
+    """Create an account; the username and the e-mail address (any case) must be free."""
     if not _USERNAME.match(username):
         raise InvalidRequest(
             "A username has 2 to 64 characters: letters, digits, '.', '_' or '-', "
@@ -45,8 +46,13 @@ def create_user(
             f"A password needs at least {MIN_PASSWORD} characters; a few words make a good one.",
             code="weak_password",
         )
-    if db.scalar(select(User.id).where(User.username == username)) is not None:
+    # without case: a username is also matched (lower-cased) against descriptions' GitHub users
+    taken = select(User.id).where(func.lower(User.username) == username.lower())
+    if db.scalar(taken) is not None:
         raise Conflict(f"The username '{username}' is already taken.", code="username_taken")
+    email = clean_email(email)
+    if email is not None:
+        ensure_email_free(db, email)
     user = User(
         username=username,
         role=role,

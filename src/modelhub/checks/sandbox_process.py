@@ -36,6 +36,7 @@ from modelhub.checks.sandbox_cgroups import CheckCgroup, create_cgroup
 from modelhub.checks.sandbox_io import BoundedBuffer, BoundedLog, Pump, read_line
 from modelhub.checks.sandbox_protocol import MAX_READY_BYTES, MAX_REPORT_BYTES, READY, Job
 from modelhub.maintenance.owned import make_owned_dir
+from modelhub.private import private_dir
 
 # Joins the cgroups named before "--", then becomes the rest of the command line.
 _JOIN = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
@@ -109,6 +110,7 @@ class SandboxProcess:
     def __init__(self, config: LaunchConfig) -> None:
         self.config = config
         limits = config.limits
+        private_dir(config.scratch_root, existing_too=False)  # each check: its own 0700 folder
         # held while it exists: gc removes the scratch (and cgroup) of a worker that died
         self._owned = make_owned_dir(config.scratch_root, prefix=SCRATCH_PREFIX)
         self.scratch = self._owned.path

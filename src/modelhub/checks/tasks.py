@@ -22,6 +22,7 @@ from modelhub.checks.sandbox import SandboxUnavailable
 from modelhub.db import utcnow
 from modelhub.jobs.registry import JobKind, SkipJob, register
 from modelhub.maintenance.owned import make_owned_dir
+from modelhub.private import private_dir
 from modelhub.search import index as search_index
 from modelhub.storage.local import LocalStorage
 
@@ -72,7 +73,7 @@ def run_check(task: CheckTask) -> dict[str, Any]:
     """Worker side: copy the package's files out of storage and test them in the sandbox."""
     storage = LocalStorage(Path(task.storage_root))
     root = Path(task.scratch_root)
-    root.mkdir(parents=True, exist_ok=True)
+    private_dir(root, existing_too=False)  # the held folder below is private (mkdtemp)
     held = make_owned_dir(root, prefix=f"{PACKAGE_PREFIX}{task.check_run_id}-")
     staging = held.path / "package"  # the package alone, without the owner marker
     try:
@@ -117,7 +118,7 @@ def task_template(settings: CheckSettings) -> CheckTask:
 def prewarm(task: CheckTask) -> str:
     """Worker side, at start: build the runner, which starts its first sandbox in the
     background, so that even the first check starts warm."""
-    Path(task.scratch_root).mkdir(parents=True, exist_ok=True)
+    private_dir(Path(task.scratch_root), existing_too=False)
     worker_runner(task)
     return "warming"
 

@@ -14,6 +14,7 @@ from modelhub.cli.output import emit, fail
 from modelhub.config import Settings
 from modelhub.db import make_engine, make_session_factory, transaction, upgrade_database
 from modelhub.errors import HubError
+from modelhub.private import private_dir
 
 app = typer.Typer(
     help="Create accounts and API tokens on this machine's hub.", no_args_is_help=True
@@ -23,7 +24,7 @@ app = typer.Typer(
 def _sessions() -> sessionmaker[Session]:
     """The hub's database (migrated), without starting the rest of the hub."""
     settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     upgrade_database(settings.resolved_database_url)
     return make_session_factory(make_engine(settings.resolved_database_url))
 

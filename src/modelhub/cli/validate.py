@@ -11,7 +11,7 @@ import typer
 from modelhub.cli.options import JsonOption
 from modelhub.cli.output import emit, err, fail
 from modelhub.config import Settings
-from modelhub.errors import UploadRefused
+from modelhub.errors import HubError
 from modelhub.uploads.archive import UnpackLimits
 
 
@@ -33,13 +33,17 @@ def validate(
     with tempfile.TemporaryDirectory(prefix="modelhub-validate-") as tmp:
         try:
             pkg = validate_path(path, Path(tmp), limits)
-        except UploadRefused as exc:
+        except HubError as exc:
             fail(
                 exc.message,
                 as_json=as_json,
                 code=exc.code,
                 details=[d.as_json() for d in exc.details],
             )
+        except OSError as exc:
+            # unreadable files, a folder that vanished: the person's problem, not a crash
+            reason = exc.strerror or str(exc)
+            fail(f"'{path}' could not be read: {reason}.", as_json=as_json, code="unreadable")
     warnings: list[dict[str, Any]] = [w.as_json() for w in pkg.warnings]
     for w in warnings:
         err.print(f"warning: {'.'.join(str(p) for p in w['loc'])}: {w['msg']}", highlight=False)

@@ -143,6 +143,11 @@ def _view(area: StagingArea, state: StagedState) -> StagedUpload:
     )
 
 
+def _not_json(name: str) -> Any:
+    # Python reads NaN and Infinity, which JSON does not have (and PostgreSQL refuses)
+    raise ValueError(f"{name} is not a JSON value")
+
+
 async def _json_body(request: Request, model: type[_M], limit: int) -> _M:
     """The JSON body as ``model``, read under ``limit`` bytes; project-shaped errors."""
     body = bytearray()
@@ -151,9 +156,12 @@ async def _json_body(request: Request, model: type[_M], limit: int) -> _M:
         if len(body) > limit:
             raise too_large(f"This request body is larger than {human_size(limit)}.")
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_constant=_not_json)
     except ValueError as exc:
         raise InvalidRequest(f"The body must be JSON ({exc}).", code="invalid_json") from None
+    except RecursionError:
+        # Python's parser recurses once per nesting level: thousands of '[' exhaust the stack
+        raise InvalidRequest("The body's JSON is nested too deeply.", code="invalid_json") from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from modelhub.private import FILE_MODE, private_dir
 from modelhub.storage.base import CHUNK, BlobMissing, StoredBlob
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -42,7 +43,8 @@ class LocalStorage:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._tmp = root / ".tmp"
-        self._tmp.mkdir(parents=True, exist_ok=True)
+        private_dir(root)
+        private_dir(self._tmp)
         # blobs gc is about to delete; not ``.tmp``, whose sweep goes by age alone
         self._aside = root / ".gc"
 
@@ -96,8 +98,9 @@ class LocalStorage:
         if _claim(final):
             tmp.unlink()
             return StoredBlob(sha256=sha256, size=size, created=False)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(tmp, 0o644)
+        private_dir(final.parent.parent)
+        private_dir(final.parent)
+        os.chmod(tmp, FILE_MODE)  # an adopted staging file keeps the mode it was written with
         # rename is atomic on one filesystem: readers see the whole blob or nothing
         os.replace(tmp, final)
         return StoredBlob(sha256=sha256, size=size, created=True)

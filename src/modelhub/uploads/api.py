@@ -9,7 +9,7 @@ from typing import Annotated
 import anyio
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from modelhub.deps import CurrentUser, HubDep
 from modelhub.errors import ErrorDetail, UploadRefused
@@ -20,7 +20,15 @@ from modelhub.uploads.schemas import UploadResult
 
 router = APIRouter(prefix="/api/v1", tags=["uploads"])
 
-_NOTE = Query(max_length=10_000, description="What changed in this revision")
+# A URL carries at most about 64 KB (the server refuses longer request lines before the hub
+# sees them) and a character can take 12 bytes percent-encoded: notes in the query stay short,
+# longer ones go in the multipart form field.
+NOTE_IN_QUERY = 4_000
+NOTE_IN_FORM = 10_000
+_NOTE = Query(
+    max_length=NOTE_IN_QUERY,
+    description=f"What changed in this revision (a form field may hold {NOTE_IN_FORM:,})",
+)
 
 
 @router.post("/uploads", status_code=201)
@@ -48,8 +56,8 @@ async def upload(
                 max_files=limits.max_files + 1, max_fields=16
             )
             try:
-                resource_id = _text(form.get("resource_id")) or resource_id
-                change_note = _text(form.get("change_note")) or change_note
+                resource_id = _text(form, "resource_id", 64) or resource_id
+                change_note = _text(form, "change_note", NOTE_IN_FORM) or change_note
                 submit = _flag(form.get("submit"), default=submit)
                 zips = [p for p in form.getlist("file") if isinstance(p, UploadFile)]
                 parts = [p for p in form.getlist("files") if isinstance(p, UploadFile)]
@@ -104,8 +112,18 @@ def _flag(value: object, *, default: bool) -> bool:
     )
 
 
-def _text(value: object) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+def _text(form: FormData, name: str, max_length: int) -> str | None:
+    value = form.get(name)
+    if not isinstance(value, str):
+        return None
+    if len(value) > max_length:
+        raise UploadRefused(
+            f"{name}: at most {max_length:,} characters, not {len(value):,}.",
+            [ErrorDetail((name,), f"must have at most {max_length:,} characters")],
+            code="invalid_request",
+            status_code=422,
+        )
+    return value.strip() or None
 
 
 async def _save(part: UploadFile, target: Path) -> None:

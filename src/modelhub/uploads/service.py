@@ -113,15 +113,16 @@ def ingest(
 def _target(
     db: Session, *, pkg: ValidatedPackage, uploader: User, resource_id: str | None
 ) -> Resource:
-    if resource_id is None and pkg.declared_id and db.get(Resource, pkg.declared_id) is not None:
-        resource_id = pkg.declared_id
+    if resource_id is None and pkg.declared_id:
+        declared = db.get(Resource, pkg.declared_id)
+        # a draft the uploader cannot see counts as absent: a new resource, as for an unknown id
+        if declared is not None and _visible(db, resource=declared, uploader=uploader):
+            resource_id = pkg.declared_id
     if resource_id is None:
         return _new_resource(db, pkg=pkg, uploader=uploader)
     resource = db.get(Resource, resource_id)
-    if resource is None or not (
-        resource.latest_version is not None
-        or access.can_see_drafts(db, resource=resource, user=uploader)
-    ):
+    if resource is None or not _visible(db, resource=resource, uploader=uploader):
+        # one answer for "no such id" and "someone's draft": the draft's id stays unknown
         raise ResourceNotFound(f"There is no resource '{resource_id}' to add a version to.")
     if not access.can_upload_to(db, resource=resource, user=uploader):
         raise Forbidden(
@@ -136,6 +137,12 @@ def _target(
             code="type_mismatch",
         )
     return resource
+
+
+def _visible(db: Session, *, resource: Resource, uploader: User) -> bool:
+    return resource.latest_version is not None or access.can_see_drafts(
+        db, resource=resource, user=uploader
+    )
 
 
 def _new_resource(db: Session, *, pkg: ValidatedPackage, uploader: User) -> Resource:

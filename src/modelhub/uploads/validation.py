@@ -9,6 +9,7 @@ the named files against the uploaded ones itself, and finally the test tensors.
 from __future__ import annotations
 
 import copy
+import logging
 import re
 import zipfile
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ RESOURCE_TYPES = ("model", "dataset", "notebook", "application")
 FORMAT_GENERATIONS = {"model": ("0.4", "0.5")} | {
     t: ("0.2", "0.3") for t in RESOURCE_TYPES if t != "model"
 }
+log = logging.getLogger(__name__)
 _SPDX_HINT = "https://spdx.org/licenses/ (for example CC-BY-4.0, MIT or BSD-2-Clause)"
 
 
@@ -103,6 +105,7 @@ def validate_package(
         _read_description(root, name, files), max_bytes=MAX_DESCRIPTION_BYTES, file_name=name
     )
     rtype, format_version = _check_type_and_version(raw)
+    _check_id(raw)
 
     outside = find_outside_references(raw)
     if outside:
@@ -211,6 +214,18 @@ def _check_type_and_version(raw: dict[str, Any]) -> tuple[str, str]:
     return str(rtype), fv
 
 
+def _check_id(raw: dict[str, Any]) -> None:
+    # bioimageio.spec fails with an exception of its own (instead of a validation error) on an
+    # 'id' that is not text: the hub answers it first
+    value = raw.get("id")
+    if value is not None and not isinstance(value, str):
+        msg = (
+            f"id: '{short(value)}' is not text. Write the resource's id in quotes, or leave "
+            "the line out: the hub gives new resources their id."
+        )
+        raise UploadRefused(msg, [ErrorDetail(("id",), msg)], code="invalid_description")
+
+
 def _validate_format(raw: dict[str, Any], root: Path, name: str) -> tuple[Any, ValidationSummary]:
     """bioimageio.spec's own validation of the already parsed and checked description.
 
@@ -226,7 +241,21 @@ def _validate_format(raw: dict[str, Any], root: Path, name: str) -> tuple[Any, V
         perform_io_checks=False,
         log_warnings=False,
     )
-    descr = build_description(copy.deepcopy(raw), context=context, format_version="discover")
+    try:
+        descr = build_description(copy.deepcopy(raw), context=context, format_version="discover")
+    except Exception as exc:
+        # the library reports problems in its summary; an exception is a case it did not
+        # foresee, caused by this description: refuse it rather than fail the request
+        log.exception("bioimageio.spec failed on a description")
+        msg = (
+            f"bioimageio.spec could not read this description ({type(exc).__name__}). Please "
+            "check that every field has the type the format asks for."
+        )
+        raise UploadRefused(
+            "The description does not follow the bioimage.io format.",
+            [ErrorDetail((name,), msg)],
+            code="invalid_description",
+        ) from None
     summary = descr.validation_summary
     return descr, summary
 

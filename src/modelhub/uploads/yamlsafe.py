@@ -8,6 +8,7 @@ parser here refuses every explicit tag, bounds alias use and expansion, refuses 
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -26,6 +27,7 @@ from modelhub.errors import ErrorDetail, UploadRefused
 MAX_ALIASES = 1_000
 MAX_DEPTH = 100
 MAX_NODES = 200_000  # also the bound after alias expansion
+MAX_NUMBER_DIGITS = 1_000
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 
 
@@ -66,10 +68,28 @@ _Loader.add_implicit_resolver(
 )
 
 
+class _ValueRefused(Exception):
+    """A scalar the description cannot hold, raised while building and reported with its line."""
+
+    def __init__(self, node: Node, msg: str) -> None:
+        super().__init__(msg)
+        self.line = _line(node)
+        self.msg = msg
+
+
 def _construct_int(loader: _Loader, node: Node) -> int:
     # YAML 1.2: a leading zero is still decimal; octal needs "0o".
     assert isinstance(node, ScalarNode)  # the int resolver only ever tags scalars
     text = str(loader.construct_scalar(node))
+    digits = text[2:] if text[:2] in ("0o", "0x") else text.lstrip("+-")
+    if len(digits) > MAX_NUMBER_DIGITS:
+        # Python refuses to read integers of more than 4,300 digits (and reading them costs
+        # quadratic time); no description needs a number that long
+        raise _ValueRefused(
+            node,
+            f"a number of {len(digits):,} digits; numbers may have at most "
+            f"{MAX_NUMBER_DIGITS} digits.",
+        )
     if text.startswith("0o"):
         return int(text[2:], 8)
     if text.startswith("0x"):
@@ -77,7 +97,21 @@ def _construct_int(loader: _Loader, node: Node) -> int:
     return int(text, 10)
 
 
+def _construct_float(loader: _Loader, node: Node) -> float:
+    # '.inf', '.nan' and numbers beyond the float range (1e999) have no JSON form: the stored
+    # description, the API and PostgreSQL would all fail on them later
+    value = yaml.SafeLoader.construct_yaml_float(loader, node)  # type: ignore[arg-type]
+    if not math.isfinite(value):
+        shown = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+        raise _ValueRefused(
+            node,
+            f"'{shown[:40]}' is not a finite number; write a number such as 1.5 or 1e30.",
+        )
+    return float(value)
+
+
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 def parse_description_yaml(
@@ -121,6 +155,8 @@ def parse_description_yaml(
             result = loader.construct_document(node)
         finally:
             loader.dispose()
+    except _ValueRefused as exc:
+        raise _refuse(file_name, exc.line, f"Line {exc.line}: {exc.msg}") from None
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, file_name) from None
     except yaml.YAMLError as exc:
@@ -129,7 +165,47 @@ def parse_description_yaml(
         raise _refuse(file_name, None, f"The description file: {_TOO_MUCH['depth']}") from None
     if not isinstance(result, dict):  # pragma: no cover - a mapping node constructs a dict
         raise _refuse(file_name, 1, "The top level of the description file must be a mapping.")
+    _check_text(result, file_name)
     return result
+
+
+def _check_text(data: object, file_name: str) -> None:
+    """Refuse text no database can store: NUL characters and lone surrogates ('\\ud800').
+
+    Both can only be written as escapes in double quotes; PostgreSQL refuses them, and a
+    surrogate cannot even be encoded as UTF-8. The problem is reported at its field.
+    """
+    stack: list[tuple[tuple[str | int, ...], object]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if _BAD_CHARS.search(key):
+                    _refuse_text(path, f"a key in {_dotted(path)}", file_name)
+                stack.append(((*path, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), item) for i, item in enumerate(value))
+        elif isinstance(value, str) and _BAD_CHARS.search(value):
+            _refuse_text(path, _dotted(path), file_name)
+
+
+_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    return ".".join(str(p) for p in path) or "the top level"
+
+
+def _refuse_text(loc: tuple[str | int, ...], where: str, file_name: str) -> None:
+    msg = (
+        f"{where}: holds a NUL character ('\\0') or an unpaired surrogate ('\\ud800'), "
+        "which are not text; please remove it."
+    )
+    raise UploadRefused(
+        "The description file could not be read safely.",
+        [ErrorDetail(loc or (file_name,), msg)],
+        code="invalid_yaml",
+    )
 
 
 _TOO_MUCH = {
@@ -212,6 +288,14 @@ def _check_keys(node: MappingNode, file_name: str) -> None:
             )
         if key.tag == "tag:yaml.org,2002:merge":
             continue  # '<<: *base' merges, overriding is its purpose
+        if key.tag != "tag:yaml.org,2002:str":
+            # JSON (and so the stored description) has text keys only: 1 and '1' would collide
+            raise _refuse(
+                file_name,
+                _line(key),
+                f"Line {_line(key)}: the key '{key.value[:40]}' is read as a number, boolean or "
+                f"null; mapping keys must be text. Write it in quotes: '\"{key.value[:40]}\":'.",
+            )
         ident = (key.tag, key.value)
         if ident in seen:
             raise _refuse(

@@ -7,6 +7,7 @@ with a plain ``error``; nothing here raises for a receiver's fault.
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -21,10 +22,12 @@ from modelhub.db import utcnow
 from modelhub.webhooks.urls import AddressRefused, IPAddress, resolve_allowed
 
 TIMEOUT_S = 10.0
+REFUSED_NOT_PUBLIC = "Not sent: refused: not a public address."
 EXCERPT_BYTES = 1024
 USER_AGENT = f"modelhub-webhooks/{__version__}"
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class Outcome:
     excerpt: str | None
     started_at: datetime
     duration_ms: int
+    # a reason that another attempt cannot change (the address is not public): no retry
+    permanent: bool = False
 
     @property
     def ok(self) -> bool:
@@ -61,20 +66,26 @@ def post(
     started, clock = utcnow(), time.monotonic()
     total = total_s if total_s is not None else 3 * timeout_s
 
-    def outcome(code: int | None, error: str | None, excerpt: str | None = None) -> Outcome:
+    def outcome(
+        code: int | None, error: str | None, excerpt: str | None = None, *, permanent: bool = False
+    ) -> Outcome:
         elapsed = round((time.monotonic() - clock) * 1000)
-        return Outcome(code, error, excerpt, started, elapsed)
+        return Outcome(code, error, excerpt, started, elapsed, permanent)
 
+    # The error is shown in the webhook owner's delivery log: it names the host from the URL,
+    # never the addresses the hub resolved it to (which would map the hub's network for them).
     try:
         target = httpx.URL(url)
         port = target.port or (443 if target.scheme == "https" else 80)
         addresses = resolve_allowed(target.host, port, allow_private=allow_private)
     except AddressRefused as exc:
-        return outcome(None, f"Not sent: {exc}")
+        log.info("webhook delivery to %s not sent: %s", url, exc)  # the details: operators only
+        return outcome(None, REFUSED_NOT_PUBLIC, permanent=True)
     except httpx.InvalidURL as exc:
-        return outcome(None, f"Not sent: the URL is not valid ({exc}).")
-    except (OSError, UnicodeError) as exc:  # socket.gaierror is an OSError
-        return outcome(None, f"The host of {url} could not be resolved ({exc}).")
+        return outcome(None, f"Not sent: the URL is not valid ({exc}).", permanent=True)
+    except (OSError, UnicodeError):  # socket.gaierror is an OSError
+        return outcome(None, f"The host of {url} could not be resolved.")
+    host = target.host
     error = "No address to connect to."
     for address in addresses:
         left = total - (time.monotonic() - clock)
@@ -84,18 +95,22 @@ def post(
             )
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             # nothing was sent to this address: the next one may answer
-            error = f"Could not connect to {address}: {str(exc) or type(exc).__name__}."
+            error = f"Could not connect to {host}: {_reason(exc, address, host)}."
             continue
         except httpx.TimeoutException:
-            return outcome(None, f"No answer from {address} within {timeout_s:g} s.")
+            return outcome(None, f"No answer from {host} within {timeout_s:g} s.")
         except _TooSlow:
-            return outcome(None, f"No complete answer from {address} within {total:g} s.")
+            return outcome(None, f"No complete answer from {host} within {total:g} s.")
         except httpx.HTTPError as exc:
-            return outcome(None, f"Delivery to {address} failed: {str(exc) or type(exc).__name__}.")
+            return outcome(None, f"Delivery to {host} failed: {_reason(exc, address, host)}.")
         if 200 <= code < 300:
             return outcome(code, None, excerpt)
         return outcome(code, f"The receiver answered HTTP {code}.", excerpt)
     return outcome(None, error)
+
+
+def _reason(exc: Exception, address: IPAddress, host: str) -> str:
+    return (str(exc) or type(exc).__name__).replace(str(address), host)
 
 
 class _TooSlow(Exception):

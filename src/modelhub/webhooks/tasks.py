@@ -94,6 +94,7 @@ def outcome_json(outcome: sender.Outcome) -> dict[str, Any]:
         "excerpt": outcome.excerpt,
         "started_at": outcome.started_at.isoformat(),
         "duration_ms": outcome.duration_ms,
+        "permanent": outcome.permanent,
     }
 
 
@@ -131,7 +132,7 @@ def record_attempt(
         delivery.status = DeliveryStatus.delivered
         delivery.delivered_at = now
         delivery.next_attempt_at = None
-    elif payload.get("retry", True) and attempt < max_attempts:
+    elif payload.get("retry", True) and attempt < max_attempts and not outcome.permanent:
         delay = delays[min(attempt, len(delays)) - 1]
         run_after = now + timedelta(seconds=delay)
         queue_attempt(db, delivery=delivery, attempt=attempt + 1, retry=True, run_after=run_after)
@@ -176,6 +177,7 @@ def make_kind(settings: WebhookSettings) -> JobKind:
             excerpt=result["excerpt"],
             started_at=datetime.fromisoformat(result["started_at"]),
             duration_ms=int(result["duration_ms"]),
+            permanent=bool(result.get("permanent", False)),
         )
         record_attempt(
             db,

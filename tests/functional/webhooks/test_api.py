@@ -9,7 +9,7 @@ import httpx
 
 from modelhub.jobs.kinds import register_job_kinds
 from tests.conftest import LiveServer, auth, make_user
-from tests.functional.webhooks.conftest import MAX_ATTEMPTS, wait_for_delivery
+from tests.functional.webhooks.conftest import wait_for_delivery
 from tests.functional.webhooks.receiver import Receiver
 
 
@@ -116,9 +116,12 @@ def test_private_addresses_are_refused_unless_the_hub_allows_them(
     for hook in (allowed.json(), named.json()):
         ping = http.post(f"/api/v1/webhooks/{hook['id']}/ping", headers=auth(member_token))
         done = wait_for_delivery(http, member_token, hook["id"], ping.json()["id"])
-        assert done["status"] == "failed" and done["attempts"] == MAX_ATTEMPTS
-        assert done["last_status_code"] is None
-        assert done["last_error"].startswith("Not sent:") and "loopback" in done["last_error"]
+        # a permanent refusal: failed at once, not retried
+        assert done["status"] == "failed" and done["attempts"] == 1
+        assert done["last_status_code"] is None and done["next_attempt_at"] is None
+        assert done["last_error"] == "Not sent: refused: not a public address."
+        [logged] = done["attempt_log"]
+        assert logged["error"] == done["last_error"]  # for 'localhost' too: no resolved address
     assert receiver.received() == []
 
 

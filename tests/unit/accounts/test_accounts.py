@@ -26,8 +26,10 @@ def test_passwords_are_argon2_hashed_and_checked(hub: Hub) -> None:
 def test_usernames_are_unique_and_well_formed(hub: Hub) -> None:
     with transaction(hub.sessions) as db:
         service.create_user(db, username="carl")
-    with transaction(hub.sessions) as db, pytest.raises(Conflict):
-        service.create_user(db, username="carl")
+    for taken in ("carl", "Carl", "CARL"):  # also matched to GitHub users, without case
+        with transaction(hub.sessions) as db, pytest.raises(Conflict) as info:
+            service.create_user(db, username=taken)
+        assert info.value.code == "username_taken"
     with transaction(hub.sessions) as db, pytest.raises(InvalidRequest):
         service.create_user(db, username="../x")
 

@@ -152,3 +152,48 @@ def test_file_name_is_used_in_loc() -> None:
 def test_absurd_nesting_is_refused(text: str) -> None:
     # PyYAML slows down with the square of the depth; the limit stops it early
     assert "nested more than 100 levels deep" in refusal(text).details[0].msg
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: 1\nb: " + "7" * 100_000 + "\n", "Line 2: a number of 100,000 digits; numbers may"),
+        ("b: 0x" + "f" * 5000 + "\n", "Line 1: a number of 5,000 digits; numbers may"),
+        ("a:\n  - 1e999\n", "Line 2: '1e999' is not a finite number"),
+        ("a: .nan\n", "Line 1: '.nan' is not a finite number"),
+        ("a: -.inf\n", "Line 1: '-.inf' is not a finite number"),
+        ("a: 1\n2: x\n", "Line 2: the key '2' is read as a number, boolean or null"),
+        ("null: x\n", "Line 1: the key 'null' is read as a number, boolean or null"),
+    ],
+)
+def test_numbers_and_keys_without_a_json_form_are_refused(text: str, expected: str) -> None:
+    [detail] = refusal(text).details
+    assert detail.msg.startswith(expected), detail.msg
+    assert detail.loc == ("rdf.yaml", int(expected.split(":")[0].removeprefix("Line ")))
+
+
+def test_numbers_up_to_the_limit_are_read() -> None:
+    raw = parse_description_yaml(b"a: " + b"9" * 1000 + b"\nb: 1e300\n")
+    assert raw["a"] == int("9" * 1000)
+    assert raw["b"] == 1e300
+
+
+@pytest.mark.parametrize(
+    ("text", "loc", "where"),
+    [
+        ('name: "a\\0b"\n', ("name",), "name"),
+        ('inputs:\n  - id: "\\x00"\n', ("inputs", 0, "id"), "inputs.0.id"),
+        ('config:\n  "k\\0": 1\n', ("config",), "a key in config"),
+    ],
+)
+def test_nul_characters_are_refused_at_their_field(
+    text: str, loc: tuple[str | int, ...], where: str
+) -> None:
+    [detail] = refusal(text).details
+    assert detail.loc == loc
+    assert detail.msg.startswith(f"{where}: holds a NUL character")
+
+
+def test_quoted_keys_and_other_control_characters_are_kept() -> None:
+    raw = parse_description_yaml(b'"1": a\n"null": b\nc: "\\x7f\\u2028\\U0001F600"\n')
+    assert raw == {"1": "a", "null": "b", "c": "\x7f\u2028\U0001f600"}

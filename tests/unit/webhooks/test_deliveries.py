@@ -19,6 +19,7 @@ from modelhub.jobs.models import Job
 from modelhub.jobs.registry import SkipJob, get_kind
 from modelhub.webhooks import deliveries, service, signing
 from modelhub.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
+from modelhub.webhooks.sender import REFUSED_NOT_PUBLIC
 from modelhub.webhooks.tasks import WEBHOOK_JOB, WebhookSettings, make_kind
 
 URL = "https://receiver.example/hook"
@@ -234,3 +235,24 @@ def test_deleting_a_webhook_removes_its_log_and_skips_its_queued_attempts(hub: H
         assert db.get(WebhookDelivery, delivery.id) is None
         with pytest.raises(SkipJob):
             get_kind(WEBHOOK_JOB).prepare(db, {"delivery_id": delivery.id, "attempt": 1})
+
+
+def test_a_permanent_refusal_fails_the_delivery_at_once(hub: Hub) -> None:
+    kind = make_kind(WebhookSettings(retry_delays=(5.0,), max_attempts=6))
+    with transaction(hub.sessions) as db:
+        owner = user(db, "mo")
+        hook(db, owner)
+        [delivery] = queue(db, [owner.id])
+    refused = {
+        **outcome(None, REFUSED_NOT_PUBLIC),
+        "permanent": True,
+    }
+    for _ in range(2):  # applied twice: the second changes nothing
+        with transaction(hub.sessions) as db:
+            kind.apply(db, {"delivery_id": delivery.id, "attempt": 1, "retry": True}, refused)
+    with hub.sessions() as db:
+        row = db.get(WebhookDelivery, delivery.id)
+        assert row is not None and row.status is DeliveryStatus.failed
+        assert (row.attempts, row.next_attempt_at) == (1, None)
+        assert row.last_error == "Not sent: refused: not a public address."
+        assert len(webhook_jobs(db)) == 1  # the first attempt's job only: no retry queued
