@@ -1,10 +1,10 @@
 """Warm start: one sandbox started ahead of time, its Python done importing torch,
 onnxruntime and bioimageio, blocked on reading its job.
 
-Importing those libraries takes several seconds, more than testing a small model; a check
-that finds a warm sandbox skips it. Each check still uses its own sandbox exactly once (the
-next one is started fresh after the check), so nothing carries over from one package to the
-next.
+Importing those libraries takes several seconds, more than testing a small model; a test
+that finds a warm sandbox skips it. Each weight format's test still uses its own sandbox
+exactly once (the next one starts as soon as one is taken, while that test runs), so nothing
+carries over from one package, or one format, to the next.
 
 Every sandbox is started from one long-lived thread: ``setpriv --pdeathsig`` ties a sandbox
 to the *thread* that started it, so a short-lived thread would take its sandbox with it.
@@ -41,6 +41,7 @@ class ZygotePool:
             if self._closed:
                 raise RuntimeError("the check runner is closed")
             pending, self._next = self._next, None
+        self.refill()  # the next one imports its libraries while this one is used
         if pending is not None:
             with contextlib.suppress(Exception):
                 process = pending.result()
