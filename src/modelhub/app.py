@@ -30,7 +30,7 @@ from modelhub.hub import Hub
 from modelhub.interop import api as interop_api
 from modelhub.interop import hypha as interop_hypha
 from modelhub.jobs import api as jobs_api
-from modelhub.jobs.kinds import register_job_kinds, warm_workers
+from modelhub.jobs.kinds import register_job_kinds, sweep_check_leftovers, warm_workers
 from modelhub.notifications import api as notifications_api
 from modelhub.review import api as review_api
 from modelhub.review import pages as review_pages
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         sweep_staging(hub.settings.staging_dir)
+        await asyncio.to_thread(sweep_check_leftovers, hub)
         if isinstance(hub.storage, LocalStorage):
             hub.storage.sweep_temporary()
         jobs = hub.jobs
@@ -91,6 +92,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         finally:
             if jobs is not None:
                 await asyncio.to_thread(jobs.stop)
+            # the workers are gone: so must be their warm sandboxes' folders and cgroups
+            await asyncio.to_thread(sweep_check_leftovers, hub)
             hub.engine.dispose()
 
     app = FastAPI(

@@ -11,7 +11,6 @@ thread that started it (if the hub dies, so does the check).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import signal
@@ -22,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from modelhub.checks.cleanup import cgroup_prefix, owned_prefix
 from modelhub.checks.limits import SandboxLimits
 from modelhub.checks.sandbox import (
     PACKAGE_DIR,
@@ -40,7 +40,6 @@ from modelhub.checks.sandbox_protocol import READY, Job
 # Joins the cgroups named before "--", then becomes the rest of the command line.
 _JOIN = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
 EXIT_CGROUP_JOIN = 125
-SCRATCH_PREFIX = "check-"
 
 
 @dataclass(frozen=True)
@@ -63,13 +62,6 @@ class Ending:
     returncode: int | None
     timed_out: bool = False
     too_many_processes: bool = False
-
-
-def cgroup_prefix(scratch_root: Path) -> str:
-    """Names of the cgroups of checks using ``scratch_root`` start with this (then comes the
-    name of the check's scratch folder): an operator can tell whose cgroup it is."""
-    digest = hashlib.sha256(str(scratch_root.resolve()).encode()).hexdigest()[:10]
-    return f"modelhub-check-{digest}"
 
 
 def _children(pid: int) -> list[int]:
@@ -109,7 +101,7 @@ class SandboxProcess:
         self.config = config
         limits = config.limits
         config.scratch_root.mkdir(parents=True, exist_ok=True)
-        self.scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=config.scratch_root))
+        self.scratch = Path(tempfile.mkdtemp(prefix=owned_prefix("check"), dir=config.scratch_root))
         self.package_dir = self.scratch / "package"
         self.package_dir.mkdir()
         # the sandbox's user (uid 65534) reads the package and its /etc files: world-readable

@@ -4,6 +4,7 @@ result. Workers never see the database."""
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 import uuid
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from modelhub.catalog.models import ResourceVersion
+from modelhub.checks.cleanup import owned_prefix
 from modelhub.checks.limits import SandboxLimits
 from modelhub.checks.models import CheckRun, CheckStatus
 from modelhub.checks.results import record_failure, record_outcome
@@ -56,6 +58,8 @@ def worker_runner(task: CheckTask) -> CheckRunner:
     """One runner per worker process and configuration: it keeps a warm sandbox between checks."""
     key = (task.limits, task.scratch_root, tuple(task.hidden_paths), task.allow_unsandboxed)
     if key not in _RUNNERS:
+        if not _RUNNERS:  # a worker that exits normally takes its warm sandboxes with it
+            atexit.register(close_runners)
         _RUNNERS[key] = CheckRunner(
             limits=task.limits,
             scratch_root=Path(task.scratch_root),
@@ -65,12 +69,19 @@ def worker_runner(task: CheckTask) -> CheckRunner:
     return _RUNNERS[key]
 
 
+def close_runners() -> None:
+    """Stop this process's runners and their waiting sandboxes."""
+    while _RUNNERS:
+        _, runner = _RUNNERS.popitem()
+        runner.close()
+
+
 def run_check(task: CheckTask) -> dict[str, Any]:
     """Worker side: copy the package's files out of storage and test them in the sandbox."""
     storage = LocalStorage(Path(task.storage_root))
     root = Path(task.scratch_root)
     root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"pkg-{task.check_run_id}-", dir=root))
+    staging = Path(tempfile.mkdtemp(prefix=f"{owned_prefix('pkg')}{task.check_run_id}-", dir=root))
     try:
         for path, sha in task.files:
             target = staging / path

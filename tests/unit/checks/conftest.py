@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import yaml
 
+from modelhub.checks.cleanup import cgroup_prefix
 from modelhub.checks.limits import GIB, SandboxLimits
 from modelhub.checks.runner import CheckRunner
 from modelhub.checks.sandbox import sandbox_status
 from modelhub.checks.sandbox_cgroups import parent_dirs
-from modelhub.checks.sandbox_process import cgroup_prefix
 from modelhub.demo.builder import build_package
 
 # small enough to see limits hit quickly, large enough for torch (~0.5 GB) and a tiny model
