@@ -109,17 +109,41 @@ def _tolerance_05(descr: Any, weight_format: str, member: str) -> Tolerance:
     )
 
 
+def _describe(source: Path, *, io_checks: bool) -> Any:
+    """bioimageio.spec's description of ``source``, parsed with safe YAML here (as uploads
+    are): no file handle or network fallback of the library's own loader is involved."""
+    import copy
+
+    from bioimageio.spec import InvalidDescr, ValidationContext, build_description
+
+    raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    if not isinstance(raw, dict):
+        raise ValueError("the description is not a mapping")
+    context = ValidationContext(
+        root=source.parent,
+        file_name=source.name,
+        original_source_name=source.name,
+        perform_io_checks=io_checks,
+        log_warnings=False,
+    )
+    descr = build_description(copy.deepcopy(raw), context=context, format_version="discover")
+    return descr, isinstance(descr, InvalidDescr)
+
+
 def read_expectations(package_dir: Path) -> Expectations:
     """The expected outputs and tolerances of the package in ``package_dir``."""
-    from bioimageio.spec import InvalidDescr, load_description
     from bioimageio.spec.model import v0_4, v0_5
 
     source = description_file(package_dir)
     if source is None:
         return Expectations(None, problem=f"the package has no {' or '.join(DESCRIPTION_FILES)}")
     found = Expectations(source, weight_formats=weight_formats_in(source))
-    descr = load_description(source, perform_io_checks=False)
-    if isinstance(descr, InvalidDescr):
+    try:
+        descr, invalid = _describe(source, io_checks=False)
+    except (OSError, UnicodeError, ValueError, yaml.YAMLError) as exc:
+        found.problem = f"the description cannot be read: {exc}"
+        return found
+    if invalid:
         found.problem = words.explain_summary(descr.validation_summary.model_dump(mode="json"))
         return found
     if not isinstance(descr, (v0_4.ModelDescr, v0_5.ModelDescr)):
@@ -196,9 +220,12 @@ def judge_static(expect: Expectations) -> Judgement:
 
 
 def static_summary(source: Path) -> dict[str, Any]:
-    from bioimageio.spec import load_description
-
-    descr = load_description(source, perform_io_checks=True)
+    """bioimageio.spec's full validation (files and their hashes too), as JSON."""
+    try:
+        descr, _ = _describe(source, io_checks=True)
+    except (OSError, UnicodeError, ValueError, yaml.YAMLError) as exc:
+        detail = {"name": "description", "status": "failed", "errors": [{"msg": str(exc)}]}
+        return {"status": "failed", "details": [detail]}
     dumped: dict[str, Any] = descr.validation_summary.model_dump(
         mode="json", exclude={"saved_conda_list": True}
     )
