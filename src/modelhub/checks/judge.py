@@ -17,6 +17,8 @@ atol 1e-3 and no mismatched element.
 
 from __future__ import annotations
 
+import gc
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -207,22 +209,25 @@ def judge_format(expect: Expectations, weight_format: str, produced: Produced) -
     return Judgement("passed", None, outputs)
 
 
-def judge_static(expect: Expectations) -> Judgement:
+def judge_static(expect: Expectations) -> tuple[Judgement, dict[str, Any] | None]:
     """A resource without weights runs no code: the judge validates it itself, fully (files
-    and their hashes), with bioimageio.spec. Returns the verdict; the summary is attached by
-    the caller from `static_summary`."""
+    and their hashes), with bioimageio.spec; the verdict and the library's summary."""
     if expect.source is None or expect.problem is not None:
-        return Judgement("failed", expect.problem)
+        return Judgement("failed", expect.problem), None
     summary = static_summary(expect.source)
     if summary.get("status") in ("passed", "valid-format"):
-        return Judgement("passed", None)
-    return Judgement("failed", words.explain_summary(summary))
+        return Judgement("passed", None), summary
+    return Judgement("failed", words.explain_summary(summary)), summary
 
 
 def static_summary(source: Path) -> dict[str, Any]:
     """bioimageio.spec's full validation (files and their hashes too), as JSON."""
     try:
-        descr, _ = _describe(source, io_checks=True)
+        with warnings.catch_warnings():
+            # the library leaves the files it hashed to the garbage collector
+            warnings.simplefilter("ignore", ResourceWarning)
+            descr, _ = _describe(source, io_checks=True)
+            gc.collect()
     except (OSError, UnicodeError, ValueError, yaml.YAMLError) as exc:
         detail = {"name": "description", "status": "failed", "errors": [{"msg": str(exc)}]}
         return {"status": "failed", "details": [detail]}

@@ -26,10 +26,8 @@ from typing import Any
 
 from modelhub.checks.judge import (
     Expectations,
-    Judgement,
     judge_static,
     read_expectations,
-    static_summary,
     weight_formats_in,
 )
 from modelhub.checks.limits import SandboxLimits
@@ -193,8 +191,7 @@ class CheckRunner:
             for name in names:
                 outcome.formats[name] = FormatResult("failed", expect.problem, 0.0, None)
             return combine(outcome)
-        judgement: Judgement = judge_static(expect)
-        summary = static_summary(expect.source) if expect.source is not None else None
+        judgement, summary = judge_static(expect)
         outcome.formats["resource"] = FormatResult(judgement.status, judgement.reason, 0.0, summary)
         return combine(outcome)
 

@@ -132,3 +132,23 @@ def test_frames_are_parsed_strictly() -> None:
 def test_package_without_description_is_refused(tmp_path: Path) -> None:
     expect = read_expectations(tmp_path)
     assert expect.problem == "the package has no rdf.yaml or bioimageio.yaml"
+
+
+def test_resource_without_weights_is_judged_without_a_sandbox(tmp_path: Path) -> None:
+    from modelhub.checks.runner import CheckRunner
+    from modelhub.demo.builder import build_package
+
+    dataset = build_package("dataset-0.5", tmp_path / "dataset").root
+    checks = CheckRunner(scratch_root=tmp_path / "scratch", warm=False)
+    try:
+        outcome = checks.run(dataset)
+        (dataset / "image_2.png").write_bytes(b"changed after upload")  # sha256 no longer fits
+        tampered = checks.run(dataset)
+    finally:
+        checks.close()
+    assert outcome.status == "passed", outcome.reason
+    assert outcome.formats["resource"].decided_by == "judge"
+    assert outcome.formats["resource"].summary is not None
+    assert tampered.status == "failed"
+    assert tampered.reason is not None and "SHA256 mismatch" in tampered.reason
+    assert not (tmp_path / "scratch").exists()  # no sandbox was started
