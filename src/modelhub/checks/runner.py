@@ -107,6 +107,7 @@ class CheckRunner:
         scratch_root: Path,
         allow_unsandboxed: bool = False,
         warm: bool = True,
+        warm_sandboxes: int = 2,
         hidden_paths: Sequence[Path] | None = None,
         use_cgroups: bool = True,
     ) -> None:
@@ -129,7 +130,7 @@ class CheckRunner:
                 support if support.usable else None,
                 use_cgroups=use_cgroups,
             )
-            self._pool = ZygotePool(config, warm=warm)
+            self._pool = ZygotePool(config, warm=warm, depth=warm_sandboxes)
             weakref.finalize(self, self._pool.close)
 
     def wait_warm(self, timeout_s: float = STARTUP_TIMEOUT_S) -> bool:

@@ -38,6 +38,7 @@ class CheckTask:
     scratch_root: str
     hidden_paths: list[str] = field(default_factory=list)
     allow_unsandboxed: bool = False
+    warm_sandboxes: int = 2
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class CheckSettings:
     scratch_root: Path
     hidden_paths: tuple[Path, ...]
     allow_unsandboxed: bool
+    warm_sandboxes: int = 2
 
 
 _RUNNERS: dict[tuple[Any, ...], CheckRunner] = {}
@@ -56,7 +58,13 @@ _RUNNERS: dict[tuple[Any, ...], CheckRunner] = {}
 
 def worker_runner(task: CheckTask) -> CheckRunner:
     """One runner per worker process and configuration: it keeps a warm sandbox between checks."""
-    key = (task.limits, task.scratch_root, tuple(task.hidden_paths), task.allow_unsandboxed)
+    key = (
+        task.limits,
+        task.scratch_root,
+        tuple(task.hidden_paths),
+        task.allow_unsandboxed,
+        task.warm_sandboxes,
+    )
     if key not in _RUNNERS:
         if not _RUNNERS:  # a worker that exits normally takes its warm sandboxes with it
             atexit.register(close_runners)
@@ -65,6 +73,7 @@ def worker_runner(task: CheckTask) -> CheckRunner:
             scratch_root=Path(task.scratch_root),
             allow_unsandboxed=task.allow_unsandboxed,
             hidden_paths=[Path(p) for p in task.hidden_paths],
+            warm_sandboxes=task.warm_sandboxes,
         )
     return _RUNNERS[key]
 
@@ -117,6 +126,7 @@ def task_template(settings: CheckSettings) -> CheckTask:
         scratch_root=str(settings.scratch_root),
         hidden_paths=[str(p) for p in settings.hidden_paths],
         allow_unsandboxed=settings.allow_unsandboxed,
+        warm_sandboxes=settings.warm_sandboxes,
     )
 
 

@@ -30,6 +30,7 @@ def check_settings(hub: Hub) -> CheckSettings:
         # the sandbox must never read the hub's own state
         hidden_paths=(s.data_dir.resolve(), s.resolved_storage_dir.resolve()),
         allow_unsandboxed=s.allow_unsandboxed_checks,
+        warm_sandboxes=s.check_warm_sandboxes,
     )
 
 

@@ -130,7 +130,8 @@ def leftovers(checks: CheckRunner) -> list[Path]:
         for c in d.glob(f"{prefix}-*")
         if c.name.removeprefix(f"{prefix}-") not in live
     ]
-    return (folders[1:] if checks._pool.warm else folders) + cgroups
+    waiting = {p.scratch for p in checks._pool.waiting()}
+    return [f for f in folders if f not in waiting] + cgroups
 
 
 def processes_mentioning(marker: str) -> list[int]:

@@ -52,7 +52,8 @@ def test_a_killed_workers_sandbox_is_swept(tmp_path: Path) -> None:
     try:
         assert worker.stdout is not None and worker.stdout.readline() == "warm\n"
         folders = sorted(p.name for p in root.iterdir())
-        assert len(folders) == 1 and folders[0].startswith(f"check-{worker.pid}-")
+        assert len(folders) == 2  # the warm sandboxes waiting
+        assert all(f.startswith(f"check-{worker.pid}-") for f in folders)
         assert sweep_checks(root) == []  # its owner runs: not touched
     finally:
         worker.send_signal(signal.SIGKILL)  # as a cluster's shutdown may end a worker
