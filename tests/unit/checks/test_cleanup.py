@@ -62,7 +62,7 @@ def test_a_killed_workers_sandbox_is_swept(tmp_path: Path) -> None:
             if pipe is not None:
                 pipe.close()
     # the kernel ended the sandbox with its worker; its folder and cgroup stayed behind
-    assert [p.name for p in root.iterdir()] == folders
+    assert sorted(p.name for p in root.iterdir()) == folders
     cgroups = our_cgroups(root)
     removed = sweep_checks(root)
     assert sorted(removed) == sorted([*folders, *(c.name for c in cgroups)])
