@@ -263,5 +263,9 @@ class CheckRunner:
         support = process.config.support
         if support is not None and support.mode == "userns":
             return self.limits.max_tasks
-        uid = SANDBOX_UID if support is not None else os.getuid()
-        return self.limits.max_tasks + tasks_of_user(uid)
+        if support is None:
+            return self.limits.max_tasks + tasks_of_user(os.getuid())
+        # as the host's nobody, every sandbox of this host counts against the same user, and
+        # the others may grow after this count: headroom, while the process count watch
+        # (root hub, no cgroup) holds the check to its own limit
+        return 4 * self.limits.max_tasks + tasks_of_user(SANDBOX_UID)
