@@ -31,7 +31,7 @@ from modelhub.hub import Hub
 from modelhub.interop import api as interop_api
 from modelhub.interop import hypha as interop_hypha
 from modelhub.jobs import api as jobs_api
-from modelhub.jobs.kinds import register_job_kinds, warm_workers
+from modelhub.jobs.kinds import register_job_kinds, sweep_check_leftovers, warm_workers
 from modelhub.maintenance.periodic import PeriodicGc
 from modelhub.notifications import api as notifications_api
 from modelhub.private import private_dir
@@ -82,6 +82,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         size_thread_pool(hub.settings.web_threads)
+        # leftovers of checks whose worker is gone, before new workers start
+        await asyncio.to_thread(sweep_check_leftovers, hub)
         # orphan blobs, staging and scratch of dead processes: at start, then periodically
         maintenance = PeriodicGc(hub)
         maintenance.start()
@@ -96,6 +98,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
             await asyncio.to_thread(maintenance.stop)
             if jobs is not None:
                 await asyncio.to_thread(jobs.stop)
+            # the workers are gone: so must be their warm sandboxes' folders and cgroups
+            await asyncio.to_thread(sweep_check_leftovers, hub)
             hub.engine.dispose()
 
     app = FastAPI(

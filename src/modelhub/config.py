@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     check_memory_bytes: int = Field(default=8 * GIB, gt=0, description="Memory of one check")
     check_cpu_seconds: int = Field(default=1800, gt=0, description="CPU time per check process")
     check_max_processes: int = Field(default=128, gt=0, description="Processes of one check")
+    check_warm_sandboxes: int = Field(
+        default=2,
+        ge=0,
+        description="Sandboxes each worker keeps started ahead (one per weight format tested)",
+    )
     check_scratch_dir: Path | None = Field(
         default=None, description="Where workers unpack packages to test (default: system temp)"
     )

@@ -1,14 +1,16 @@
-"""The check as it runs inside the sandbox: ``python -m modelhub.checks.inside``.
+"""One weight format's test as it runs inside the sandbox: ``python -m modelhub.checks.inside``.
 
-1. import the heavy libraries, say READY on the report pipe, block reading the job pipe
+1. import the heavy libraries, say READY on the output pipe, block reading the job pipe
    (a warm sandbox waits here; nothing of the package has run yet);
 2. lower our own rlimits (CPU time, file size, core dumps, and memory/processes where no
    cgroup bounds them): the package's code runs after this and inherits them;
-3. test every weight format with bioimageio.core's ``test_description``, one at a time;
-4. write one JSON report (`InsideReport`) on the report pipe, never on stdout: stdout is the
-   package's, and goes to the log.
+3. run bioimageio.core's ``test_description`` for the job's one weight format, telling it to
+   save the outputs it computed;
+4. hand back, as frames on the output pipe (`sandbox_protocol`), those output tensors, the
+   library's summary and the processes left running. Never a verdict: the hub's judge decides
+   from the tensors, outside, in a process that never runs the package's code.
 
-Only our own failures exit non-zero before the report; what the package does is reported.
+Only our own failures exit non-zero before the frames; what the package does is reported.
 """
 
 from __future__ import annotations
@@ -17,43 +19,32 @@ import argparse
 import contextlib
 import ctypes
 import gc
-import importlib.metadata
-import importlib.util
+import importlib
 import json
 import math
 import os
-import platform
 import resource
 import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from modelhub.checks.runtimes import RUNTIMES, runtime_missing
 from modelhub.checks.sandbox_protocol import (
     DESCRIPTION_FILES,
     EXIT_BAD_JOB,
     EXIT_NO_LIBRARIES,
     MAX_JOB_BYTES,
-    MAX_REPORT_BYTES,
+    MAX_SUMMARY_BYTES,
     READY,
-    FormatReport,
-    InsideReport,
     Job,
+    frame,
 )
 
 _PR_SET_CHILD_SUBREAPER = 36
-_LIBRARIES = ("bioimageio.spec", "bioimageio.core", "torch", "onnxruntime", "numpy")
-# weight format -> modules of which one must be importable to run it
-_RUNTIMES: dict[str, tuple[str, ...]] = {
-    "pytorch_state_dict": ("torch",),
-    "torchscript": ("torch",),
-    "onnx": ("onnxruntime",),
-    "tensorflow_saved_model_bundle": ("tensorflow",),
-    "keras_hdf5": ("keras", "tensorflow"),
-    "keras_v3": ("keras",),
-    "tensorflow_js": (),  # bioimageio.core has no runtime for it at all
-}
+OUTPUT_PREFIX = "actual_output_"
+"""bioimageio.core saves each output it compared as ``actual_output_<member>_<format>.npy``."""
 
 
 def preload() -> None:
@@ -82,20 +73,6 @@ def preload() -> None:
     Tensor.from_numpy(np.zeros((1, 1, 2, 2), dtype="float32"), dims=("b", "c", "y", "x"))
     gc.collect()
     gc.freeze()
-
-
-def runtime_missing(weight_format: str) -> str | None:
-    """Why ``weight_format`` cannot run here, or None when it can."""
-    modules = _RUNTIMES.get(weight_format)
-    if modules is None:
-        return f"no runtime is known for weight format {weight_format!r}"
-    if not modules:
-        return f"bioimageio.core cannot run {weight_format} weights"
-    if any(importlib.util.find_spec(m) is not None for m in modules):
-        return None
-    if len(modules) == 1:
-        return f"{modules[0]} is not installed"
-    return f"neither {' nor '.join(modules)} is installed"
 
 
 def _lower(limit: int, value: int, hard: int | None = None) -> None:
@@ -148,41 +125,26 @@ def _dump(summary: Any, job: Job) -> dict[str, Any]:
     return dict(_relative(dumped, job))
 
 
-def _test_format(source: Path, weight_format: Any, job: Job) -> FormatReport:
+def _test(source: Path, weight_format: str | None, out_dir: Path, job: Job) -> dict[str, Any]:
+    """bioimageio.core's test of one weight format, saving the outputs it computes in
+    ``out_dir``; the library's summary (or one saying why the test could not run)."""
     from bioimageio.core import test_description
 
-    start = time.monotonic()
-    missing = runtime_missing(weight_format) if weight_format in _RUNTIMES else None
-    if missing is not None:
-        reason = f"not run: runtime not available ({missing})"
-        return FormatReport(status="not-run", reason=reason, duration_s=0.0)
+    def failed(message: str) -> dict[str, Any]:
+        detail = {"name": "modelhub check", "status": "failed", "errors": [{"msg": message}]}
+        return {"status": "failed", "details": [detail]}
+
+    if weight_format is not None and weight_format in RUNTIMES:
+        missing = runtime_missing(weight_format)
+        if missing is not None:
+            return failed(f"runtime not available ({missing})")
     try:
-        summary = test_description(source, weight_format=weight_format)
+        summary = test_description(
+            source, weight_format=cast(Any, weight_format), working_dir=out_dir
+        )
     except BaseException as exc:  # the package's code may raise SystemExit too
-        reason = f"the test stopped with {type(exc).__name__}: {exc}"[:2000]
-        return FormatReport(status="failed", reason=reason, duration_s=time.monotonic() - start)
-    # bioimageio.core reports a failed reproduction as "valid-format": only "passed" passes
-    status = "passed" if summary.status == "passed" else "failed"
-    return FormatReport(
-        status=status, duration_s=time.monotonic() - start, summary=_dump(summary, job)
-    )
-
-
-def _weight_formats(source: Path) -> list[str] | None:
-    """The weight formats a model description names (None: not a model, or unreadable).
-
-    Read from the YAML itself: an invalid description has no parsed weights to ask.
-    """
-    import yaml
-
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except (OSError, UnicodeError, yaml.YAMLError):
-        return None
-    weights = raw.get("weights") if isinstance(raw, dict) and raw.get("type") == "model" else None
-    if not isinstance(weights, dict):
-        return None
-    return [str(name) for name, entry in weights.items() if entry]
+        return failed(f"the test stopped with {type(exc).__name__}: {exc}"[:2000])
+    return _dump(summary, job)
 
 
 def _descendants() -> dict[int, str]:
@@ -203,46 +165,53 @@ def _descendants() -> dict[int, str]:
     return found
 
 
-def library_versions() -> dict[str, str]:
-    """Versions of Python and of the libraries that judge, as installed here."""
-    versions = {"python": platform.python_version()}
-    for name in _LIBRARIES:
-        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-            versions[name] = importlib.metadata.version(name)
-    return versions
-
-
 def _say(message: str) -> None:
     print(f"modelhub check: {message}", file=sys.stderr, flush=True)
 
 
-def run_job(job: Job) -> InsideReport:
-    """Test every weight format of the package at ``job.package_dir``, each on its own with
-    ``bioimageio.core.test_description`` (so each summary is the library's own)."""
+def _outputs(out_dir: Path, weight_format: str | None) -> dict[str, bytes]:
+    """The post-processed outputs the library saved (not the intermediate ones)."""
+    found: dict[str, bytes] = {}
+    suffix = f"_{weight_format}.npy"
+    with contextlib.suppress(OSError):
+        for path in sorted(out_dir.iterdir()):
+            name = path.name
+            wanted = name.startswith(OUTPUT_PREFIX) and name.endswith(suffix)
+            if wanted and "_not_postprocessed_" not in name and path.is_file():
+                found[name] = path.read_bytes()
+    return found
+
+
+def run_job(job: Job) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Test the job's weight format of the package at ``job.package_dir``: the library's
+    summary, and the output tensors it computed (file name -> ``.npy`` bytes)."""
     package = Path(job.package_dir)
     source = next((package / n for n in DESCRIPTION_FILES if (package / n).is_file()), None)
     if source is None:
         reason = f"the package has no {' or '.join(DESCRIPTION_FILES)}"
-        report = FormatReport(status="failed", reason=reason, duration_s=0.0)
-        return InsideReport(formats={"resource": report})
-    formats = _weight_formats(source)
-    results: dict[str, FormatReport] = {}
-    candidates: list[str | None] = [*formats] if formats else [None]
-    for weight_format in candidates:
-        result = _test_format(source, weight_format, job)
-        results[weight_format or "resource"] = result
-        _say(f"{weight_format or 'resource'}: {result.status} in {result.duration_s:.1f} s")
-    return InsideReport(formats=results)
+        detail = {"name": "modelhub check", "status": "failed", "errors": [{"msg": reason}]}
+        return {"status": "failed", "details": [detail]}, {}
+    out_dir = Path(job.work_dir) / "out"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    summary = _test(source, job.weight_format, out_dir, job)
+    name = job.weight_format or "resource"
+    _say(f"{name}: {summary.get('status')} in {time.monotonic() - start:.1f} s")
+    return summary, _outputs(out_dir, job.weight_format)
 
 
-def _write_report(fd: int, report: InsideReport) -> None:
-    data = report.model_dump_json().encode()
-    if len(data) > MAX_REPORT_BYTES:  # keep the verdicts, drop the (huge) summaries
-        formats = {k: v.model_copy(update={"summary": None}) for k, v in report.formats.items()}
-        data = report.model_copy(update={"formats": formats}).model_dump_json().encode()
+def _send(fd: int, data: bytes) -> None:
     while data:
         data = data[os.write(fd, data) :]
-    os.close(fd)
+
+
+def _send_results(fd: int, summary: dict[str, Any], tensors: dict[str, bytes]) -> None:
+    for name, payload in tensors.items():
+        _send(fd, frame("tensor", name, payload))
+    data = json.dumps(summary).encode()
+    if len(data) > MAX_SUMMARY_BYTES:  # keep the verdict, drop the (huge) details
+        data = json.dumps({"status": summary.get("status"), "details": []}).encode()
+    _send(fd, frame("summary", "summary", data))
 
 
 def _read_job(fd: int) -> bytes:
@@ -261,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; the fds are the ends of the hub's pipes that this process inherited."""
     parser = argparse.ArgumentParser(prog="modelhub.checks.inside")
     parser.add_argument("--job-fd", type=int, required=True)
-    parser.add_argument("--report-fd", type=int, required=True)
+    parser.add_argument("--out-fd", type=int, required=True)
     args = parser.parse_args(argv)
     # orphans (double-forked daemons) become our children, so we can find them afterwards
     with contextlib.suppress(OSError, AttributeError):
@@ -271,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as exc:
         print(f"modelhub: cannot import the test libraries: {exc}", file=sys.stderr)
         return EXIT_NO_LIBRARIES
-    os.write(args.report_fd, READY + json.dumps(library_versions()).encode() + b"\n")
+    _send(args.out_fd, READY)
     raw = _read_job(args.job_fd)
     if not raw:
         return 0  # the hub went away (or closed the runner) before handing over a job
@@ -281,20 +250,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"modelhub: invalid job: {exc}", file=sys.stderr)
         return EXIT_BAD_JOB
     apply_limits(job)
-    try:
-        report = run_job(job)
-    except Exception as exc:  # reported: the hub tells ours from the package's
-        report = InsideReport(formats={}, internal_error=repr(exc)[:4000])
+    summary, tensors = run_job(job)
     # whatever the package started and left running (daemons too: we are their subreaper)
     strays = _descendants()
     for pid in strays:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-    report = report.model_copy(update={"stray_processes": list(strays.values())[:1000]})
-    _write_report(args.report_fd, report)
+    _send_results(args.out_fd, summary, tensors)
+    _send(args.out_fd, frame("strays", "strays", json.dumps(list(strays.values())).encode()))
+    os.close(args.out_fd)
     sys.stdout.flush()
     sys.stderr.flush()
-    # the report is out: skip the interpreter's teardown (torch's takes a while) and any
+    # the output is out: skip the interpreter's teardown (torch's takes a while) and any
     # exit handler the package may have registered
     os._exit(0)
 

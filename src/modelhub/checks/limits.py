@@ -41,6 +41,11 @@ class SandboxLimits:
             raise ValueError("SandboxLimits.max_file_bytes must be > 0 and log_bytes >= 1024")
 
     @property
+    def work_bytes(self) -> int:
+        """Size of the sandbox's writable tmpfs (its files count as memory too)."""
+        return min(self.max_file_bytes, self.memory_bytes)
+
+    @property
     def threads(self) -> int:
         """Worker threads each numeric library may start (OMP_NUM_THREADS and friends)."""
         return max(1, min(len(os.sched_getaffinity(0)), MAX_THREADS))

@@ -28,7 +28,7 @@ def record_outcome(db: Session, *, check_run_id: int, outcome: dict[str, Any]) -
         return
     formats = outcome.get("formats") or {}
     run.formats = {
-        name: {k: r.get(k) for k in ("status", "reason", "duration_s")}
+        name: {k: r.get(k) for k in ("status", "reason", "duration_s", "decided_by", "outputs")}
         for name, r in formats.items()
     }
     run.summaries = {name: r.get("summary") for name, r in formats.items() if r.get("summary")}

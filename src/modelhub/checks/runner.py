@@ -1,13 +1,15 @@
-"""Run the dynamic test of a package in the sandbox and say, in plain words, how it went.
+"""Run the dynamic test of a package in sandboxes and say, in plain words, how it went.
 
     runner = CheckRunner(scratch_root=Path("/var/tmp/modelhub-checks"))
     outcome = runner.run(Path("unpacked-package"))   # CheckOutcome
     runner.close()
 
-A runner keeps one sandbox started ahead of time (``warm=True``), so that a check does not
-wait for torch & co. to be imported; it may be used from several threads at once (each
-check gets its own sandbox). Nothing of a check is left afterwards: no process, no cgroup,
-no scratch folder.
+Each weight format is tested in a sandbox of its own (so that the code of one format, say a
+state dict's architecture, cannot touch another's test), and what each produced is judged here
+(`judge`), in this process, which never runs the package's code. A runner keeps one sandbox
+started ahead of time (``warm=True``), so that a test does not wait for torch & co. to be
+imported; it may be used from several threads at once. Nothing of a check is left afterwards:
+no process, no cgroup, no scratch folder.
 """
 
 from __future__ import annotations
@@ -19,53 +21,41 @@ import stat
 import time
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import ValidationError
-
-from modelhub.checks import sandbox_reasons as words
-from modelhub.checks.limits import SandboxLimits, format_bytes
-from modelhub.checks.sandbox import SandboxUnavailable, default_hidden_paths, probe
-from modelhub.checks.sandbox_process import (
-    EXIT_CGROUP_JOIN,
-    Ending,
-    LaunchConfig,
-    SandboxProcess,
-    tasks_of_user,
+from modelhub.checks.judge import (
+    Expectations,
+    judge_static,
+    read_expectations,
+    weight_formats_in,
 )
-from modelhub.checks.sandbox_protocol import FormatReport, InsideReport, Job
+from modelhub.checks.limits import SandboxLimits
+from modelhub.checks.runtimes import library_versions, runtime_missing
+from modelhub.checks.sandbox import (
+    SANDBOX_UID,
+    SandboxUnavailable,
+    default_hidden_paths,
+    probe,
+)
+from modelhub.checks.sandbox_process import Ending, LaunchConfig, SandboxProcess, tasks_of_user
+from modelhub.checks.sandbox_protocol import MAX_SUMMARY_BYTES, Job
+from modelhub.checks.verdict import (
+    CheckOutcome,
+    FormatResult,
+    SandboxRun,
+    combine,
+    format_result,
+    infrastructure_reason,
+)
 from modelhub.checks.zygote import ZygotePool
 
+__all__ = ["CheckOutcome", "CheckRunner", "FormatResult"]
 logger = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT_S = 300.0
 """How long a sandbox may take to import its libraries (not counted against the package)."""
 _SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL")
-
-
-@dataclass
-class FormatResult:
-    """The test of one weight format."""
-
-    status: Literal["passed", "failed", "not-run"]
-    reason: str | None
-    duration_s: float
-    summary: dict[str, Any] | None
-    """bioimageio's ValidationSummary (JSON) of this format's test, as the library made it."""
-
-
-@dataclass
-class CheckOutcome:
-    """The whole check of one package."""
-
-    status: Literal["passed", "failed", "error"]
-    reason: str | None
-    formats: dict[str, FormatResult] = field(default_factory=dict)
-    log: str = ""
-    duration_s: float = 0.0
-    library_versions: dict[str, str] = field(default_factory=dict)
 
 
 def _copy_package(source: Path, target: Path) -> None:
@@ -75,24 +65,14 @@ def _copy_package(source: Path, target: Path) -> None:
         dest = target / here.relative_to(source)
         for name in dirs:
             if not (here / name).is_symlink():
-                (dest / name).mkdir()
+                (dest / name).mkdir(mode=0o755)
+                (dest / name).chmod(0o755)  # the sandbox's user reads it, whatever our umask
         dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
         for name in files:
             mode = os.lstat(here / name).st_mode
             if stat.S_ISREG(mode):
                 shutil.copyfile(here / name, dest / name)
-
-
-def _sentence(text: str | None) -> str:
-    text = (text or "").strip()
-    return (text[:1].upper() + text[1:]).rstrip(".") + "."
-
-
-def _format_result(report: FormatReport) -> FormatResult:
-    reason = report.reason
-    if reason is None and report.status == "failed" and report.summary:
-        reason = words.explain_summary(report.summary)
-    return FormatResult(report.status, reason, report.duration_s, report.summary)
+                (dest / name).chmod(0o644)
 
 
 def _secrets() -> list[str]:
@@ -117,19 +97,6 @@ def _scrub(value: Any, secrets: list[str]) -> Any:
     return value
 
 
-@dataclass
-class _Run:
-    """What one sandbox produced, read before it was destroyed."""
-
-    ending: Ending | None = None
-    report: bytes | None = None
-    oom_killed: bool = False
-    hit_task_limit: bool = False
-    infrastructure: str | None = None
-    versions: dict[str, str] = field(default_factory=dict)
-    log: str = ""
-
-
 class CheckRunner:
     """Runs checks in bubblewrap sandboxes (or, if explicitly allowed, without one)."""
 
@@ -140,6 +107,7 @@ class CheckRunner:
         scratch_root: Path,
         allow_unsandboxed: bool = False,
         warm: bool = True,
+        warm_sandboxes: int = 2,
         hidden_paths: Sequence[Path] | None = None,
         use_cgroups: bool = True,
     ) -> None:
@@ -162,7 +130,7 @@ class CheckRunner:
                 support if support.usable else None,
                 use_cgroups=use_cgroups,
             )
-            self._pool = ZygotePool(config, warm=warm)
+            self._pool = ZygotePool(config, warm=warm, depth=warm_sandboxes)
             weakref.finalize(self, self._pool.close)
 
     def wait_warm(self, timeout_s: float = STARTUP_TIMEOUT_S) -> bool:
@@ -183,8 +151,7 @@ class CheckRunner:
         if not package_dir.is_dir():
             raise FileNotFoundError(f"no package folder at {package_dir}")
         start = time.monotonic()
-        result = self._attempt(package_dir, retry=True)
-        outcome = self._interpret(result)
+        outcome = self._run(package_dir)
         outcome.duration_s = time.monotonic() - start
         secrets = _secrets()
         outcome.log = _scrub(outcome.log, secrets)
@@ -193,42 +160,92 @@ class CheckRunner:
             fmt.reason, fmt.summary = _scrub(fmt.reason, secrets), _scrub(fmt.summary, secrets)
         return outcome
 
-    def _attempt(self, package_dir: Path, *, retry: bool) -> _Run:
+    def _run(self, package_dir: Path) -> CheckOutcome:
+        outcome = CheckOutcome(status="error", reason=None, library_versions=library_versions())
+        expect = read_expectations(package_dir)
+        if not expect.is_model:
+            return self._static(expect, outcome)
+        logs = []
+        for weight_format in expect.weight_formats:
+            missing = runtime_missing(weight_format)
+            if missing is not None:
+                reason = f"not run: runtime not available ({missing})"
+                outcome.formats[weight_format] = FormatResult("not-run", reason, 0.0, None)
+                continue
+            run = self._attempt(package_dir, weight_format, self._output_limit(expect))
+            logs.append(f"=== {weight_format} ===\n{run.log}")
+            problem = infrastructure_reason(run, self.limits)
+            if problem is not None:  # not the package's doing: the whole check could not run
+                outcome.reason, outcome.log = problem, "\n".join(logs)
+                return outcome
+            outcome.formats[weight_format] = format_result(
+                run, expect, weight_format, sandboxed=self.sandboxed, limits=self.limits
+            )
+        outcome.log = "\n".join(logs)
+        return combine(outcome)
+
+    def _static(self, expect: Expectations, outcome: CheckOutcome) -> CheckOutcome:
+        """No weights to run (or no readable model description): the judge decides alone."""
+        if expect.source is not None and expect.problem is not None:
+            # an unreadable model description: each of its formats fails with the reason
+            names = weight_formats_in(expect.source) or ["resource"]
+            for name in names:
+                outcome.formats[name] = FormatResult("failed", expect.problem, 0.0, None)
+            return combine(outcome)
+        judgement, summary = judge_static(expect)
+        outcome.formats["resource"] = FormatResult(judgement.status, judgement.reason, 0.0, summary)
+        return combine(outcome)
+
+    @staticmethod
+    def _output_limit(expect: Expectations) -> int:
+        """The most a format's sandbox may hand back: its outputs (in the widest number type,
+        8 bytes per value, at most 8 times the expected file) and the library's summary."""
+        expected = sum(p.stat().st_size for p in expect.outputs.values())
+        return 8 * expected + MAX_SUMMARY_BYTES + 1024 * 1024
+
+    def _attempt(
+        self, package_dir: Path, weight_format: str, limit: int, *, retry: bool = True
+    ) -> SandboxRun:
         assert self._pool is not None
         try:
             process, warm = self._pool.take()
         except OSError as exc:
-            return _Run(infrastructure=f"The sandbox could not be started: {exc}")
-        result = _Run()
+            return SandboxRun(infrastructure=f"The sandbox could not be started: {exc}")
+        result = SandboxRun()
+        start = time.monotonic()
         try:
             _copy_package(package_dir, process.package_dir)
-            result.versions = process.wait_ready(STARTUP_TIMEOUT_S) or {}
-            if not result.versions or not process.send(self._job(process)):
+            ready = process.wait_ready(STARTUP_TIMEOUT_S)
+            if ready:
+                process.collect_output(limit)
+            if not ready or not process.send(self._job(process, weight_format)):
                 result.infrastructure = "The sandbox did not start"
                 process.kill()
                 result.ending = Ending(process.popen.returncode)
             else:
                 result.ending = process.wait(self.limits.timeout_s)
                 process.kill()  # whatever it left running
-                result.report = process.report_bytes()
+                result.output = process.output_bytes()
+                result.output_overflow = process.output is not None and process.output.overflow
             if process.cgroup is not None:
                 result.oom_killed = process.cgroup.oom_killed()
                 result.hit_task_limit = process.cgroup.hit_task_limit()
         finally:
             process.destroy()
-            self._pool.refill()
+        result.duration_s = time.monotonic() - start
         result.log = process.log.text()
         if result.infrastructure and retry and warm:
             # the pre-started sandbox was not usable after all (e.g. killed while waiting)
             logger.warning("warm sandbox unusable, starting a fresh one: %s", result.log[-500:])
-            return self._attempt(package_dir, retry=False)
+            return self._attempt(package_dir, weight_format, limit, retry=False)
         return result
 
-    def _job(self, process: SandboxProcess) -> Job:
+    def _job(self, process: SandboxProcess, weight_format: str) -> Job:
         cgroup = process.cgroup
         return Job(
             package_dir=process.inside_package_dir,
             work_dir=process.work_dir,
+            weight_format=weight_format,
             cpu_seconds=self.limits.cpu_seconds,
             max_file_bytes=self.limits.max_file_bytes,
             memory_bytes=None if cgroup and cgroup.bounds_memory else self.limits.memory_bytes,
@@ -239,78 +256,16 @@ class CheckRunner:
         """The RLIMIT_NPROC value standing in for a cgroup task limit.
 
         It counts tasks of the user: inside a user namespace those of the namespace (kernel
-        5.14+), otherwise all of the user's on the host, so that the limit is set on top of
-        what already runs. (It never binds root: a process count watch does that.)
+        5.14+), otherwise all of the user's on the host (uid 65534 where the sandbox drops to
+        it), so that the limit is set on top of what already runs. (It never binds root: a
+        process count watch does that.)
         """
         support = process.config.support
-        if support is not None and support.userns:
+        if support is not None and support.mode == "userns":
             return self.limits.max_tasks
-        return self.limits.max_tasks + tasks_of_user(os.getuid())
-
-    def _interpret(self, run: _Run) -> CheckOutcome:
-        outcome = CheckOutcome(status="error", reason=None, log=run.log)
-        outcome.library_versions = run.versions
-        if run.infrastructure or run.ending is None:
-            why = ""
-            if run.ending is not None and run.ending.returncode == EXIT_CGROUP_JOIN:
-                why = " (it could not join its cgroup)"
-            elif run.oom_killed:
-                limit = format_bytes(self.limits.memory_bytes)
-                why = f" (the memory limit of {limit} is too small for the test libraries)"
-            outcome.reason = f"{run.infrastructure or 'The sandbox did not start'}{why}."
-            return outcome
-        report = self._parse(run.report)
-        if report is not None:
-            outcome.formats = {name: _format_result(r) for name, r in report.formats.items()}
-            if report.internal_error:
-                outcome.reason = f"The check itself failed: {report.internal_error}"
-                return outcome
-        # a limit broken is the verdict, whatever the report says
-        reasons = self._broken_limits(run, run.ending, outcome)
-        if not reasons and report is None:
-            code = -9 if run.ending.returncode is None else run.ending.returncode
-            reasons.append(
-                "The test process reported a malformed result."
-                if run.report is not None
-                else words.ending_reason(code, sandboxed=self.sandboxed, limits=self.limits)
-            )
-        if not reasons:  # else the broken limit explains the failures too
-            reasons = [
-                _sentence(
-                    f.reason if n == "resource" else f"Weight format '{n}' failed: {f.reason}"
-                )
-                for n, f in outcome.formats.items()
-                if f.status == "failed"
-            ]
-        if report is not None and report.stray_processes:
-            reasons.append(words.stray_reason(report.stray_processes))
-        if reasons:
-            outcome.status, outcome.reason = "failed", " ".join(reasons)
-        elif all(f.status == "not-run" for f in outcome.formats.values()):
-            missing = "; ".join(f"{n}: {f.reason}" for n, f in outcome.formats.items())
-            outcome.reason = (
-                f"Not tested: no weight format of this package can run here ({missing})."
-            )
-        else:
-            outcome.status, outcome.reason = "passed", None
-        return outcome
-
-    def _broken_limits(self, run: _Run, ending: Ending, outcome: CheckOutcome) -> list[str]:
-        limits, summaries = self.limits, [f.summary for f in outcome.formats.values()]
-        broken = []
-        if run.oom_killed or any(map(words.mentions_memory_error, summaries)):
-            broken.append(words.memory_reason(limits))
-        if ending.too_many_processes or run.hit_task_limit:
-            broken.append(words.processes_reason(limits))
-        if ending.timed_out:
-            broken.append(words.timeout_reason(limits))
-        return broken
-
-    @staticmethod
-    def _parse(raw: bytes | None) -> InsideReport | None:
-        if raw is None:
-            return None
-        try:
-            return InsideReport.model_validate_json(raw)
-        except ValidationError:
-            return None
+        if support is None:
+            return self.limits.max_tasks + tasks_of_user(os.getuid())
+        # as the host's nobody, every sandbox of this host counts against the same user, and
+        # the others may grow after this count: headroom, while the process count watch
+        # (root hub, no cgroup) holds the check to its own limit
+        return 4 * self.limits.max_tasks + tasks_of_user(SANDBOX_UID)

@@ -1,53 +1,56 @@
-"""The bubblewrap sandbox: what a check's process sees, and whether bwrap works here at all.
+"""The bubblewrap sandbox: what a check's process sees and may do, and whether bwrap works here.
 
-Inside, the process sees the host's file system read-only, minus what must stay secret (the
-host user's home, /run with its sockets, the hub's data/DB/storage, the checks' scratch
-root), plus the Python environment bound back read-only (it may live in a hidden place, e.g.
-under the home or /tmp). Its private /tmp is read-only except for two folders:
+Inside, the root is empty but for what `sandbox_mounts` binds read-only (system libraries, the
+Python environment, the hub's code) and two folders:
 
 - ``/tmp/modelhub-check/package``: the package copy, a read-only bind of the host folder that
   the hub fills (also after the process started: that is how a warm sandbox gets its job);
 - ``/tmp/modelhub-check/work``: a size-bounded tmpfs, the only writable place (cwd, HOME,
-  caches; besides a small /dev/shm), so a package can neither fill the host's disk nor
-  leave files behind.
+  caches, the output tensors; besides a small, also bounded, /dev/shm), so a package can
+  neither fill the host's disk nor leave files behind.
 
-No network (own empty network namespace), own pid/ipc/uts namespaces, no capabilities (a
-user namespace where available, and ``--cap-drop ALL`` always: as root, bwrap would
-otherwise keep them), no environment beyond what `sandbox_env` gives.
+The root, /dev and every bind are read-only. No network (own empty network namespace), own
+pid/ipc/uts namespaces, no capabilities, a seccomp filter (`seccomp`), no environment beyond
+what `sandbox_env` gives, and an unprivileged user: where the hub runs as root the process
+becomes the host's ``nobody`` (uid 65534) itself, so the kernel's own permission checks hold it
+back too; otherwise uid 65534 inside a user namespace, mapped to the hub's user.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-# Paths inside the sandbox, where /tmp is a private tmpfs (not the host's shared /tmp).
+from modelhub.checks.sandbox_mounts import host_mount_args, hub_source_root, visible_host_paths
+from modelhub.checks.seccomp import filter_program
+
+# Paths inside the sandbox (its /tmp is a folder of its own, empty root, not the host's /tmp).
 PRIVATE_TMP = "/tmp"  # noqa: S108
 SANDBOX_ROOT = f"{PRIVATE_TMP}/modelhub-check"
 PACKAGE_DIR = f"{SANDBOX_ROOT}/package"
 WORK_DIR = f"{SANDBOX_ROOT}/work"
+ETC_FILES = ("passwd", "group")
+SANDBOX_UID = 65534
+"""The user checks run as ("nobody")."""
 _SHM_BYTES = 512 * 1024**2
-_HOST_SECRETS = (
-    "/run",
-    "/var/run",
-    "/etc/shadow",
-    "/etc/gshadow",
-    "/etc/ssh",
-    "/var/log",
-    "/var/backups",
-)
+_HOST_SECRETS = ("/run", "/var/run", "/etc/shadow", "/etc/gshadow", "/etc/ssh")
 _UNSAFE_HINT = (
     "or run checks without a sandbox with CheckRunner(allow_unsandboxed=True), which lets "
     "uploaded packages run code with the hub's rights"
 )
+
+UserMode = Literal["drop", "userns"]
+"""``drop``: bwrap runs as root without a user namespace and ``setpriv`` becomes uid 65534 on
+the host before the check's Python starts; ``userns``: bwrap maps uid 65534 inside to the
+hub's own user outside."""
 
 
 class SandboxUnavailable(Exception):
@@ -61,54 +64,16 @@ class SandboxSupport:
     usable: bool
     reason: str
     bwrap: str | None = None
-    userns: bool = False
-    """Whether a user namespace is used (where the kernel allows one)."""
-
-
-def _nested(paths: Iterable[Path]) -> list[Path]:
-    """Paths, deduplicated, without those inside another one (binding the outer one is enough)."""
-    kept: list[Path] = []
-    for path in sorted(set(paths), key=lambda p: len(p.parts)):
-        if not any(path.is_relative_to(outer) for outer in kept):
-            kept.append(path)
-    return kept
-
-
-@functools.cache
-def python_paths() -> tuple[Path, ...]:
-    """Everything the sandbox's interpreter needs: its prefixes and the sys.path it will have.
-
-    That sys.path is asked from the interpreter itself, started as the sandbox starts it
-    (isolated): ours may hold entries no check needs, such as a script's folder in /tmp.
-    """
-    done = subprocess.run(
-        [sys.executable, "-I", "-c", "import json, sys; print(json.dumps(sys.path))"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    entries: list[str] = json.loads(done.stdout)
-    candidates = [
-        sys.prefix,
-        sys.base_prefix,
-        sys.exec_prefix,
-        sys.base_exec_prefix,
-        str(Path(os.path.realpath(sys.executable)).parent.parent),
-        *entries,
-    ]
-    paths = (os.path.realpath(p) for p in candidates if os.path.isabs(p) and os.path.exists(p))
-    return tuple(_nested(Path(p) for p in paths if Path(p) != Path("/")))
+    mode: UserMode = "userns"
+    setpriv: str | None = None
+    """The ``setpriv`` that drops to uid 65534 inside (mode ``drop``)."""
 
 
 def default_hidden_paths() -> list[Path]:
-    """What the hub's settings (env ``MODELHUB_*``) point at: data dir, storage, SQLite file.
-
-    Also the host user's home, /run (sockets of local servers: a Unix socket can be connected
-    to through a read-only mount), a ``.env`` in the working directory, and the usual places
-    of host secrets: the sandbox's user is the hub's user without capabilities, so it reads
-    whatever that user owns (as root: /etc/shadow, logs…).
-    """
+    """What the hub's settings (env ``MODELHUB_*``) point at: data dir, storage, SQLite file;
+    also the host user's home, /run, a ``.env`` in the working directory and the usual places
+    of host secrets. None of them is bound into a sandbox; they are masked should one lie
+    inside something that is (say, a data dir inside the Python environment's folder)."""
     from pydantic import ValidationError
 
     from modelhub.config import Settings
@@ -125,63 +90,86 @@ def default_hidden_paths() -> list[Path]:
     return hidden
 
 
-def _mask_args(paths: Iterable[Path]) -> list[str]:
-    args: list[str] = []
-    for path in paths:
-        if path.is_dir():
-            args += ["--tmpfs", str(path)]
-        else:
-            args += ["--ro-bind", "/dev/null", str(path)]
-    return args
+def etc_files() -> dict[str, str]:
+    """The sandbox's /etc/passwd and /etc/group: only its own user (libraries look it up)."""
+    return {
+        "passwd": f"nobody:x:{SANDBOX_UID}:{SANDBOX_UID}:nobody:{WORK_DIR}/home:/bin/false\n",
+        "group": f"nogroup:x:{SANDBOX_UID}:\n",
+    }
 
 
-def _mount_args(hidden: Iterable[Path]) -> list[str]:
-    """Masks over what must stay hidden, then the Python environment bound back where a mask
-    (or the private /tmp) covers it, then the masks that this re-exposed once more."""
-    masks = [
-        p
-        for p in _nested(Path(os.path.realpath(h)) for h in hidden if os.path.lexists(h))
-        if p != Path("/") and not p.is_relative_to(PRIVATE_TMP)  # hidden already
-    ]
-    covered = [Path(PRIVATE_TMP), *masks]
-    binds = [p for p in python_paths() if any(p.is_relative_to(m) for m in covered)]
-    again = [m for m in masks if any(m.is_relative_to(b) and m != b for b in binds)]
-    args = _mask_args(masks)
-    for path in binds:
-        args += ["--ro-bind", str(path), str(path)]
-    return args + _mask_args(again)
+def _user_args(mode: UserMode) -> list[str]:
+    if mode == "drop":
+        # only the two capabilities setpriv needs to become uid 65534, which drops them
+        return ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    # no nested user namespace either: it would hand the package fresh capabilities
+    uid = str(SANDBOX_UID)
+    return ["--unshare-user", "--disable-userns", "--uid", uid, "--gid", uid, "--cap-drop", "ALL"]
+
+
+def drop_command(setpriv: str) -> list[str]:
+    """Becomes uid/gid 65534 with no supplementary groups and no way back."""
+    uid = str(SANDBOX_UID)
+    return [setpriv, "--reuid", uid, "--regid", uid, "--clear-groups", "--no-new-privs"]
 
 
 def bwrap_argv(
     *,
     bwrap: str,
     host_package_dir: Path,
+    host_etc_dir: Path,
     hidden: Sequence[Path],
     work_bytes: int,
-    userns: bool,
+    mode: UserMode,
+    setpriv: str | None,
+    seccomp_fd: int | None,
     env: dict[str, str],
     command: Sequence[str],
 ) -> list[str]:
     """The full bwrap command line for one sandbox running ``command``."""
-    argv = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    # /dev/shm (for POSIX semaphores) is the only writable place in /dev, and bounded
-    argv += ["--size", str(min(work_bytes, _SHM_BYTES)), "--tmpfs", "/dev/shm"]  # noqa: S108
-    argv += ["--tmpfs", PRIVATE_TMP]
-    argv += _mount_args(hidden)
+    # bwrap makes missing parents of mount points with the caller's umask: make them first,
+    # world-readable (the sandbox's user must get through them), in an order parents first
+    targets = [PACKAGE_DIR, WORK_DIR, *(f"/etc/{n}" for n in ETC_FILES)]
+    targets += [str(p) for p in visible_host_paths()]
+    argv = [bwrap]
+    for folder in sorted({str(a) for t in targets for a in Path(t).parents if a != Path("/")}):
+        argv += ["--perms", "0755", "--dir", folder]
+    argv += host_mount_args(hidden)
+    for name in ETC_FILES:
+        argv += ["--ro-bind", str(host_etc_dir / name), f"/etc/{name}"]
+    argv += ["--dev", "/dev", "--proc", "/proc"]
+    # every writable place is a tmpfs of bounded size: /dev/shm (POSIX semaphores), the work
+    shm = str(min(work_bytes, _SHM_BYTES))
+    argv += ["--perms", "1777", "--size", shm, "--tmpfs", "/dev/shm"]  # noqa: S108
     argv += ["--ro-bind", str(host_package_dir), PACKAGE_DIR]
-    argv += ["--size", str(work_bytes), "--tmpfs", WORK_DIR]
-    for sub in ("home", "cache", "tmp"):
-        argv += ["--dir", f"{WORK_DIR}/{sub}"]
-    argv += ["--remount-ro", PRIVATE_TMP, "--remount-ro", "/dev", "--chdir", WORK_DIR]
+    argv += ["--perms", "1777", "--size", str(work_bytes), "--tmpfs", WORK_DIR]
+    for sub in ("home", "cache", "tmp", "out"):
+        argv += ["--perms", "0777", "--dir", f"{WORK_DIR}/{sub}"]
+    argv += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", WORK_DIR]
     argv += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
     argv += ["--unshare-cgroup-try", "--hostname", "sandbox"]
-    if userns:
-        # no nested user namespace either: it would hand the package fresh capabilities
-        argv += ["--unshare-user", "--disable-userns"]
-    argv += ["--cap-drop", "ALL", "--die-with-parent", "--new-session", "--clearenv"]
+    argv += _user_args(mode)
+    if seccomp_fd is not None:
+        argv += ["--seccomp", str(seccomp_fd)]
+    argv += ["--die-with-parent", "--new-session", "--clearenv"]
     for key, value in env.items():
         argv += ["--setenv", key, value]
+    if mode == "drop":
+        if setpriv is None:
+            raise ValueError("mode 'drop' needs setpriv")
+        command = [*drop_command(setpriv), "--", *command]
     return [*argv, "--", *command]
+
+
+def seccomp_pipe() -> int:
+    """A pipe's read end holding the compiled seccomp filter (bwrap reads it once)."""
+    program = filter_program()
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, program)  # a few hundred bytes: fits the pipe's buffer
+    finally:
+        os.close(write_end)
+    return read_end
 
 
 def sandbox_env(*, work_dir: str, threads: int) -> dict[str, str]:
@@ -193,6 +181,8 @@ def sandbox_env(*, work_dir: str, threads: int) -> dict[str, str]:
         "TMPDIR": f"{work_dir}/tmp",  # noqa: S108 - the check's own work folder
         "XDG_CACHE_HOME": f"{work_dir}/cache",
         "BIOIMAGEIO_CACHE_PATH": f"{work_dir}/cache/bioimageio",
+        "USER": "nobody",
+        "LOGNAME": "nobody",
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
         "TERM": "dumb",
@@ -204,40 +194,63 @@ def sandbox_env(*, work_dir: str, threads: int) -> dict[str, str]:
     return {k: v for k, v in env.items() if not k.startswith("MODELHUB_")}
 
 
-def inside_command(*, job_fd: int, report_fd: int) -> list[str]:
+def inside_command(*, job_fd: int, out_fd: int) -> list[str]:
     """How the sandbox starts Python: isolated (-I: no cwd or user site on sys.path, no
-    PYTHON* variables), no bytecode writes (-B), unbuffered output (-u) so the log keeps order."""
-    return [
-        sys.executable,
-        "-I",
-        "-B",
-        "-u",
-        "-m",
-        "modelhub.checks.inside",
-        "--job-fd",
-        str(job_fd),
-        "--report-fd",
-        str(report_fd),
-    ]
+    PYTHON* variables), no bytecode writes (-B), unbuffered output (-u) so the log keeps order;
+    the hub's code is imported from where this process imported it (the same code)."""
+    bootstrap = (
+        f"import sys; sys.path.insert(0, {str(hub_source_root())!r}); "
+        "from modelhub.checks.inside import main; sys.exit(main())"
+    )
+    return [sys.executable, "-I", "-B", "-u", "-c", bootstrap, "--job-fd", str(job_fd),
+            "--out-fd", str(out_fd)]  # fmt: skip
 
 
-def _try(bwrap: str, userns: bool) -> subprocess.CompletedProcess[str]:
+def _try(bwrap: str, mode: UserMode, setpriv: str | None) -> subprocess.CompletedProcess[str]:
     with tempfile.TemporaryDirectory(prefix="modelhub-probe-") as tmp:
-        argv = bwrap_argv(
-            bwrap=bwrap,
-            host_package_dir=Path(tmp),
-            hidden=[Path(tmp), *default_hidden_paths()],
-            work_bytes=1024 * 1024,
-            userns=userns,
-            env=sandbox_env(work_dir=WORK_DIR, threads=1),
-            command=[sys.executable, "-I", "-c", "import json, sys"],
-        )
-        return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+        etc = Path(tmp)
+        os.chmod(etc, 0o755)  # noqa: S103 - the sandbox's user reads it
+        for name, text in etc_files().items():
+            (etc / name).write_text(text)
+            os.chmod(etc / name, 0o644)
+        seccomp_fd = seccomp_pipe()
+        try:
+            argv = bwrap_argv(
+                bwrap=bwrap,
+                host_package_dir=etc,
+                host_etc_dir=etc,
+                hidden=default_hidden_paths(),
+                work_bytes=1024 * 1024,
+                mode=mode,
+                setpriv=setpriv,
+                seccomp_fd=seccomp_fd,
+                env=sandbox_env(work_dir=WORK_DIR, threads=1),
+                command=[sys.executable, "-I", "-c", "import json, modelhub.checks"],
+            )
+            return subprocess.run(
+                argv,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+                pass_fds=(seccomp_fd,),
+            )
+        finally:
+            os.close(seccomp_fd)
+
+
+def _modes() -> list[tuple[UserMode, str | None]]:
+    setpriv = shutil.which("setpriv")
+    modes: list[tuple[UserMode, str | None]] = []
+    if os.geteuid() == 0 and setpriv is not None:
+        modes.append(("drop", os.path.realpath(setpriv)))
+    return [*modes, ("userns", None)]
 
 
 @functools.cache
 def probe() -> SandboxSupport:
-    """Try a tiny sandbox once (with a user namespace, else without) and remember the answer."""
+    """Try a tiny sandbox once (as the host's nobody where we are root, else in a user
+    namespace) and remember the answer."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return SandboxSupport(
@@ -246,9 +259,9 @@ def probe() -> SandboxSupport:
             f"bubblewrap), {_UNSAFE_HINT}.",
         )
     errors = []
-    for userns in (True, False):
+    for mode, setpriv in _modes():
         try:
-            done = _try(bwrap, userns)
+            done = _try(bwrap, mode, setpriv)
         except (OSError, subprocess.SubprocessError) as exc:
             errors.append(str(exc))
             continue
@@ -256,8 +269,8 @@ def probe() -> SandboxSupport:
             version = subprocess.run(
                 [bwrap, "--version"], capture_output=True, text=True, check=False
             ).stdout.strip()
-            mode = "with a user namespace" if userns else "without a user namespace"
-            return SandboxSupport(True, f"{version or 'bwrap'} works ({mode})", bwrap, userns)
+            how = "as the host's nobody" if mode == "drop" else "in a user namespace"
+            return SandboxSupport(True, f"{version or 'bwrap'} works ({how})", bwrap, mode, setpriv)
         errors.append((done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1])
     return SandboxSupport(
         False,

@@ -11,7 +11,6 @@ thread that started it (if the hub dies, so does the check).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import signal
@@ -21,20 +20,21 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import TypeAdapter
-
+from modelhub.checks.cleanup import cgroup_prefix, owned_prefix
 from modelhub.checks.limits import SandboxLimits
 from modelhub.checks.sandbox import (
     PACKAGE_DIR,
     WORK_DIR,
     SandboxSupport,
     bwrap_argv,
+    etc_files,
     inside_command,
     sandbox_env,
+    seccomp_pipe,
 )
 from modelhub.checks.sandbox_cgroups import CheckCgroup, create_cgroup
 from modelhub.checks.sandbox_io import BoundedBuffer, BoundedLog, Pump, read_line
-from modelhub.checks.sandbox_protocol import MAX_READY_BYTES, MAX_REPORT_BYTES, READY, Job
+from modelhub.checks.sandbox_protocol import READY, Job
 from modelhub.maintenance.owned import make_owned_dir
 from modelhub.private import private_dir
 
@@ -42,7 +42,6 @@ from modelhub.private import private_dir
 _JOIN = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
 EXIT_CGROUP_JOIN = 125
 SCRATCH_PREFIX = "check-"
-_VERSIONS = TypeAdapter(dict[str, str])
 
 
 @dataclass(frozen=True)
@@ -65,13 +64,6 @@ class Ending:
     returncode: int | None
     timed_out: bool = False
     too_many_processes: bool = False
-
-
-def cgroup_prefix(scratch_root: Path) -> str:
-    """Names of the cgroups of checks using ``scratch_root`` start with this (then comes the
-    name of the check's scratch folder): an operator can tell whose cgroup it is."""
-    digest = hashlib.sha256(str(scratch_root.resolve()).encode()).hexdigest()[:10]
-    return f"modelhub-check-{digest}"
 
 
 def _children(pid: int) -> list[int]:
@@ -110,12 +102,21 @@ class SandboxProcess:
     def __init__(self, config: LaunchConfig) -> None:
         self.config = config
         limits = config.limits
-        private_dir(config.scratch_root, existing_too=False)  # each check: its own 0700 folder
-        # held while it exists: gc removes the scratch (and cgroup) of a worker that died
-        self._owned = make_owned_dir(config.scratch_root, prefix=SCRATCH_PREFIX)
+        private_dir(config.scratch_root, existing_too=False)  # nobody else looks inside
+        # held while it exists (gc removes the scratch and cgroup of a worker that died); the
+        # owner's pid in the name lets the hub's sweep at start and stop find it too
+        self._owned = make_owned_dir(config.scratch_root, prefix=owned_prefix("check"))
         self.scratch = self._owned.path
         self.package_dir = self.scratch / "package"
         self.package_dir.mkdir()
+        # the sandbox's user (uid 65534) reads the package and its /etc files: world-readable
+        for path in (self.scratch, self.package_dir):
+            path.chmod(0o755)
+        self.etc_dir = self.scratch / "etc"
+        self.etc_dir.mkdir(mode=0o755)
+        for name, text in etc_files().items():
+            (self.etc_dir / name).write_text(text)
+            (self.etc_dir / name).chmod(0o644)
         self.cgroup: CheckCgroup | None = None
         if config.use_cgroups:
             self.cgroup = create_cgroup(
@@ -127,36 +128,39 @@ class SandboxProcess:
             for sub in ("home", "cache", "tmp"):
                 (self.scratch / "work" / sub).mkdir(parents=True)
         self.log = BoundedLog(limits.log_bytes)
-        self.report = BoundedBuffer(MAX_REPORT_BYTES)
-        self._report_pump: Pump | None = None
-        self.versions: dict[str, str] = {}
+        self.output: BoundedBuffer | None = None
+        self._out_pump: Pump | None = None
+        self.ready = False
         self._ready_lock = threading.Lock()
         self._started = time.monotonic()
         job_r, self._job_w = os.pipe()
-        self._report_r, report_w = os.pipe()
+        self._out_r, out_w = os.pipe()
         log_r, log_w = os.pipe()
+        seccomp_r = seccomp_pipe() if self.sandboxed else -1
+        fds = (job_r, out_w) if seccomp_r < 0 else (job_r, out_w, seccomp_r)
         try:
             self.popen = subprocess.Popen(
-                self._argv(job_r, report_w),
+                self._argv(job_r, out_w, seccomp_r),
                 stdin=subprocess.DEVNULL,
                 stdout=log_w,
                 stderr=subprocess.STDOUT,
-                pass_fds=(job_r, report_w),
+                pass_fds=fds,
                 env=self._host_env(),
                 # unsandboxed, the process starts in its work folder (no .env there)
                 cwd=self.scratch if self.sandboxed else self.scratch / "work",
                 start_new_session=True,  # its own process group, killed as one
             )
         except BaseException:
-            for fd in (self._job_w, self._report_r, log_r):
+            for fd in (self._job_w, self._out_r, log_r):
                 os.close(fd)
             if self.cgroup is not None:
                 self.cgroup.remove()
             self._remove_scratch()
             raise
         finally:
-            for fd in (job_r, report_w, log_w):
-                os.close(fd)
+            for fd in (job_r, out_w, log_w, seccomp_r):
+                if fd >= 0:
+                    os.close(fd)
         self._log_pump = Pump(log_r, self.log.feed, "sandbox-log")
 
     @property
@@ -176,16 +180,19 @@ class SandboxProcess:
             return {"PATH": os.defpath, "LANG": "C.UTF-8"}
         return sandbox_env(work_dir=self.work_dir, threads=self.config.limits.threads)
 
-    def _argv(self, job_fd: int, report_fd: int) -> list[str]:
-        command = inside_command(job_fd=job_fd, report_fd=report_fd)
+    def _argv(self, job_fd: int, out_fd: int, seccomp_fd: int) -> list[str]:
+        command = inside_command(job_fd=job_fd, out_fd=out_fd)
         support = self.config.support
         if support is not None and support.bwrap is not None:
             command = bwrap_argv(
                 bwrap=support.bwrap,
                 host_package_dir=self.package_dir,
+                host_etc_dir=self.etc_dir,
                 hidden=[*self.config.hidden, self.config.scratch_root],
-                work_bytes=min(self.config.limits.max_file_bytes, self.config.limits.memory_bytes),
-                userns=support.userns,
+                work_bytes=self.config.limits.work_bytes,
+                mode=support.mode,
+                setpriv=support.setpriv,
+                seccomp_fd=seccomp_fd,
                 env=sandbox_env(work_dir=WORK_DIR, threads=self.config.limits.threads),
                 command=command,
             )
@@ -207,27 +214,21 @@ class SandboxProcess:
             setattr(self, name, -1)
             os.close(fd)
 
-    def wait_ready(self, timeout_s: float) -> dict[str, str] | None:
-        """Wait until the process has imported its libraries and waits for its job; returns
-        the library versions it announced, None when it did not get there."""
+    def wait_ready(self, timeout_s: float) -> bool:
+        """Wait until the process has imported its libraries and waits for its job (False
+        when it did not get there)."""
         with self._ready_lock:
-            return self._wait_ready(timeout_s)
+            if not self.ready and self._out_r >= 0:
+                line = read_line(self._out_r, len(READY), timeout_s, self.alive)
+                self.ready = line == READY
+            return self.ready
 
-    def _wait_ready(self, timeout_s: float) -> dict[str, str] | None:
-        if self._report_pump is not None:
-            return self.versions
-        if self._report_r < 0:
-            return None
-        line = read_line(self._report_r, MAX_READY_BYTES, timeout_s, self.alive)
-        if not line.startswith(READY) or not line.endswith(b"\n"):
-            return None
-        try:
-            self.versions = _VERSIONS.validate_json(line[len(READY) :])
-        except ValueError:
-            return None
-        fd, self._report_r = self._report_r, -1  # the pump owns (and closes) it now
-        self._report_pump = Pump(fd, self.report.feed, "sandbox-report")
-        return self.versions
+    def collect_output(self, limit: int) -> None:
+        """Start keeping what the process writes after READY, at most ``limit`` bytes."""
+        if self._out_pump is None and self._out_r >= 0:
+            fd, self._out_r = self._out_r, -1  # the pump owns (and closes) it now
+            self.output = BoundedBuffer(limit)
+            self._out_pump = Pump(fd, self.output.feed, "sandbox-output")
 
     def send(self, job: Job) -> bool:
         """Hand over the job; False if the process is gone."""
@@ -306,23 +307,23 @@ class SandboxProcess:
             self.cgroup.kill()
         self.popen.wait()
 
-    def report_bytes(self) -> bytes | None:
-        """The report the process wrote (None: none, or larger than allowed)."""
-        if self._report_pump is None:
+    def output_bytes(self) -> bytes | None:
+        """What the process wrote after READY (None: nothing kept, or more than allowed)."""
+        if self._out_pump is None or self.output is None:
             return None
-        self._report_pump.finish(2.0)
-        if self.report.overflow or not self.report.data:
+        self._out_pump.finish(2.0)
+        if self.output.overflow:
             return None
-        return bytes(self.report.data)
+        return bytes(self.output.data)
 
     def destroy(self) -> None:
         """Kill, reap, close, remove: afterwards nothing of this check is left."""
         self.kill()
         self._log_pump.finish(2.0)
-        if self._report_pump is not None:
-            self._report_pump.finish(0.5)
+        if self._out_pump is not None:
+            self._out_pump.finish(0.5)
         self._close("_job_w")
-        self._close("_report_r")
+        self._close("_out_r")
         if self.cgroup is not None:
             self.cgroup.remove()
         self._remove_scratch()

@@ -28,6 +28,18 @@ _EXCEPTION_LINE = re.compile(
 _MEMORY_WORDS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc")
 
 
+def sentence(text: str | None) -> str:
+    """``"the model failed"`` -> ``"The model failed."``"""
+    text = (text or "").strip()
+    return (text[:1].upper() + text[1:]).rstrip(".") + "."
+
+
+def fragment(text: str) -> str:
+    """``"The model failed."`` -> ``"the model failed"``: to go after a colon."""
+    text = text.strip().rstrip(".")
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
 def _shorten(text: str, size: int = _MAX_REASON) -> str:
     text = " ".join(text.split())
     return text if len(text) <= size else text[: size - 1] + "…"

@@ -14,6 +14,11 @@ class FormatResultRead(BaseModel):
     status: str
     reason: str | None = None
     duration_s: float | None = None
+    decided_by: str | None = None
+    """``judge``: the hub compared the outputs itself, outside the sandbox (older results:
+    None, the sandbox's own report decided)."""
+    outputs: dict[str, dict[str, Any]] | None = None
+    """The judge's comparison of each output with the package's test output."""
 
 
 class CheckRunRead(BaseModel):

@@ -4,6 +4,7 @@ result. Workers never see the database."""
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 import uuid
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from modelhub.catalog.models import ResourceVersion
+from modelhub.checks.cleanup import owned_prefix
 from modelhub.checks.limits import SandboxLimits
 from modelhub.checks.models import CheckRun, CheckStatus
 from modelhub.checks.results import record_failure, record_outcome
@@ -40,6 +42,7 @@ class CheckTask:
     scratch_root: str
     hidden_paths: list[str] = field(default_factory=list)
     allow_unsandboxed: bool = False
+    warm_sandboxes: int = 2
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class CheckSettings:
     scratch_root: Path
     hidden_paths: tuple[Path, ...]
     allow_unsandboxed: bool
+    warm_sandboxes: int = 2
 
 
 _RUNNERS: dict[tuple[Any, ...], CheckRunner] = {}
@@ -58,15 +62,31 @@ _RUNNERS: dict[tuple[Any, ...], CheckRunner] = {}
 
 def worker_runner(task: CheckTask) -> CheckRunner:
     """One runner per worker process and configuration: it keeps a warm sandbox between checks."""
-    key = (task.limits, task.scratch_root, tuple(task.hidden_paths), task.allow_unsandboxed)
+    key = (
+        task.limits,
+        task.scratch_root,
+        tuple(task.hidden_paths),
+        task.allow_unsandboxed,
+        task.warm_sandboxes,
+    )
     if key not in _RUNNERS:
+        if not _RUNNERS:  # a worker that exits normally takes its warm sandboxes with it
+            atexit.register(close_runners)
         _RUNNERS[key] = CheckRunner(
             limits=task.limits,
             scratch_root=Path(task.scratch_root),
             allow_unsandboxed=task.allow_unsandboxed,
             hidden_paths=[Path(p) for p in task.hidden_paths],
+            warm_sandboxes=task.warm_sandboxes,
         )
     return _RUNNERS[key]
+
+
+def close_runners() -> None:
+    """Stop this process's runners and their waiting sandboxes."""
+    while _RUNNERS:
+        _, runner = _RUNNERS.popitem()
+        runner.close()
 
 
 def run_check(task: CheckTask) -> dict[str, Any]:
@@ -74,7 +94,7 @@ def run_check(task: CheckTask) -> dict[str, Any]:
     storage = LocalStorage(Path(task.storage_root))
     root = Path(task.scratch_root)
     private_dir(root, existing_too=False)  # the held folder below is private (mkdtemp)
-    held = make_owned_dir(root, prefix=f"{PACKAGE_PREFIX}{task.check_run_id}-")
+    held = make_owned_dir(root, prefix=f"{owned_prefix('pkg')}{task.check_run_id}-")
     staging = held.path / "package"  # the package alone, without the owner marker
     try:
         staging.mkdir()
@@ -112,6 +132,7 @@ def task_template(settings: CheckSettings) -> CheckTask:
         scratch_root=str(settings.scratch_root),
         hidden_paths=[str(p) for p in settings.hidden_paths],
         allow_unsandboxed=settings.allow_unsandboxed,
+        warm_sandboxes=settings.warm_sandboxes,
     )
 
 

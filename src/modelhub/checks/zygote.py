@@ -1,10 +1,11 @@
-"""Warm start: one sandbox started ahead of time, its Python done importing torch,
+"""Warm start: sandboxes started ahead of time, its Python done importing torch,
 onnxruntime and bioimageio, blocked on reading its job.
 
-Importing those libraries takes several seconds, more than testing a small model; a check
-that finds a warm sandbox skips it. Each check still uses its own sandbox exactly once (the
-next one is started fresh after the check), so nothing carries over from one package to the
-next.
+Importing those libraries takes several seconds, more than testing a small model; a test
+that finds a warm sandbox skips it. A few wait at a time (one per weight format of a typical
+package). Each weight format's test still uses its own sandbox
+exactly once (the next one starts as soon as one is taken, while that test runs), so nothing
+carries over from one package, or one format, to the next.
 
 Every sandbox is started from one long-lived thread: ``setpriv --pdeathsig`` ties a sandbox
 to the *thread* that started it, so a short-lived thread would take its sandbox with it.
@@ -12,6 +13,7 @@ to the *thread* that started it, so a short-lived thread would take its sandbox 
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -20,17 +22,21 @@ from modelhub.checks.sandbox_process import LaunchConfig, SandboxProcess
 
 
 class ZygotePool:
-    """Hands out started sandboxes: the warm one if there is one, else a fresh (cold) one."""
+    """Hands out started sandboxes: a warm one if there is one, else a fresh (cold) one.
 
-    def __init__(self, config: LaunchConfig, *, warm: bool) -> None:
+    ``depth`` sandboxes wait at a time: a check takes one per weight format, one after the
+    other, and a package has two or three formats; each waiting sandbox holds the imported
+    libraries in memory (about half a gigabyte)."""
+
+    def __init__(self, config: LaunchConfig, *, warm: bool, depth: int = 2) -> None:
         self.config = config
-        self.warm = warm
+        self.warm = warm and depth > 0
+        self.depth = depth
         self._launcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-launcher")
         self._lock = threading.Lock()
-        self._next: Future[SandboxProcess] | None = None
+        self._waiting: collections.deque[Future[SandboxProcess]] = collections.deque()
         self._closed = False
-        if warm:
-            self.refill()
+        self.refill()
 
     def _start(self) -> SandboxProcess:
         return self._launcher.submit(SandboxProcess, self.config).result()
@@ -40,7 +46,8 @@ class ZygotePool:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the check runner is closed")
-            pending, self._next = self._next, None
+            pending = self._waiting.popleft() if self._waiting else None
+        self.refill()  # the next one imports its libraries while this one is used
         if pending is not None:
             with contextlib.suppress(Exception):
                 process = pending.result()
@@ -49,30 +56,35 @@ class ZygotePool:
                 process.destroy()  # died while waiting (killed, out of memory…): start afresh
         return self._start(), False
 
-    def wait_warm(self, timeout_s: float) -> bool:
-        """Block until the pre-started sandbox has imported its libraries."""
+    def waiting(self) -> list[SandboxProcess]:
+        """The sandboxes started and waiting for a job (for tests and the operator)."""
         with self._lock:
-            pending = self._next
-        if pending is None:
+            pending = list(self._waiting)
+        return [f.result() for f in pending]
+
+    def wait_warm(self, timeout_s: float) -> bool:
+        """Block until the pre-started sandboxes have imported their libraries."""
+        with self._lock:
+            pending = list(self._waiting)
+        if not pending:
             return False
         try:
-            return pending.result(timeout_s).wait_ready(timeout_s) is not None
+            return all(f.result(timeout_s).wait_ready(timeout_s) for f in pending)
         except Exception:  # a sandbox that failed to start is not warm
             return False
 
     def refill(self) -> None:
-        """Start the next warm sandbox in the background, unless one is already waiting."""
+        """Start sandboxes in the background until ``depth`` of them wait."""
         with self._lock:
-            if not self.warm or self._closed or self._next is not None:
-                return
-            self._next = self._launcher.submit(SandboxProcess, self.config)
+            while self.warm and not self._closed and len(self._waiting) < self.depth:
+                self._waiting.append(self._launcher.submit(SandboxProcess, self.config))
 
     def close(self) -> None:
-        """Stop the waiting sandbox (if any) and the launcher thread."""
+        """Stop the waiting sandboxes and the launcher thread."""
         with self._lock:
             self._closed = True
-            pending, self._next = self._next, None
-        if pending is not None:
+            pending, self._waiting = list(self._waiting), collections.deque()
+        for future in pending:
             with contextlib.suppress(Exception):
-                pending.result().destroy()
+                future.result().destroy()
         self._launcher.shutdown(wait=True)

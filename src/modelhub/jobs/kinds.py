@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from modelhub.checks.cleanup import sweep_checks
 from modelhub.checks.limits import SandboxLimits
 from modelhub.checks.tasks import (
     CheckSettings,
@@ -29,6 +30,7 @@ def check_settings(hub: Hub) -> CheckSettings:
         # the sandbox must never read the hub's own state
         hidden_paths=(s.data_dir.resolve(), s.resolved_storage_dir.resolve()),
         allow_unsandboxed=s.allow_unsandboxed_checks,
+        warm_sandboxes=s.check_warm_sandboxes,
     )
 
 
@@ -63,3 +65,9 @@ def warm_workers(hub: Hub) -> None:
     not pay the libraries' import time."""
     if hub.jobs is not None and hub.jobs.running:
         hub.jobs.client.run(prewarm, task_template(check_settings(hub)))
+
+
+def sweep_check_leftovers(hub: Hub) -> list[str]:
+    """Remove scratch folders and cgroups of checks whose worker is gone (at start: a crash
+    before; at stop, after the cluster closed: workers killed with their warm sandboxes)."""
+    return sweep_checks(check_settings(hub).scratch_root)

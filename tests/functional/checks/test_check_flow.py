@@ -118,6 +118,10 @@ def test_upload_is_checked_in_the_sandbox_and_people_are_told(
     assert run["status"] == "passed", run
     assert set(run["formats"]) == {"pytorch_state_dict", "torchscript", "onnx"}
     assert all(f["status"] == "passed" for f in run["formats"].values())
+    # each format was judged outside its sandbox, on its outputs
+    assert {f["decided_by"] for f in run["formats"].values()} == {"judge"}
+    for result in run["formats"].values():
+        assert [o["mismatched"] for o in result["outputs"].values()] == [0]
     assert "bioimageio.core" in run["library_versions"]
     listed = http.get(
         f"/api/v1/resources/{up['resource_id']}/versions/draft/checks", headers=auth(member_token)
@@ -203,3 +207,56 @@ def test_recheck_keeps_history(
         [str(cli), "checks", rid], env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert "onnx: passed" in human.stdout and "torchscript: passed" in human.stdout
+
+
+FORGER = """
+        import io, json, numpy
+        args = open("/proc/self/cmdline", "rb").read().split(b"\\0")
+        fd = int(args[args.index(b"--out-fd") + 1])
+        for kind, name, payload in [
+            ("tensor", "actual_output_{member}_pytorch_state_dict.npy", b""),
+            ("summary", "summary", json.dumps({{"status": "passed", "details": []}}).encode()),
+        ]:
+            if kind == "tensor":
+                out = io.BytesIO()
+                numpy.save(out, numpy.zeros((1, 1, 64, 64), dtype="float32"))
+                payload = out.getvalue()
+            header = json.dumps({{"kind": kind, "name": name, "size": len(payload)}}).encode()
+            os.write(fd, header + b"\\n" + payload)
+        os._exit(0)
+"""
+
+
+def test_forged_verdict_fails_and_cannot_be_approved_without_override(
+    checking_server: tuple[LiveServer, Dispatcher],
+    http: httpx.Client,
+    admin_token: str,
+    tmp_path: Path,
+) -> None:
+    """The package's code finds the output pipe on its command line and writes a "passed"
+    summary and an output of its own: the judge compares that output, and approval then
+    needs an override reason."""
+    import hashlib
+
+    import yaml
+
+    built = build_package("model-0.5-state-dict", tmp_path / "src", seed=7)
+    rdf_path = built.root / "rdf.yaml"
+    rdf = yaml.safe_load(rdf_path.read_text())
+    source = built.root / "tiny_net.py"
+    init = "        super().__init__()\n"
+    body = FORGER.format(member=rdf["outputs"][0]["id"])
+    source.write_text("import os\n" + source.read_text().replace(init, init + body, 1))
+    weights = rdf["weights"]["pytorch_state_dict"]
+    weights["architecture"]["sha256"] = hashlib.sha256(source.read_bytes()).hexdigest()
+    rdf["weights"] = {"pytorch_state_dict": weights}
+    rdf_path.write_text(yaml.safe_dump(rdf, sort_keys=False))
+    up = _upload(http, admin_token, built.root, tmp_path)
+    run = _wait_check(http, admin_token, up["check_id"])
+    assert run["status"] == "failed", run
+    result = run["formats"]["pytorch_state_dict"]
+    assert result["decided_by"] == "judge"
+    assert result["reason"].startswith("output differs from the test output: 4096 of 4096")
+    refused = http.post(f"/api/v1/resources/{up['resource_id']}/publish", headers=auth(admin_token))
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "check_not_passed"

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import yaml
 
+from modelhub.checks.cleanup import cgroup_prefix
 from modelhub.checks.limits import GIB, SandboxLimits
 from modelhub.checks.runner import CheckRunner
 from modelhub.checks.sandbox import sandbox_status
 from modelhub.checks.sandbox_cgroups import parent_dirs
-from modelhub.checks.sandbox_process import cgroup_prefix
 from modelhub.demo.builder import build_package
 
 # small enough to see limits hit quickly, large enough for torch (~0.5 GB) and a tiny model
@@ -130,7 +130,8 @@ def leftovers(checks: CheckRunner) -> list[Path]:
         for c in d.glob(f"{prefix}-*")
         if c.name.removeprefix(f"{prefix}-") not in live
     ]
-    return (folders[1:] if checks._pool.warm else folders) + cgroups
+    waiting = {p.scratch for p in checks._pool.waiting()}
+    return [f for f in folders if f not in waiting] + cgroups
 
 
 def processes_mentioning(marker: str) -> list[int]:

@@ -46,11 +46,17 @@ def checked(
 def test_memory_hog_is_refused_memory(checked: dict[str, CheckOutcome]) -> None:
     outcome = checked["memory hog"]
     assert outcome.status == "failed"
-    assert outcome.reason == "The model used more memory than the limit of 1.5 GB."
+    assert outcome.reason == (
+        "Weight format 'pytorch_state_dict' failed: the model used more memory than the limit"
+        " of 1.5 GB."
+    )
 
 
 def test_fork_bomb_is_stopped(checked: dict[str, CheckOutcome]) -> None:
     outcome = checked["fork bomb"]
     assert outcome.status == "failed"
-    assert outcome.reason.startswith("The model tried to run more than 64 processes at once")
+    assert outcome.reason.startswith(
+        "Weight format 'pytorch_state_dict' failed: the model tried to run more than 64"
+        " processes at once"
+    )
     assert processes_mentioning(MARKER) == []

@@ -167,8 +167,8 @@ def test_shared_unet_package_passes(checked) -> None:
 def test_a_dead_warm_sandbox_is_replaced(
     checked, runner: CheckRunner, built: dict[str, Path]
 ) -> None:
-    assert runner._pool is not None and runner._pool._next is not None
-    waiting = runner._pool._next.result()
+    assert runner._pool is not None
+    waiting = runner._pool.waiting()[0]
     waiting.popen.kill()  # say the OOM killer took it while it waited for a job
     waiting.popen.wait()
     outcome = runner.run(built["model-0.5-torchscript"])

@@ -6,25 +6,26 @@ from __future__ import annotations
 import itertools
 import os
 import subprocess
-import sys
 import uuid
 from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
 
-from modelhub.checks.inside import run_job, runtime_missing
+from modelhub.checks.inside import run_job
 from modelhub.checks.limits import GIB, SandboxLimits, format_bytes
+from modelhub.checks.runtimes import runtime_missing
 from modelhub.checks.sandbox import (
     WORK_DIR,
     bwrap_argv,
     default_hidden_paths,
-    python_paths,
+    inside_command,
     sandbox_env,
     sandbox_status,
 )
 from modelhub.checks.sandbox_cgroups import create_cgroup
 from modelhub.checks.sandbox_io import BoundedLog
+from modelhub.checks.sandbox_mounts import python_paths
 from modelhub.checks.sandbox_protocol import Job
 from modelhub.checks.sandbox_reasons import ending_reason, explain_summary
 
@@ -35,28 +36,70 @@ def test_sandbox_status_says_bwrap_works() -> None:
     assert reason.startswith("bubblewrap")
 
 
-def test_command_line_isolates_and_hides(tmp_path: Path) -> None:
+def test_command_line_binds_only_what_a_check_needs(tmp_path: Path) -> None:
     data = Path("/var/lib") / f"modelhub-{uuid.uuid4().hex}"  # need not exist: skipped then
+    inner = python_paths()[0] / "data"  # a hidden folder inside a bound one is masked
     argv = bwrap_argv(
         bwrap="bwrap",
         host_package_dir=tmp_path,
-        hidden=[Path.home(), Path("/run"), data],
+        host_etc_dir=tmp_path,
+        hidden=[Path.home(), Path("/run"), data, inner],
         work_bytes=GIB,
-        userns=True,
+        mode="userns",
+        setpriv=None,
+        seccomp_fd=7,
         env={"HOME": f"{WORK_DIR}/home"},
         command=["python"],
     )
     for flag in ("--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent"):
         assert flag in argv
     assert argv[argv.index("--cap-drop") + 1] == "ALL" and "--clearenv" in argv
+    assert argv[argv.index("--uid") + 1] == "65534" and "--unshare-user" in argv
+    assert argv[argv.index("--seccomp") + 1] == "7"
     pairs = list(itertools.pairwise(argv))
-    for private in ("/tmp", "/dev/shm", str(Path.home()), "/run"):
-        assert ("--tmpfs", private) in pairs
-    assert str(data) not in argv
+    # the host's root is not bound; what is, is bound read-only
+    assert ("--ro-bind", "/") not in pairs and ("--bind", "/") not in pairs
+    assert not any(a == "--bind" for a in argv)
+    bound = {argv[i + 2] for i, a in enumerate(argv) if a == "--ro-bind"}
+    assert str(Path.home()) not in bound and "/run" not in bound and str(data) not in argv
+    assert all(str(p) in bound for p in python_paths() if not p.is_relative_to("/usr"))
+    if os.path.lexists(inner):
+        assert ("--tmpfs", str(inner)) in pairs
+    # every writable place is a tmpfs with a size; the root and /dev are read-only
+    tmpfs = [i for i, arg in enumerate(argv) if arg == "--tmpfs"]
+    assert tmpfs and all("--size" in argv[i - 4 : i] for i in tmpfs)
+    assert ("--remount-ro", "/") in pairs and ("--remount-ro", "/dev") in pairs
     assert argv[-2:] == ["--", "python"]
-    # the Python environment is bound back where a mask would hide it
-    bound = {argv[i + 1] for i, a in enumerate(argv) if a == "--ro-bind"}
-    assert all(str(p) in bound for p in python_paths() if p.is_relative_to(Path.home()))
+
+
+def test_root_hub_drops_to_nobody_on_the_host() -> None:
+    argv = bwrap_argv(
+        bwrap="bwrap",
+        host_package_dir=Path("/nonexistent"),
+        host_etc_dir=Path("/nonexistent"),
+        hidden=[],
+        work_bytes=GIB,
+        mode="drop",
+        setpriv="/usr/bin/setpriv",
+        seccomp_fd=None,
+        env={},
+        command=["python"],
+    )
+    assert "--unshare-user" not in argv
+    caps = [argv[i + 1] for i, a in enumerate(argv) if a == "--cap-add"]
+    assert caps == ["CAP_SETUID", "CAP_SETGID"]
+    tail = argv[argv.index("/usr/bin/setpriv") :]
+    assert tail == [
+        "/usr/bin/setpriv",
+        "--reuid",
+        "65534",
+        "--regid",
+        "65534",
+        "--clear-groups",
+        "--no-new-privs",
+        "--",
+        "python",
+    ]
 
 
 def test_environment_is_minimal(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -157,19 +200,25 @@ def test_missing_runtimes_are_named() -> None:
 
 def test_package_without_description_fails(tmp_path: Path) -> None:
     job = Job(package_dir=str(tmp_path), work_dir=str(tmp_path), cpu_seconds=1, max_file_bytes=1)
-    report = run_job(job)  # our own code only: nothing of a package runs without its rdf.yaml
-    assert report.formats["resource"].status == "failed"
-    assert report.formats["resource"].reason == "the package has no rdf.yaml or bioimageio.yaml"
+    summary, tensors = run_job(job)  # our code only: nothing of a package runs without rdf.yaml
+    assert summary["status"] == "failed" and tensors == {}
+    assert (
+        explain_summary(summary)
+        == "the test failed: the package has no rdf.yaml or bioimageio.yaml"
+    )
 
 
-def test_inside_runs_as_a_module() -> None:
-    # the sandbox starts it with -I: no cwd on sys.path, so it must be importable as installed
+def test_inside_starts_from_the_hubs_own_code() -> None:
+    # the sandbox starts it with -I (no cwd, no PYTHONPATH): it imports the hub's code from
+    # where this process did, and has no report channel, only its job and output pipes
+    command = inside_command(job_fd=3, out_fd=4)
+    assert command[-4:] == ["--job-fd", "3", "--out-fd", "4"]
     done = subprocess.run(
-        [sys.executable, "-I", "-m", "modelhub.checks.inside", "--help"],
+        [*command[:-4], "--help"],
         capture_output=True,
         text=True,
         check=False,
         cwd="/",
         env={"PATH": os.defpath},
     )
-    assert done.returncode == 0 and "--job-fd" in done.stdout
+    assert done.returncode == 0 and "--out-fd" in done.stdout and "report" not in done.stdout
