@@ -45,6 +45,8 @@ def _env(settings: Settings, **extra: str) -> dict[str, str]:
         MODELHUB_DATABASE_URL=settings.resolved_database_url,
         MODELHUB_CHECK_SCRATCH_DIR=str(settings.data_dir.parent / "scratch"),
         MODELHUB_GC_INTERVAL_S="0",
+        # the test's one admin publishes what it uploaded
+        MODELHUB_ALLOW_SELF_APPROVAL="true",
         **extra,
     )
     return env
