@@ -40,7 +40,7 @@ serve: install
 
 ## run every check: lint, types, and the whole suite on SQLite and on PostgreSQL
 ## two pytest workers (one per core of the CI machine), a test file stays on one worker
-PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile
+PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15
 test: install postgres lint
 	$(PYTEST)
 	# again on PostgreSQL: every test that uses a database (browser tests drive the same pages)
