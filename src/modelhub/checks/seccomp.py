@@ -99,6 +99,21 @@ DENIED = (
     "adjtimex",
 )
 
+# calls added since Linux 5.1 have the same number on every architecture
+_UNIFIED = {
+    "io_uring_setup": 425,
+    "io_uring_enter": 426,
+    "io_uring_register": 427,
+    "open_tree": 428,
+    "move_mount": 429,
+    "fsopen": 430,
+    "fsconfig": 431,
+    "fsmount": 432,
+    "fspick": 433,
+    "clone3": 435,
+    "pidfd_getfd": 438,
+    "mount_setattr": 442,
+}
 # system call numbers (linux/arch/x86/entry/syscalls/syscall_64.tbl and the generic table
 # that aarch64 uses, include/uapi/asm-generic/unistd.h)
 SYSCALLS: dict[int, dict[str, int]] = {
@@ -139,18 +154,7 @@ SYSCALLS: dict[int, dict[str, int]] = {
         "kexec_file_load": 320,
         "bpf": 321,
         "userfaultfd": 323,
-        "io_uring_setup": 425,
-        "io_uring_enter": 426,
-        "io_uring_register": 427,
-        "open_tree": 428,
-        "move_mount": 429,
-        "fsopen": 430,
-        "fsconfig": 431,
-        "fsmount": 432,
-        "fspick": 433,
-        "clone3": 435,
-        "pidfd_getfd": 438,
-        "mount_setattr": 442,
+        **_UNIFIED,
     },
     AUDIT_ARCH_AARCH64: {
         "lookup_dcookie": 18,
@@ -189,18 +193,7 @@ SYSCALLS: dict[int, dict[str, int]] = {
         "bpf": 280,
         "userfaultfd": 282,
         "kexec_file_load": 294,
-        "io_uring_setup": 425,
-        "io_uring_enter": 426,
-        "io_uring_register": 427,
-        "open_tree": 428,
-        "move_mount": 429,
-        "fsopen": 430,
-        "fsconfig": 431,
-        "fsmount": 432,
-        "fspick": 433,
-        "clone3": 435,
-        "pidfd_getfd": 438,
-        "mount_setattr": 442,
+        **_UNIFIED,
     },
 }
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,10 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.serving import serve_process
 
 pytestmark = pytest.mark.slow
-MODELHUB = Path(sys.executable).parent / "modelhub"
 
 
 @dataclass
@@ -29,34 +26,12 @@ class Serving:
 
 @contextmanager
 def serving(data: Path, **settings: str) -> Iterator[Serving]:
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODELHUB_")}
     env["MODELHUB_DATA_DIR"] = str(data)
     env.update({f"MODELHUB_{name.upper()}": value for name, value in settings.items()})
     log = data.parent / "serve.log"
-    with log.open("ab") as sink:
-        proc = subprocess.Popen(
-            [str(MODELHUB), "serve", "--demo", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=sink,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/id_map.json", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"serve did not start: {log.read_text()[-3000:]}")
-            time.sleep(0.2)
+    with serve_process(["--demo"], env=env, log=log, start_s=120) as (url, proc):
         yield Serving(url, proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_serve_demo_starts_with_examples_once(tmp_path: Path) -> None:

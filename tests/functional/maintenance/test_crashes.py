@@ -15,7 +15,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import zipfile
 from collections.abc import Iterator
@@ -31,11 +30,11 @@ from modelhub.accounts.models import Role
 from modelhub.catalog.models import ResourceVersion, VersionStatus
 from modelhub.config import Settings
 from modelhub.hub import Hub
-from tests.conftest import OVERRIDE, auth, free_port, make_user
+from tests.conftest import OVERRIDE, auth, make_user
 from tests.functional.maintenance.common import package_zip
+from tests.serving import MODELHUB, serve_process
 
 pytestmark = pytest.mark.slow
-MODELHUB = Path(sys.executable).parent / "modelhub"
 
 
 def _env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -54,32 +53,9 @@ def _env(settings: Settings, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def serving(settings: Settings, **extra: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
     log = settings.data_dir.parent / "serve.log"
-    with log.open("ab") as sink:
-        proc = subprocess.Popen(
-            [str(MODELHUB), "serve", "--no-jobs", "--port", str(port)],
-            env=_env(settings, **extra),
-            stdout=sink,
-            stderr=sink,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/id_map.json", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"serve did not start: {log.read_text()[-3000:]}")
-            time.sleep(0.1)
-        yield url, proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-        proc.wait(timeout=30)
+    with serve_process(["--no-jobs"], env=_env(settings, **extra), log=log) as served:
+        yield served
 
 
 def cli(settings: Settings, *args: str) -> tuple[int, dict[str, Any]]:
