@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import warnings
 from pathlib import Path
@@ -24,6 +25,17 @@ def test_no_module_over_the_hard_cap() -> None:
     }
     assert sizes
     assert {p: n for p, n in sizes.items() if n > 800} == {}
+
+
+def test_src_has_no_assert_statement() -> None:
+    # `python -O` drops asserts: a check the code relies on must raise an exception of its own
+    found = [
+        f"{p.relative_to(ROOT).as_posix()}:{node.lineno}"
+        for p in sorted((ROOT / "src").rglob("*.py"))
+        for node in ast.walk(ast.parse(p.read_text(), filename=str(p)))
+        if isinstance(node, ast.Assert)
+    ]
+    assert found == []
 
 
 def test_migrations_match_the_models(tmp_path: Path) -> None:

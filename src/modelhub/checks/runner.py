@@ -206,7 +206,8 @@ class CheckRunner:
     def _attempt(
         self, package_dir: Path, weight_format: str, limit: int, *, retry: bool = True
     ) -> SandboxRun:
-        assert self._pool is not None
+        if self._pool is None:
+            raise SandboxUnavailable(self.unavailable_reason)
         try:
             process, warm = self._pool.take()
         except OSError as exc:

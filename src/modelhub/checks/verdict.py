@@ -75,7 +75,8 @@ def infrastructure_reason(run: SandboxRun, limits: SandboxLimits) -> str | None:
 def _broken_limits(
     run: SandboxRun, summary: dict[str, Any] | None, limits: SandboxLimits
 ) -> list[str]:
-    assert run.ending is not None
+    if run.ending is None:
+        raise ValueError("the sandbox run did not start, so it has no ending to judge")
     broken = []
     if run.oom_killed or words.mentions_memory_error(summary):
         broken.append(words.memory_reason(limits))
@@ -95,7 +96,8 @@ def format_result(
     limits: SandboxLimits,
 ) -> FormatResult:
     """One format's result from its sandbox run (which did start: see `infrastructure_reason`)."""
-    assert run.ending is not None
+    if run.ending is None:
+        raise ValueError("the sandbox run did not start, so it has no ending to judge")
     produced = parse_frames(run.output or b"")
     result = FormatResult("failed", None, run.duration_s, produced.summary)
     reasons = _broken_limits(run, produced.summary, limits)

@@ -78,7 +78,8 @@ def to_uint8(image: NDArray[np.floating] | NDArray[np.integer]) -> NDArray[np.ui
 def _upscale(image: NDArray[np.uint8], height: int, width: int) -> NDArray[np.uint8]:
     rows = np.arange(height) * image.shape[0] // height
     cols = np.arange(width) * image.shape[1] // width
-    return image[rows][:, cols]
+    picked: NDArray[np.uint8] = image[rows][:, cols]
+    return picked
 
 
 def cover_image(left: NDArray[np.uint8], right: NDArray[np.uint8]) -> NDArray[np.uint8]:

@@ -86,7 +86,8 @@ def zero_mean_unit_variance(image: NDArray[np.float32]) -> NDArray[np.float32]:
     values = image.astype(np.float64)
     mean = values.mean(axis=(-2, -1), keepdims=True)
     std = values.std(axis=(-2, -1), keepdims=True)
-    return ((values - mean) / (std + 1e-6)).astype(np.float32)
+    normed: NDArray[np.float32] = ((values - mean) / (std + 1e-6)).astype(np.float32)
+    return normed
 
 
 def state_dict_bytes(net: torch.nn.Module) -> bytes:

@@ -47,7 +47,8 @@ def seed_demo(hub: Hub) -> int:
                 committed_blobs(db, hub.storage, hub.sessions, purpose="demo") as batch,
             ):
                 uploader = db.get(User, user.id)
-                assert uploader is not None
+                if uploader is None:
+                    raise RuntimeError(f"the demo user {user.id} disappeared while seeding")
                 version = uploads.ingest(
                     db, batch=batch, pkg=pkg, uploader=uploader, change_note="Example content"
                 )

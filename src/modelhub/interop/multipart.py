@@ -76,7 +76,7 @@ class PartExtractor:
         """The last file bytes; refuses a multipart body that did not end properly."""
         out = b"" if self._state == "raw" else self._step(final=True)
         if self._state not in ("raw", "closed") or (
-            self._state == "closed" and self._buf not in (b"", b"\r\n")
+            self._state == "closed" and bytes(self._buf) not in (b"", b"\r\n")
         ):
             raise malformed(
                 "The multipart body ended before its closing boundary line '--<boundary>--'."
@@ -100,7 +100,7 @@ class PartExtractor:
                 out += self._body()
             elif self._state == "after":
                 self._after(final=final)
-            elif self._state == "closed" and self._buf not in (b"", b"\r", b"\r\n"):
+            elif self._state == "closed" and bytes(self._buf) not in (b"", b"\r", b"\r\n"):
                 raise malformed("The multipart body has data after its closing boundary.")
             if (self._state, len(self._buf)) == before:
                 return bytes(out)
@@ -126,7 +126,8 @@ class PartExtractor:
             self._state = "raw"
 
     def _first_line(self, *, final: bool) -> None:
-        assert self._boundary is not None
+        if self._boundary is None:
+            raise RuntimeError("multipart: a part is read before its boundary is known")
         line = b"--" + self._boundary + b"\r\n"
         if len(self._buf) < len(line) and not final and line.startswith(bytes(self._buf)):
             return
@@ -160,7 +161,8 @@ class PartExtractor:
         self._state = "body"
 
     def _body(self) -> bytes:
-        assert self._boundary is not None
+        if self._boundary is None:
+            raise RuntimeError("multipart: a part is read before its boundary is known")
         delimiter = b"\r\n--" + self._boundary
         at = self._buf.find(delimiter)
         if at >= 0:

@@ -77,8 +77,8 @@ class Dispatcher:
         self.max_in_flight = max_in_flight
         # Dask keys must be new for each submission, also across restarts of the hub
         self._key_suffix = uuid.uuid4().hex[:8]
-        self._events: queue.SimpleQueue[Future | None] = queue.SimpleQueue()
-        self._in_flight: dict[str, tuple[_Attempt, Future]] = {}
+        self._events: queue.SimpleQueue[Future[Any] | None] = queue.SimpleQueue()
+        self._in_flight: dict[str, tuple[_Attempt, Future[Any]]] = {}
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._cluster: LocalCluster | None = None
@@ -226,7 +226,7 @@ class Dispatcher:
         self._in_flight[key] = (attempt, future)
         future.add_done_callback(self._events.put)
 
-    def _complete(self, future: Future) -> None:
+    def _complete(self, future: Future[Any]) -> None:
         entry = self._in_flight.pop(str(future.key), None)
         if entry is None:
             return  # already handled (seen as done while winding down)

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modelhub.checks import sandbox_cgroups
-from modelhub.checks.sandbox_process import SCRATCH_PREFIX, cgroup_prefix
+from modelhub.checks.cleanup import cgroup_prefix
+from modelhub.checks.sandbox_process import SCRATCH_PREFIX
 from modelhub.checks.tasks import PACKAGE_PREFIX, default_scratch_root
 from modelhub.config import Settings
 from modelhub.interop import staging as hypha_staging

@@ -109,7 +109,8 @@ def _remove(
     sha = finding.subject
     match finding.category:
         case Category.orphan_blob:
-            assert finding.mtime_ns is not None
+            if finding.mtime_ns is None:
+                raise ValueError(f"orphan blob {sha} was found without its modification time")
             return storage.remove_unless_claimed(
                 sha,
                 seen_mtime_ns=finding.mtime_ns,

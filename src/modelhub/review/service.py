@@ -249,7 +249,8 @@ def last_event(db: Session, *, version: ResourceVersion) -> ReviewEvent:
         .order_by(ReviewEvent.id.desc())
         .limit(1)
     )
-    assert event is not None
+    if event is None:
+        raise LookupError(f"version {version.id} has no review event")
     return event
 
 

@@ -56,7 +56,8 @@ class ThreadItem:
     @property
     def sort_key(self) -> tuple[object, int, int]:
         row = self.comment or self.event
-        assert row is not None
+        if row is None:
+            raise ValueError("a thread item holds a comment or an event; this one holds neither")
         return (row.created_at, 0 if self.event else 1, row.id)
 
 

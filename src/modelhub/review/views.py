@@ -49,7 +49,8 @@ def comment_read(note: ReviewComment, author: str) -> CommentRead:
 def thread_entry(item: ThreadItem) -> ThreadEntry:
     if item.comment is not None:
         return ThreadEntry(kind="comment", comment=comment_read(item.comment, item.author))
-    assert item.event is not None
+    if item.event is None:
+        raise ValueError("a thread item holds a comment or an event; this one holds neither")
     return ThreadEntry(kind="event", event=event_read(item.event, item.author))
 
 

@@ -10,7 +10,7 @@ from modelhub.catalog import access
 from modelhub.catalog.models import Resource, ResourceVersion, VersionStatus
 from modelhub.catalog.service import get_version, refresh_latest
 from modelhub.db import utcnow
-from modelhub.errors import Conflict, ErrorDetail, Forbidden, InvalidRequest
+from modelhub.errors import Conflict, ErrorDetail, Forbidden, InvalidRequest, ResourceNotFound
 from modelhub.review import announce
 from modelhub.review.lifecycle import record
 
@@ -63,7 +63,8 @@ def _after(
 ) -> None:
     db.flush()
     resource = db.get(Resource, version.resource_id)
-    assert resource is not None
+    if resource is None:
+        raise ResourceNotFound()
     refresh_latest(db, resource=resource)
     event = record(
         db,

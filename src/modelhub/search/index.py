@@ -45,7 +45,8 @@ def listing_of(db: Session, resource: Resource, version: ResourceVersion) -> Lis
     run = latest_finished_check(db, version_id=version.id)
     document = db.get(SearchDocument, version.id)
     paths = db.scalars(select(VersionFile.path).where(VersionFile.version_id == version.id))
-    assert version.number is not None
+    if version.number is None:
+        raise ValueError(f"version {version.id} is a draft without a number: it is not listed")
     return Listing(
         resource_id=resource.id,
         type=resource.type.value,

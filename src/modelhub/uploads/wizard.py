@@ -18,10 +18,11 @@ from modelhub.hub import Hub
 from modelhub.uploads import fields
 from modelhub.uploads.accept import accept_upload
 from modelhub.uploads.archive import CHUNK_SIZE, PackageFile, safe_member_name
+from modelhub.uploads.folders import StagedFile
 from modelhub.uploads.page_models import UploadPage
 from modelhub.uploads.schemas import Problem, UploadResult
 from modelhub.uploads.validation import MAX_DESCRIPTION_BYTES, find_description, validate_package
-from modelhub.uploads.wizard_store import StagedFile, StagedFix, WizardStore, expired, utcnow
+from modelhub.uploads.wizard_store import StagedFix, WizardStore, expired, utcnow
 from modelhub.uploads.yamlsafe import parse_description_yaml
 
 # refusals of a package whose description could be read: a form can help with these

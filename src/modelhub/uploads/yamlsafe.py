@@ -79,7 +79,8 @@ class _ValueRefused(Exception):
 
 def _construct_int(loader: _Loader, node: Node) -> int:
     # YAML 1.2: a leading zero is still decimal; octal needs "0o".
-    assert isinstance(node, ScalarNode)  # the int resolver only ever tags scalars
+    if not isinstance(node, ScalarNode):  # the int resolver tags scalars, but a tag can be set
+        raise _ValueRefused(node, "An integer must be a plain value, not a list or a mapping.")
     text = str(loader.construct_scalar(node))
     digits = text[2:] if text[:2] in ("0o", "0x") else text.lstrip("+-")
     if len(digits) > MAX_NUMBER_DIGITS:

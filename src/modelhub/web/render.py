@@ -40,7 +40,8 @@ def page(
     """The HTML page, or its JSON twin (``data`` exactly as the template gets it)."""
     if wants_json(request):
         return JSONResponse(data.model_dump(mode="json"), status_code=status_code)
-    assert _templates is not None
+    if _templates is None:
+        raise RuntimeError("no page templates: web.render.configure() was not called")
     token = csrf_token(request)
     context = {"data": data, "csrf": token, "user": None, **(extra or {})}
     response = _templates.TemplateResponse(request, template, context, status_code=status_code)
