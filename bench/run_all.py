@@ -14,6 +14,7 @@ for name in (
     "download",
     "upload_memory",
     "check_vs_cli",
+    "checks_throughput",
     "card_page",
     "search",
     "oversized_bodies",

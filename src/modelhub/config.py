@@ -74,8 +74,14 @@ class Settings(BaseSettings):
         default=None,
         description="External Dask scheduler (tcp://host:8786); default: an embedded LocalCluster",
     )
-    dask_workers: int = Field(
-        default=1, gt=0, description="Worker processes of the embedded Dask cluster"
+    dask_workers: int | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Worker processes of the embedded Dask cluster (one check each); default: sized from"
+            " the machine, min(usable cores, (available memory - 2 GiB) // check_memory_bytes),"
+            " at least 1"
+        ),
     )
     job_max_attempts: int = Field(
         default=3, gt=0, description="Attempts of a job before it fails (a lost worker uses one)"

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from modelhub.catalog.models import ResourceVersion
 from modelhub.checks.models import CheckRun, CheckStatus
+from modelhub.checks.outcome import LOG_LIMIT, CheckReport
 from modelhub.db import utcnow
 from modelhub.notifications import service as notifications
 from modelhub.notifications.fanout import announce
-
-LOG_LIMIT = 256 * 1024
 
 
 def library_key(versions: dict[str, str]) -> str:
@@ -21,23 +18,21 @@ def library_key(versions: dict[str, str]) -> str:
     return ", ".join(f"{name} {versions[name]}" for name in wanted if name in versions) or "unknown"
 
 
-def record_outcome(db: Session, *, check_run_id: int, outcome: dict[str, Any]) -> None:
-    """Store the runner's outcome; a second call with the same result changes nothing."""
+def record_outcome(db: Session, *, check_run_id: int, outcome: CheckReport) -> None:
+    """Store the worker's report; a second call with the same report changes nothing."""
     run = db.get(CheckRun, check_run_id)
     if run is None or run.status.finished:
         return
-    formats = outcome.get("formats") or {}
-    run.formats = {
-        name: {k: r.get(k) for k in ("status", "reason", "duration_s", "decided_by", "outputs")}
-        for name, r in formats.items()
+    run.formats = {name: result.row() for name, result in outcome.formats.items()}
+    run.summaries = {
+        name: dict(result.summary) for name, result in outcome.formats.items() if result.summary
     }
-    run.summaries = {name: r.get("summary") for name, r in formats.items() if r.get("summary")}
-    run.library_versions = dict(outcome.get("library_versions") or {})
+    run.library_versions = dict(outcome.library_versions)
     run.library_key = library_key(run.library_versions)
-    run.reason = outcome.get("reason")
-    run.log = str(outcome.get("log") or "")[:LOG_LIMIT]
-    run.duration_s = outcome.get("duration_s")
-    run.status = CheckStatus(outcome.get("status", "error"))
+    run.reason = outcome.reason
+    run.log = outcome.log[:LOG_LIMIT]
+    run.duration_s = outcome.duration_s
+    run.status = CheckStatus(outcome.status)
     run.finished_at = utcnow()
     _tell(db, run)
 

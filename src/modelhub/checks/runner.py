@@ -177,6 +177,7 @@ class CheckRunner:
             problem = infrastructure_reason(run, self.limits)
             if problem is not None:  # not the package's doing: the whole check could not run
                 outcome.reason, outcome.log = problem, "\n".join(logs)
+                outcome.error_kind = "sandbox_broken"
                 return outcome
             outcome.formats[weight_format] = format_result(
                 run, expect, weight_format, sandboxed=self.sandboxed, limits=self.limits

@@ -8,7 +8,7 @@ import atexit
 import shutil
 import tempfile
 import uuid
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from modelhub.catalog.models import ResourceVersion
 from modelhub.checks.cleanup import owned_prefix
 from modelhub.checks.limits import SandboxLimits
 from modelhub.checks.models import CheckRun, CheckStatus
+from modelhub.checks.outcome import CheckReport
 from modelhub.checks.results import record_failure, record_outcome
 from modelhub.checks.runner import CheckRunner
 from modelhub.checks.sandbox import SandboxUnavailable
@@ -26,7 +27,7 @@ from modelhub.jobs.registry import JobKind, SkipJob, register
 from modelhub.maintenance.owned import make_owned_dir
 from modelhub.private import private_dir
 from modelhub.search import index as search_index
-from modelhub.storage.local import LocalStorage
+from modelhub.storage.factory import StorageDescription, storage_from
 
 PACKAGE_PREFIX = "pkg-"
 
@@ -36,7 +37,7 @@ class CheckTask:
     """Everything a worker needs: picklable, no database, no secrets."""
 
     check_run_id: int
-    storage_root: str
+    storage: StorageDescription
     files: list[tuple[str, str]]  # (path in the package, blob sha256)
     limits: SandboxLimits
     scratch_root: str
@@ -49,7 +50,7 @@ class CheckTask:
 class CheckSettings:
     """What the hub passes to the check kind when it registers it."""
 
-    storage_root: Path
+    storage: StorageDescription
     limits: SandboxLimits
     scratch_root: Path
     hidden_paths: tuple[Path, ...]
@@ -89,9 +90,9 @@ def close_runners() -> None:
         runner.close()
 
 
-def run_check(task: CheckTask) -> dict[str, Any]:
+def run_check(task: CheckTask) -> CheckReport:
     """Worker side: copy the package's files out of storage and test them in the sandbox."""
-    storage = LocalStorage(Path(task.storage_root))
+    storage = storage_from(task.storage)
     root = Path(task.scratch_root)
     private_dir(root, existing_too=False)  # the held folder below is private (mkdtemp)
     held = make_owned_dir(root, prefix=f"{owned_prefix('pkg')}{task.check_run_id}-")
@@ -106,27 +107,21 @@ def run_check(task: CheckTask) -> dict[str, Any]:
         outcome = worker_runner(task).run(staging)
     except SandboxUnavailable as exc:
         # never a pass or a failure of the package: the hub could not test it safely
-        return {
-            "status": "error",
-            "reason": (
-                f"Package code was not run: the sandbox is not available on this worker ({exc}). "
-                "Install bubblewrap there, or (unsafe) set MODELHUB_ALLOW_UNSANDBOXED_CHECKS=true."
-            ),
-            "formats": {},
-            "log": "",
-            "duration_s": 0.0,
-            "library_versions": {},
-        }
+        return CheckReport.not_run(
+            f"Package code was not run: the sandbox is not available on this worker ({exc}). "
+            "Install bubblewrap there, or (unsafe) set MODELHUB_ALLOW_UNSANDBOXED_CHECKS=true.",
+            "sandbox_unavailable",
+        )
     finally:
         held.release()
-    return asdict(outcome)
+    return CheckReport.of(outcome)
 
 
 def task_template(settings: CheckSettings) -> CheckTask:
     """A task without files: what a worker needs to build (and warm) its runner."""
     return CheckTask(
         check_run_id=0,
-        storage_root=str(settings.storage_root),
+        storage=settings.storage,
         files=[],
         limits=settings.limits,
         scratch_root=str(settings.scratch_root),
@@ -162,7 +157,7 @@ def make_kind(settings: CheckSettings) -> JobKind:
             files=[(f.path, f.blob_sha256) for f in version.files],
         )
 
-    def apply(db: Session, payload: dict[str, Any], result: Any) -> None:
+    def apply(db: Session, payload: dict[str, Any], result: CheckReport) -> None:
         record_outcome(db, check_run_id=payload["check_run_id"], outcome=result)
         search_index.refresh_after_check(db, check_run_id=payload["check_run_id"])
 

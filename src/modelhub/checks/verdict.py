@@ -16,6 +16,11 @@ from modelhub.checks.limits import SandboxLimits, format_bytes
 from modelhub.checks.sandbox_process import EXIT_CGROUP_JOIN, Ending
 from modelhub.checks.sandbox_protocol import parse_frames
 
+ErrorKind = Literal["sandbox_unavailable", "sandbox_broken", "nothing_to_test", "no_runtime"]
+"""Why a check ended with status ``error``, without judging the package: the worker has no
+sandbox; a sandbox did not start or work; the package has nothing to test; no weight format of
+it can run on this worker."""
+
 
 @dataclass
 class FormatResult:
@@ -43,6 +48,7 @@ class CheckOutcome:
     duration_s: float = 0.0
     library_versions: dict[str, str] = field(default_factory=dict)
     decided_by: str = DECIDED_BY
+    error_kind: ErrorKind | None = None
 
 
 @dataclass
@@ -132,10 +138,11 @@ def combine(outcome: CheckOutcome) -> CheckOutcome:
         outcome.reason = " ".join(map(words.sentence, reasons)) or "The check failed."
     elif outcome.formats and all(f.status == "not-run" for f in outcome.formats.values()):
         missing = "; ".join(f"{n}: {f.reason}" for n, f in outcome.formats.items())
-        outcome.status = "error"
+        outcome.status, outcome.error_kind = "error", "no_runtime"
         outcome.reason = f"Not tested: no weight format of this package can run here ({missing})."
     elif not outcome.formats:
-        outcome.status, outcome.reason = "error", "Not tested: the package has nothing to test."
+        outcome.status, outcome.error_kind = "error", "nothing_to_test"
+        outcome.reason = "Not tested: the package has nothing to test."
     else:
         outcome.status, outcome.reason = "passed", None
     return outcome

@@ -41,17 +41,26 @@ def serve(
         settings.base_url = f"http://{host}:{port}"
     hub = build_hub(settings)
     upgrade_database(settings.resolved_database_url)
+    where_jobs_run = None
     if settings.run_jobs and jobs:
-        from modelhub.jobs.runtime import dispatcher_for
+        from modelhub.jobs.runtime import cluster_size, dispatcher_for, jobs_line
 
-        hub.jobs = dispatcher_for(hub)  # the app's lifespan starts and stops it
+        size = cluster_size(settings) if settings.dask_scheduler is None else None
+        hub.jobs = dispatcher_for(hub, size)  # the app's lifespan starts and stops it
+        where_jobs_run = jobs_line(settings, size)
     if demo:
         added = seed_demo(hub)
         typer.echo(f"demo content: {added} example resource(s) added", err=True)
+    serving = f"modelhub serving {settings.public_base} (data in {settings.data_dir})"
     emit(
-        {"url": settings.public_base, "data_dir": str(settings.data_dir), "demo": demo},
+        {
+            "url": settings.public_base,
+            "data_dir": str(settings.data_dir),
+            "demo": demo,
+            "jobs": where_jobs_run,
+        },
         as_json=as_json,
-        lines=[f"modelhub serving {settings.public_base} (data in {settings.data_dir})"],
+        lines=[where_jobs_run, serving] if where_jobs_run else [serving],  # scripts read the last
     )
     import uvicorn
 

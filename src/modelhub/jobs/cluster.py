@@ -13,8 +13,9 @@ WORKER_LOST = (
 TASK_DROPPED = "The Dask cluster dropped this job's task."
 
 
-def embedded_cluster(n_workers: int) -> LocalCluster:
-    """A LocalCluster of ``n_workers`` single-threaded worker processes on the loopback.
+def embedded_cluster(n_workers: int, memory_limit: int | None = None) -> LocalCluster:
+    """A LocalCluster of ``n_workers`` single-threaded worker processes on the loopback, each
+    allowed ``memory_limit`` bytes (None: Dask's share of the machine's memory).
 
     Its scheduler reports a task whose worker died at once (``allowed-failures`` 0) instead of
     running it again on its own: the job's attempts are then the one bounded retry count.
@@ -25,6 +26,7 @@ def embedded_cluster(n_workers: int) -> LocalCluster:
             n_workers=n_workers,
             processes=True,
             threads_per_worker=1,
+            memory_limit="auto" if memory_limit is None else memory_limit,
             host="127.0.0.1",
             dashboard_address=None,
             # the scheduler serves health and metrics even without a dashboard, by default on

@@ -45,9 +45,10 @@ class Dispatcher:
     """Runs the jobs of the database behind ``sessions`` on a Dask cluster.
 
     ``scheduler_address`` (``tcp://host:8786``) names an external cluster; None starts an
-    embedded one of ``n_workers`` processes. ``owner`` identifies this dispatcher in the leases
-    of the jobs it runs (default: a fresh id). Each claimed job holds a lease of
-    ``lease_seconds``, renewed every third of it while the job runs.
+    embedded one of ``n_workers`` processes of ``worker_memory_bytes`` each (`jobs.sizing`).
+    ``owner`` identifies this dispatcher in the leases of the jobs it runs (default: a fresh
+    id). Each claimed job holds a lease of ``lease_seconds``, renewed every third of it while
+    the job runs.
 
     It keeps at most as many jobs in flight as the cluster has worker threads (or
     ``max_in_flight``): every task then has a worker to itself, so a task that takes its worker
@@ -61,6 +62,7 @@ class Dispatcher:
         *,
         scheduler_address: str | None,
         n_workers: int = 1,
+        worker_memory_bytes: int | None = None,
         owner: str | None = None,
         max_attempts: int = service.DEFAULT_MAX_ATTEMPTS,
         lease_seconds: float = service.DEFAULT_LEASE_SECONDS,
@@ -70,6 +72,7 @@ class Dispatcher:
         self.sessions = sessions
         self.scheduler_address = scheduler_address
         self.n_workers = n_workers
+        self.worker_memory_bytes = worker_memory_bytes
         self.owner = owner or new_owner_id()
         self.max_attempts = max_attempts
         self.lease_seconds = lease_seconds
@@ -101,7 +104,7 @@ class Dispatcher:
             return
         try:
             if self.scheduler_address is None:
-                self._cluster = embedded_cluster(self.n_workers)
+                self._cluster = embedded_cluster(self.n_workers, self.worker_memory_bytes)
                 self._client = Client(self._cluster, set_as_default=False)
             else:
                 self._client = Client(self.scheduler_address, set_as_default=False)

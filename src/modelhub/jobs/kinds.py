@@ -13,13 +13,14 @@ from modelhub.checks.tasks import (
 )
 from modelhub.hub import Hub
 from modelhub.notifications.email import SmtpSettings, register_email_kind
+from modelhub.storage.factory import describe_storage
 from modelhub.webhooks.tasks import WebhookSettings, register_webhook_kind
 
 
 def check_settings(hub: Hub) -> CheckSettings:
     s = hub.settings
     return CheckSettings(
-        storage_root=s.resolved_storage_dir.resolve(),
+        storage=describe_storage(s),
         limits=SandboxLimits(
             timeout_s=s.check_timeout_s,
             memory_bytes=s.check_memory_bytes,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any, Protocol, TypedDict, runtime_checkable
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -320,9 +320,18 @@ def final_error(error: str, attempts: int) -> str:
     return f"{error.rstrip('.')}. Gave up after {tries}."
 
 
+@runtime_checkable
+class ReportsJson(Protocol):
+    """A typed result that says what the job's row keeps of it (a small JSON copy)."""
+
+    def job_json(self) -> Any: ...
+
+
 def small_json(value: Any) -> Any:
-    """``value`` as JSON when it is JSON and small, else None (results go to the kind's tables;
-    the job row keeps a small copy for the API and for debugging)."""
+    """``value`` (or its ``job_json()``) as JSON when it is JSON and small, else None (results
+    go to the kind's tables; the job row keeps a small copy for the API and for debugging)."""
+    if isinstance(value, ReportsJson):
+        value = value.job_json()
     try:
         encoded = json.dumps(value, allow_nan=False)
     except (TypeError, ValueError):

@@ -24,9 +24,11 @@ from modelhub.catalog.models import (
 from modelhub.catalog.schemas import SearchQuery
 from modelhub.checks.limits import SandboxLimits
 from modelhub.checks.models import CheckRun, CheckStatus
+from modelhub.checks.outcome import CheckReport, FormatReport
 from modelhub.checks.tasks import CheckSettings, make_kind
 from modelhub.db import MIGRATIONS_DIR, make_engine, make_session_factory, transaction
 from modelhub.search import service
+from modelhub.storage.factory import LocalStorageDescription
 from modelhub.storage.local import LocalStorage
 from modelhub.storage.service import BlobBatch
 from tests.conftest import LiveServer, auth
@@ -72,7 +74,7 @@ def test_a_check_result_of_the_listed_version_updates_badges(
     corpus.build(server.hub)
     kind = make_kind(
         CheckSettings(
-            storage_root=tmp_path,
+            storage=LocalStorageDescription(root=str(tmp_path)),
             limits=SandboxLimits(),
             scratch_root=tmp_path,
             hidden_paths=(),
@@ -87,10 +89,10 @@ def test_a_check_result_of_the_listed_version_updates_badges(
         run = CheckRun(version_id=version.id, status=CheckStatus.running, trigger="upload")
         db.add(run)
         db.flush()
-        outcome = {
-            "status": "passed",
-            "formats": {"onnx": {"status": "passed"}, "torchscript": {"status": "passed"}},
-        }
+        outcome = CheckReport(
+            status="passed",
+            formats={"onnx": FormatReport("passed"), "torchscript": FormatReport("passed")},
+        )
         kind.apply(db, {"check_run_id": run.id}, outcome)
         kind.apply(db, {"check_run_id": run.id}, outcome)  # applied twice: nothing changes
     [card] = _hits(http, checked="true")
