@@ -10,8 +10,7 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, select, tuple_
-from sqlalchemy.orm import aliased
+from sqlalchemy import Connection, TextClause, and_, bindparam, exists, select, text
 
 from modelhub.catalog.models import ResourceTag
 from modelhub.search import index
@@ -75,13 +74,12 @@ def read(conn: Connection, *, since: int, known_tags: Container[str], limit: int
         return None
     entries = _entries(conn, resources)
     ids = [e.id for e in entries]
-    e = SearchEntry
     return Changes(
         generation=now,
         resources=resources,
         entries=entries,
-        by_time=_places(conn, ids, e.updated_at, e.resource_id),
-        by_name=_places(conn, ids, e.name_key, e.resource_id),
+        by_time=_places(conn, ids, "time"),
+        by_name=_places(conn, ids, "name"),
         new_tags=_new_tags(conn, entries, known_tags),
     )
 
@@ -116,30 +114,58 @@ def _entries(conn: Connection, resources: list[str]) -> list[Entry]:
     ]
 
 
-def _places(conn: Connection, ids: list[int], *order: Any) -> list[Place]:
-    """Each changed entry's unchanged neighbours in ``order`` (row-value comparisons on the
-    order's index: one short index scan each)."""
+def _statement(sql: str) -> TextClause:
+    return text(sql).bindparams(bindparam("ids", expanding=True))
+
+
+# per order: the changed entries in order, and an entry's unchanged neighbours before and after
+# it (row-value comparisons on the order's index: one short index scan each)
+ORDERS = {
+    "time": (
+        _statement(
+            "SELECT id FROM search_entries WHERE id IN :ids ORDER BY updated_at, resource_id"
+        ),
+        _statement(
+            "SELECT o.id FROM search_entries o JOIN search_entries m ON m.id = :id "
+            "WHERE (o.updated_at, o.resource_id) < (m.updated_at, m.resource_id) "
+            "AND o.id NOT IN :ids ORDER BY o.updated_at DESC, o.resource_id DESC LIMIT 1"
+        ),
+        _statement(
+            "SELECT o.id FROM search_entries o JOIN search_entries m ON m.id = :id "
+            "WHERE (o.updated_at, o.resource_id) > (m.updated_at, m.resource_id) "
+            "AND o.id NOT IN :ids ORDER BY o.updated_at, o.resource_id LIMIT 1"
+        ),
+    ),
+    "name": (
+        _statement("SELECT id FROM search_entries WHERE id IN :ids ORDER BY name_key, resource_id"),
+        _statement(
+            "SELECT o.id FROM search_entries o JOIN search_entries m ON m.id = :id "
+            "WHERE (o.name_key, o.resource_id) < (m.name_key, m.resource_id) "
+            "AND o.id NOT IN :ids ORDER BY o.name_key DESC, o.resource_id DESC LIMIT 1"
+        ),
+        _statement(
+            "SELECT o.id FROM search_entries o JOIN search_entries m ON m.id = :id "
+            "WHERE (o.name_key, o.resource_id) > (m.name_key, m.resource_id) "
+            "AND o.id NOT IN :ids ORDER BY o.name_key, o.resource_id LIMIT 1"
+        ),
+    ),
+}
+
+
+def _places(conn: Connection, ids: list[int], order: str) -> list[Place]:
+    """Each changed entry, in ``order``, with its unchanged neighbours there."""
     if not ids:
         return []
-    other = aliased(SearchEntry)
-    mine = aliased(SearchEntry)
-    theirs = tuple_(*(getattr(other, c.key) for c in order))
-    own = tuple_(*(getattr(mine, c.key) for c in order))
-    unchanged = other.id.not_in(ids)
+    in_order, before, after = ORDERS[order]
 
-    def neighbour(entry_id: int, ahead: bool) -> int | None:
-        keys = [getattr(other, c.key) for c in order]
-        found = conn.scalar(
-            select(other.id)
-            .join(mine, mine.id == entry_id)
-            .where(theirs > own if ahead else theirs < own, unchanged)
-            .order_by(*(k.asc() if ahead else k.desc() for k in keys))
-            .limit(1)
-        )
+    def neighbour(statement: TextClause, entry_id: int) -> int | None:
+        found = conn.scalar(statement, {"id": entry_id, "ids": ids})
         return int(found) if found is not None else None
 
-    in_order = conn.scalars(select(SearchEntry.id).where(SearchEntry.id.in_(ids)).order_by(*order))
-    return [Place(int(i), neighbour(int(i), False), neighbour(int(i), True)) for i in in_order]
+    return [
+        Place(int(i), neighbour(before, int(i)), neighbour(after, int(i)))
+        for i in conn.scalars(in_order, {"ids": ids})
+    ]
 
 
 def _new_tags(conn: Connection, entries: list[Entry], known: Container[str]) -> list[Place]:
