@@ -17,7 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from modelhub.catalog.models import ResourceTag
 from modelhub.search import index
-from modelhub.search.memory_parts import DocArray, Extra, IntArray, Postings, spaced
+from modelhub.search.memory_parts import Extra, IntArray, Postings, spaced
 from modelhub.search.memory_store import FIELDS, Store, column
 from modelhub.search.models import SearchEntry
 
@@ -79,7 +79,7 @@ def _keys(conn: Connection, ids: IntArray, *order: InstrumentedAttribute[Any]) -
     return keys
 
 
-def _tags(conn: Connection, ids: IntArray) -> tuple[list[str], IntArray, DocArray, IntArray]:
+def _tags(conn: Connection, ids: IntArray) -> tuple[list[str], IntArray, IntArray]:
     rows = conn.execute(
         select(ResourceTag.tag, SearchEntry.id)
         .join(SearchEntry, SearchEntry.resource_id == ResourceTag.resource_id)
@@ -92,10 +92,11 @@ def _tags(conn: Connection, ids: IntArray) -> tuple[list[str], IntArray, DocArra
             names.append(tag)
         codes.append(len(names) - 1)
     tag_codes = np.asarray(codes, dtype=np.int64)
-    docs = np.searchsorted(ids, np.asarray([i for _, i in rows], np.int64)).astype(np.int32)
+    # int64 (numpy's index type): gathering with them needs no conversion
+    docs = np.searchsorted(ids, np.asarray([i for _, i in rows], np.int64)).astype(np.int64)
     offsets = np.zeros(len(names) + 1, dtype=np.int64)
     np.cumsum(np.bincount(tag_codes, minlength=len(names)), out=offsets[1:])
-    return names, offsets, docs, tag_codes
+    return names, offsets, docs
 
 
 def read(conn: Connection) -> Store:
@@ -112,7 +113,7 @@ def read(conn: Connection) -> Store:
         name: postings([str(r[TOKENS_AT + i]) for r in rows]) for i, name in enumerate(FIELDS)
     }
     fields["text"] = postings([text_of.get(int(r[0]), "") for r in rows])
-    tags, tag_offsets, tag_docs, tag_codes = _tags(conn, ids)
+    tags, tag_offsets, tag_docs = _tags(conn, ids)
     e = SearchEntry
     return Store(
         generation=generation,
@@ -133,8 +134,8 @@ def read(conn: Connection) -> Store:
         tags=tags,
         tag_code={name: i for i, name in enumerate(tags)},
         tag_key=column(spaced(len(tags)), np.int64),
-        base_tags=(tag_offsets, tag_docs, tag_codes),
-        extra_tag_docs=column([], np.int32),
+        base_tags=(tag_offsets, tag_docs),
+        extra_tag_docs=column([], np.int64),
         extra_tag_codes=column([], np.int64),
         extra_tags={},
         doc_of_entry={int(r[0]): at for at, r in enumerate(rows)},

@@ -34,7 +34,7 @@ def _term_docs(postings: FieldIndex, term: tok.Term) -> DocArray:
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
-def _having(size: int, docs: DocArray) -> Mask:
+def _having(size: int, docs: DocArray | IntArray) -> Mask:
     hit = np.zeros(size, dtype=np.bool_)
     hit[docs] = True
     return hit
@@ -134,8 +134,11 @@ def facet_counts(snap: Snapshot, mask: Mask, top_tags: int) -> Counter[tuple[str
         if n:
             counts["format", name] = n
     per_tag = np.zeros(len(snap.tag_key), dtype=np.int64)
-    for docs, codes in snap.tag_pairs:
-        per_tag += np.bincount(codes[mask[docs]], minlength=len(per_tag))
+    offsets, docs = snap.base_tags  # grouped by tag, none empty: one sum per group
+    if len(docs):
+        per_tag[: len(offsets) - 1] = np.add.reduceat(mask[docs], offsets[:-1], dtype=np.int64)
+    extra_docs, extra_codes = snap.extra_pairs
+    per_tag += np.bincount(extra_codes[mask[extra_docs]], minlength=len(per_tag))
     present = np.flatnonzero(per_tag)
     top = present[np.lexsort((snap.tag_key[present], -per_tag[present]))][:top_tags]
     for code in top.tolist():

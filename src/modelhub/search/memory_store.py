@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from modelhub.search.memory_parts import Column, DocArray, Extra, FieldIndex, IntArray, Postings
+from modelhub.search.memory_parts import Column, Extra, FieldIndex, IntArray, Postings
 
 FIELDS = ("name", "tags", "description", "authors")  # and "text": the full text
 
@@ -41,8 +41,8 @@ class Snapshot:
     tags: list[str]  # shared, append-only
     tag_code: dict[str, int]  # shared, append-only: codes below len(tag_key) are this snapshot's
     tag_key: IntArray  # per tag code, ascending: the database's order of tags
-    tag_pairs: list[tuple[DocArray, IntArray]]  # (document, tag code) pairs, in parts
-    base_tags: tuple[IntArray, DocArray]  # offsets and documents per tag read whole
+    base_tags: tuple[IntArray, IntArray]  # offsets, and documents grouped by tag read whole
+    extra_pairs: tuple[IntArray, IntArray]  # (document, tag code) pairs added since
     extra_tags: dict[int, list[int]]  # tag code → documents added since
 
     @property
@@ -50,7 +50,7 @@ class Snapshot:
         """Entries listed (live documents)."""
         return int(np.count_nonzero(self.alive))
 
-    def tag_docs(self, tag: str) -> DocArray | None:
+    def tag_docs(self, tag: str) -> IntArray | None:
         """The documents with ``tag``; None when no listed entry ever had it."""
         code = self.tag_code.get(tag)
         if code is None or code >= len(self.tag_key):
@@ -60,14 +60,14 @@ class Snapshot:
         more = self.extra_tags.get(code)
         if not more:
             return found
-        extra = np.asarray(more[: bisect_left(more, self.size)], dtype=np.int32)
+        extra = np.asarray(more[: bisect_left(more, self.size)], dtype=np.int64)
         return np.concatenate((found, extra))
 
     @property
     def nbytes(self) -> int:
         """Roughly the memory the copy holds (arrays and token strings)."""
         arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
-        pairs = sum(int(d.nbytes + c.nbytes) for d, c in self.tag_pairs)
+        pairs = sum(int(a.nbytes) for a in (*self.base_tags, *self.extra_pairs))
         texts = sum(f.base.nbytes for f in self.fields.values())
         return sum(int(a.nbytes) for a in arrays) + pairs + texts
 
@@ -95,7 +95,7 @@ class Store:
     tags: list[str]
     tag_code: dict[str, int]
     tag_key: Column
-    base_tags: tuple[IntArray, DocArray, IntArray]  # offsets, documents, codes
+    base_tags: tuple[IntArray, IntArray]  # offsets, documents grouped by tag
     extra_tag_docs: Column
     extra_tag_codes: Column
     extra_tags: dict[int, list[int]]
@@ -109,7 +109,6 @@ class Store:
 
     def snapshot(self) -> Snapshot:
         size = self.size
-        offsets, docs, codes = self.base_tags
         return Snapshot(
             generation=self.generation,
             size=size,
@@ -133,8 +132,8 @@ class Store:
             tags=self.tags,
             tag_code=self.tag_code,
             tag_key=self.tag_key.view(),
-            tag_pairs=[(docs, codes), (self.extra_tag_docs.view(), self.extra_tag_codes.view())],
-            base_tags=(offsets, docs),
+            base_tags=self.base_tags,
+            extra_pairs=(self.extra_tag_docs.view(), self.extra_tag_codes.view()),
             extra_tags=self.extra_tags,
         )
 
