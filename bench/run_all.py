@@ -16,6 +16,7 @@ for name in (
     "check_vs_cli",
     "card_page",
     "search",
+    "search_during_publications",
     "oversized_bodies",
     "fsck_gc",
 ):
