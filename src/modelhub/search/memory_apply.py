@@ -30,7 +30,6 @@ def apply(store: Store, changes: Changes) -> None:
         store.tag_key.append(0)  # placed below, in the database's order
     for entry in changes.entries:
         doc = store.entry_ids.append(entry.id)
-        store.resource_ids.append(entry.resource_id)
         store.type_codes.append(code_of(store.types, entry.type))
         store.license_codes.append(code_of(store.licenses, entry.license))
         store.formats.append(entry.formats)

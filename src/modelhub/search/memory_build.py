@@ -119,7 +119,6 @@ def read(conn: Connection) -> Store:
         generation=generation,
         alive=np.ones(len(rows), dtype=np.bool_),
         entry_ids=column(ids, np.int64),
-        resource_ids=[r[1] for r in rows],
         types=types,
         type_codes=column([type_at[r[2]] for r in rows], np.int64),
         licenses=licenses,

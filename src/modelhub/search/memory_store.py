@@ -45,11 +45,6 @@ class Snapshot:
     extra_pairs: tuple[IntArray, IntArray]  # (document, tag code) pairs added since
     extra_tags: dict[int, list[int]]  # tag code → documents added since
 
-    @property
-    def count(self) -> int:
-        """Entries listed (live documents)."""
-        return int(np.count_nonzero(self.alive))
-
     def tag_docs(self, tag: str) -> IntArray | None:
         """The documents with ``tag``; None when no listed entry ever had it."""
         code = self.tag_code.get(tag)
@@ -80,7 +75,6 @@ class Store:
     generation: int
     alive: npt.NDArray[np.bool_]
     entry_ids: Column
-    resource_ids: list[str]
     types: list[str]
     type_codes: Column
     licenses: list[str]
