@@ -17,6 +17,7 @@ for name in (
     "checks_throughput",
     "card_page",
     "search",
+    "search_during_publications",
     "oversized_bodies",
     "fsck_gc",
 ):

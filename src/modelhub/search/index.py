@@ -1,6 +1,9 @@
 """Keeping the search index in step with the listing, in the caller's transaction: on publish,
 yank and unyank (``catalog.service.set_listing``), and when a check of the listed version
-finishes. Never commits."""
+finishes. Never commits.
+
+Every change touches one entry and a few rows (the entry, its full text, its facet counts, the
+generation and one change-log row): nothing here grows with the catalog."""
 
 from __future__ import annotations
 
@@ -15,10 +18,17 @@ from modelhub.catalog.models import Resource, ResourceVersion, VersionFile
 from modelhub.checks.models import CheckRun, CheckStatus
 from modelhub.search import fts
 from modelhub.search.entries import Listing, documentation_tokens, entry_values, facet_values
-from modelhub.search.models import SearchCount, SearchDocument, SearchEntry, SearchState
+from modelhub.search.models import (
+    SearchChange,
+    SearchCount,
+    SearchDocument,
+    SearchEntry,
+    SearchState,
+)
 from modelhub.storage.base import Storage
 
 FINISHED = (CheckStatus.passed, CheckStatus.failed, CheckStatus.error)
+KEEP_CHANGES = 10_000  # change-log rows kept: a copy further behind than this is read again whole
 
 
 def store_documentation(db: Session, storage: Storage, *, version: ResourceVersion) -> None:
@@ -92,7 +102,7 @@ def refresh(db: Session, *, resource: Resource, version: ResourceVersion) -> Non
     fts.write(db, entry_id=entry.id, token_list=token_list)
     after = facet_values(values)
     bump_counts(db, {pair: -1 for pair in before - after} | {pair: 1 for pair in after - before})
-    bump_generation(db)
+    bump_generation(db, resource_id=resource.id)
 
 
 def refresh_after_check(db: Session, *, check_run_id: int) -> None:
@@ -115,7 +125,7 @@ def remove(db: Session, *, resource_id: str) -> None:
     fts.delete(db, entry_id=entry.id)
     db.delete(entry)
     db.flush()
-    bump_generation(db)
+    bump_generation(db, resource_id=resource_id)
 
 
 def _values_of(entry: SearchEntry) -> dict[str, Any]:
@@ -129,7 +139,8 @@ def _values_of(entry: SearchEntry) -> dict[str, Any]:
 
 
 def bump_counts(bind: Session | Connection, changes: dict[tuple[str, str], int]) -> None:
-    """Add ``changes`` to the facet counts (one upsert each; rows reaching 0 go)."""
+    """Add ``changes`` to the facet counts (one upsert each; rows reaching 0 go: only the rows
+    just lowered are looked at, never the whole table)."""
     dialect = bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     for (facet, value), delta in sorted(changes.items()):
@@ -140,13 +151,21 @@ def bump_counts(bind: Session | Connection, changes: dict[tuple[str, str], int])
             index_elements=["facet", "value"], set_={"count": SearchCount.count + delta}
         )
         bind.execute(stmt)
-    if any(delta < 0 for delta in changes.values()):
-        bind.execute(delete(SearchCount).where(SearchCount.count <= 0))
+        if delta < 0:
+            bind.execute(
+                delete(SearchCount).where(
+                    SearchCount.facet == facet,
+                    SearchCount.value == value[:128],
+                    SearchCount.count <= 0,
+                )
+            )
 
 
-def bump_generation(bind: Session | Connection) -> None:
-    """Count one more change of the index (in the caller's transaction): copies of the index
-    in memory read at an older generation are no longer used."""
+def bump_generation(bind: Session | Connection, *, resource_id: str | None = None) -> int:
+    """Count one more change of the index (in the caller's transaction) and log which
+    resource's entry changed (None: anything may have changed; copies in memory then read the
+    index again whole). Copies read at an older generation apply the logged changes before
+    answering. Log rows older than ``KEEP_CHANGES`` generations go. Returns the generation."""
     dialect = bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(SearchState).values(id=1, generation=1)
@@ -154,6 +173,11 @@ def bump_generation(bind: Session | Connection) -> None:
         index_elements=["id"], set_={"generation": SearchState.generation + 1}
     )
     bind.execute(stmt)
+    now = generation(bind)  # the row is locked by this transaction until it ends
+    bind.execute(insert(SearchChange).values(generation=now, resource_id=resource_id))
+    if now > KEEP_CHANGES:
+        bind.execute(delete(SearchChange).where(SearchChange.generation <= now - KEEP_CHANGES))
+    return now
 
 
 def generation(bind: Session | Connection) -> int:

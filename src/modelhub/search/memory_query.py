@@ -1,6 +1,6 @@
 """Answering a search from a ``Snapshot``: the same matches, relevance, orders and facet
 counts as the SQL of ``search.query`` and ``search.service``, computed with numpy over the
-matching documents only."""
+matching live documents only."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import numpy.typing as npt
 
 from modelhub.catalog.schemas import SearchQuery
 from modelhub.search import tokens as tok
-from modelhub.search.memory_build import DocArray, IntArray, Postings, Snapshot
+from modelhub.search.memory_parts import DocArray, FieldIndex, IntArray
+from modelhub.search.memory_store import Snapshot
 from modelhub.search.models import FORMAT_BITS
 from modelhub.search.query import DOC_WEIGHT, clean_tags, format_mask
 
@@ -28,12 +29,12 @@ class Found:
     counts: Counter[tuple[str, str]]  # facet counts as ``service._facets`` takes them
 
 
-def _term_docs(postings: Postings, term: tok.Term) -> DocArray:
+def _term_docs(postings: FieldIndex, term: tok.Term) -> DocArray:
     parts = [postings.docs_of(form, term.prefix) for form in term.forms]
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
-def _having(size: int, docs: DocArray) -> Mask:
+def _having(size: int, docs: DocArray | IntArray) -> Mask:
     hit = np.zeros(size, dtype=np.bool_)
     hit[docs] = True
     return hit
@@ -44,8 +45,8 @@ def _code(names: list[str], value: str) -> int:
 
 
 def matching(snap: Snapshot, query: SearchQuery, terms: list[tok.Term]) -> Mask:
-    """The documents meeting every condition of the query (``search.query.conditions``)."""
-    mask = np.ones(snap.size, dtype=np.bool_)
+    """The live documents meeting every condition of the query (``search.query.conditions``)."""
+    mask = snap.alive.copy()
     for term in terms:
         mask &= _having(snap.size, _term_docs(snap.fields["text"], term))
     if query.type is not None:
@@ -58,12 +59,10 @@ def matching(snap: Snapshot, query: SearchQuery, terms: list[tok.Term]) -> Mask:
     if query.checked:
         mask &= snap.checked
     for tag in clean_tags(query.tags):
-        code = _code(snap.tags, tag)
-        if code < 0:
+        docs = snap.tag_docs(tag)
+        if docs is None:
             return np.zeros(snap.size, dtype=np.bool_)
-        mask &= _having(
-            snap.size, snap.tag_docs[snap.tag_offsets[code] : snap.tag_offsets[code + 1]]
-        )
+        mask &= _having(snap.size, docs)
     return mask
 
 
@@ -78,30 +77,40 @@ def relevance(snap: Snapshot, terms: list[tok.Term]) -> IntArray:
     return score
 
 
-def sort_key(snap: Snapshot, query: SearchQuery, terms: list[tok.Term], docs: IntArray) -> IntArray:
-    """One distinct integer per document whose ascending order is the query's order
-    (``search.query.ordering``, tie-breakers included)."""
+def sort_keys(
+    snap: Snapshot, query: SearchQuery, terms: list[tok.Term], docs: IntArray
+) -> tuple[IntArray, IntArray | None]:
+    """Keys whose ascending order (the first, then the second for ties) is the query's order
+    (``search.query.ordering``, tie-breakers included); the order keys are distinct."""
     sort = query.effective_sort
-    span = snap.size + 1
     if sort == "name":
-        return snap.name_rank[docs]
+        return snap.name_key[docs], None
     if sort == "oldest":
-        return snap.time_rank[docs]
+        return snap.time_key[docs], None
     if sort == "downloads":
-        return -(snap.downloads[docs] * span + snap.time_rank[docs])
+        return -snap.downloads[docs], -snap.time_key[docs]
     if sort == "relevance" and terms:
-        return -(relevance(snap, terms)[docs] * span + snap.time_rank[docs])
-    return -snap.time_rank[docs]
+        return -relevance(snap, terms)[docs], -snap.time_key[docs]
+    return -snap.time_key[docs], None
 
 
-def page_of(key: IntArray, offset: int, limit: int) -> IntArray:
-    """Positions (into ``key``) of the page: sorting only the first ``offset + limit``."""
-    end = min(len(key), offset + limit)
+def page_of(first: IntArray, second: IntArray | None, offset: int, limit: int) -> IntArray:
+    """Positions (into the keys) of the page: only the first ``offset + limit`` are sorted."""
+    end = min(len(first), offset + limit)
     if offset >= end:
         return np.zeros(0, dtype=np.int64)
-    first = np.argpartition(key, end - 1)[:end] if end < len(key) else np.arange(len(key))
-    ordered = first[np.argsort(key[first], kind="stable")]
-    return ordered[offset:end]
+    if second is None:
+        top = np.argpartition(first, end - 1)[:end] if end < len(first) else np.arange(end)
+        return top[np.argsort(first[top], kind="stable")][offset:end]
+    # everything below the end-th first key is in; among the ties, the smallest second keys
+    bound = np.partition(first, end - 1)[end - 1] if end < len(first) else first.max()
+    below = np.flatnonzero(first < bound)
+    ties = np.flatnonzero(first == bound)
+    need = end - len(below)
+    if need < len(ties):
+        ties = ties[np.argpartition(second[ties], need - 1)[:need]]
+    chosen = np.concatenate((below, ties))
+    return chosen[np.lexsort((second[chosen], first[chosen]))][offset:end]
 
 
 def facet_counts(snap: Snapshot, mask: Mask, top_tags: int) -> Counter[tuple[str, str]]:
@@ -124,9 +133,14 @@ def facet_counts(snap: Snapshot, mask: Mask, top_tags: int) -> Counter[tuple[str
         n = int(np.count_nonzero(formats & bit))
         if n:
             counts["format", name] = n
-    per_tag = np.bincount(snap.tag_codes[mask[snap.tag_docs]], minlength=len(snap.tags))
+    per_tag = np.zeros(len(snap.tag_key), dtype=np.int64)
+    offsets, docs = snap.base_tags  # grouped by tag, none empty: one sum per group
+    if len(docs):
+        per_tag[: len(offsets) - 1] = np.add.reduceat(mask[docs], offsets[:-1], dtype=np.int64)
+    extra_docs, extra_codes = snap.extra_pairs
+    per_tag += np.bincount(extra_codes[mask[extra_docs]], minlength=len(per_tag))
     present = np.flatnonzero(per_tag)
-    top = present[np.lexsort((present, -per_tag[present]))][:top_tags]
+    top = present[np.lexsort((snap.tag_key[present], -per_tag[present]))][:top_tags]
     for code in top.tolist():
         counts["tag", snap.tags[code]] = int(per_tag[code])
     return counts
@@ -137,8 +151,8 @@ def run(snap: Snapshot, query: SearchQuery, *, top_tags: int) -> Found:
     terms = tok.terms(query.q)
     mask = matching(snap, query, terms)
     docs = np.flatnonzero(mask)
-    key = sort_key(snap, query, terms, docs)
-    page = page_of(key, (query.page - 1) * query.per_page, query.per_page)
+    first, second = sort_keys(snap, query, terms, docs)
+    page = page_of(first, second, (query.page - 1) * query.per_page, query.per_page)
     return Found(
         entry_ids=snap.entry_ids[docs[page]].tolist(),
         total=len(docs),

@@ -106,3 +106,15 @@ class SearchState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     generation: Mapped[int] = mapped_column(BigInteger)
+
+
+class SearchChange(Base):
+    """One row per change of the index, written with the generation it bumped to: which
+    resource's entry changed (None: anything may have changed, e.g. a bulk load). The copies
+    of the index in memory read the rows after their own generation and apply only those
+    entries; rows older than ``index.KEEP_CHANGES`` generations are pruned."""
+
+    __tablename__ = "search_changes"
+
+    generation: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    resource_id: Mapped[str | None] = mapped_column(String(64))
