@@ -9,47 +9,24 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from modelhub.cli.packing import zip_folder
 from modelhub.demo.builder import build_package
 from modelhub.hub import Hub
 from modelhub.jobs.dispatcher import Dispatcher
-from tests.conftest import LiveServer, auth, free_port
+from tests.conftest import LiveServer, auth
+from tests.inbox import Inbox, inbox
+
+__all__ = ["inbox"]
 
 pytestmark = pytest.mark.slow
-
-
-class Inbox:
-    """An SMTP handler keeping every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.lock:
-            self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    handler = Inbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
 
 
 @pytest.fixture

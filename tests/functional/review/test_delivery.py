@@ -19,10 +19,10 @@ from modelhub.jobs.dispatcher import Dispatcher
 from modelhub.jobs.kinds import register_job_kinds
 from modelhub.webhooks import signing
 from tests.conftest import LiveServer, auth, make_user
-from tests.functional.checks.test_check_flow import Inbox, inbox
 from tests.functional.review.common import act, package, upload
 from tests.functional.webhooks.conftest import receiver, webhook_cluster
 from tests.functional.webhooks.receiver import Receiver
+from tests.inbox import Inbox, inbox
 
 __all__ = ["inbox", "package", "receiver", "webhook_cluster"]
 

@@ -190,7 +190,7 @@ GENERIC_FIELDS = [
 @st.composite
 def mutated(draw: st.DrawFn, raw: dict[str, Any]) -> dict[str, Any]:
     """The valid description with 1 to 3 values replaced, removed or added anywhere in it."""
-    document = json.loads(json.dumps(raw))
+    document: dict[str, Any] = json.loads(json.dumps(raw))
     for _ in range(draw(st.integers(1, 3))):
         path = draw(st.sampled_from(_paths(document)))
         parent: Any = document
