@@ -171,7 +171,7 @@ def test_refused_upload_keeps_nothing(
     r = _upload(http, member_token, archive)
     assert r.status_code == 422, r.text
     error = r.json()["error"]
-    assert error["code"] and error["message"]
+    assert error["code"] == "hash_mismatch", error
     assert any("weights.onnx" in d["msg"] for d in error["details"]), error
     assert files_under(server.hub.settings.data_dir) == before
     with server.hub.sessions() as db:

@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from modelhub.hub import Hub
 from modelhub.jobs.dispatcher import Dispatcher
 from tests.conftest import LiveServer, auth
 from tests.inbox import Inbox, inbox
+from tests.waiting import eventually
 
 __all__ = ["inbox"]
 
@@ -63,13 +63,11 @@ def _upload(http: httpx.Client, token: str, folder: Path, tmp: Path) -> dict[str
 
 
 def _wait_check(http: httpx.Client, token: str, check_id: int) -> dict[str, Any]:
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
+    def finished() -> dict[str, Any] | None:
         run: dict[str, Any] = http.get(f"/api/v1/checks/{check_id}", headers=auth(token)).json()
-        if run["status"] in ("passed", "failed", "error"):
-            return run
-        time.sleep(0.5)
-    pytest.fail("the check did not finish in time")
+        return run if run["status"] in ("passed", "failed", "error") else None
+
+    return eventually(finished, timeout=300, interval=0.5, what=f"check {check_id} finished")
 
 
 def _set_email(hub: Hub, username: str, email: str) -> None:
@@ -109,11 +107,7 @@ def test_upload_is_checked_in_the_sandbox_and_people_are_told(
     notes = http.get("/api/v1/notifications", headers=auth(member_token)).json()
     assert any("passed" in n["subject"] and n["kind"] == "check.finished" for n in notes)
     handler, _ = inbox
-    deadline = time.monotonic() + 60
-    while not handler.messages and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert handler.messages, "no e-mail arrived"
-    mail = handler.messages[0]
+    mail = eventually(lambda: handler.messages, timeout=60, what="an e-mail arrived")[0]
     assert mail["To"] == "mo@example.org" and "passed" in mail["Subject"]
 
 
