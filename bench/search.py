@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -396,12 +397,10 @@ def _table(hub: Hub, client: TestClient, label: str, use_memory: bool) -> None:
         with hub.sessions() as db:
             found = service.search(db, query=query, use_memory=use_memory)
             assert found.source == ("memory" if use_memory else "sql")
-            s50, s95 = _time(
-                lambda db=db, query=query: service.search(db, query=query, use_memory=use_memory)
-            )
+            s50, s95 = _time(partial(service.search, db, query=query, use_memory=use_memory))
         page_url = _url(params)
         assert client.get(page_url).status_code == 200
-        p50, p95 = _time(lambda page_url=page_url: client.get(page_url))
+        p50, p95 = _time(partial(client.get, page_url))
         rows.append((s95, p95))
         print(f"{name:<20} {found.total:>7}  {s50:>10.1f} {s95:>7.1f}  {p50:>9.1f} {p95:>7.1f}")
     worst_search = max(r[0] for r in rows)

@@ -11,8 +11,8 @@ import os
 import shutil
 import socket
 import threading
-import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from modelhub.app import build_hub, create_app
 from modelhub.config import Settings
 from modelhub.db import transaction, upgrade_database
 from modelhub.hub import Hub
+from tests.waiting import eventually
 
 # a real bioimage.io package with real weights, kept here (credits in tests/data/README.md)
 SHARED_MODEL = Path(__file__).resolve().parent / "data" / "unet2d_nuclei_broad"
@@ -110,18 +111,23 @@ def fresh_database_url(template: str, tmp_path: Path) -> str:
     return f"sqlite:///{target}"
 
 
-@pytest.fixture
-def settings(migrated_template: str, tmp_path: Path) -> Settings:
-    data = tmp_path / "data"
+def hub_settings(template: str, root: Path) -> Settings:
+    """Settings of a hub keeping everything under ``root``, on an empty migrated database."""
+    data = root / "data"
     data.mkdir()
     return Settings(
         data_dir=data,
-        database_url=fresh_database_url(migrated_template, tmp_path),
+        database_url=fresh_database_url(template, root),
         base_url="http://127.0.0.1:1",  # replaced by the server fixture with its real port
         # most tests publish what their admin uploaded, as on a one-person hub; the default
         # (off: nobody approves their own upload) is tested in functional/review/test_duties.py
         allow_self_approval=True,
     )
+
+
+@pytest.fixture
+def settings(migrated_template: str, tmp_path: Path) -> Settings:
+    return hub_settings(migrated_template, tmp_path)
 
 
 @pytest.fixture
@@ -146,6 +152,12 @@ class LiveServer:
 
 @pytest.fixture
 def server(hub: Hub) -> Iterator[LiveServer]:
+    with serving_in_thread(hub) as live:
+        yield live
+
+
+@contextmanager
+def serving_in_thread(hub: Hub) -> Iterator[LiveServer]:
     """The hub served by uvicorn on a free loopback port, in a background thread."""
     port = free_port()
     hub.settings.base_url = f"http://127.0.0.1:{port}"
@@ -155,14 +167,19 @@ def server(hub: Hub) -> Iterator[LiveServer]:
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.01)
-    yield LiveServer(url=hub.settings.base_url, hub=hub)
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        eventually(
+            lambda: srv.started or not thread.is_alive(),
+            timeout=10,
+            interval=0.01,
+            what="the test server started",
+        )
+        if not srv.started:
+            pytest.fail("the test server stopped while starting")
+        yield LiveServer(url=hub.settings.base_url, hub=hub)
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
 
 
 def make_user(hub: Hub, name: str, role: Role = Role.member, password: str | None = None) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
+from tests.waiting import eventually
 
 MODELHUB = Path(sys.executable).parent / "modelhub"
 
@@ -33,16 +33,21 @@ def serve_process(
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + start_s
-        while True:
+
+        def answers() -> bool:
             try:
-                if httpx.get(f"{url}/id_map.json", timeout=2).status_code == 200:
-                    break
+                return httpx.get(f"{url}/id_map.json", timeout=2).status_code == 200
             except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"serve did not start: {log.read_text()[-3000:]}")
-            time.sleep(0.1)
+                return False
+
+        eventually(
+            lambda: proc.poll() is not None or answers(),
+            timeout=start_s,
+            interval=0.1,
+            what=lambda: f"serve answered: {log.read_text()[-3000:]}",
+        )
+        if proc.poll() is not None:
+            pytest.fail(f"serve ended at start: {log.read_text()[-3000:]}")
         yield url, proc
     finally:
         if proc.poll() is None:

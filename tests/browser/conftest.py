@@ -18,6 +18,7 @@ from playwright.sync_api import (
     Page,
     Request,
     Response,
+    ViewportSize,
     sync_playwright,
 )
 
@@ -71,7 +72,7 @@ class Watch:
 
 
 def open_context(browser: Browser, server: LiveServer, *, phone: bool = False) -> BrowserContext:
-    size = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
+    size: ViewportSize = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
     context = browser.new_context(base_url=server.url, viewport=size, accept_downloads=True)
     context.set_default_timeout(15_000)
     return context

@@ -38,6 +38,29 @@ def test_src_has_no_assert_statement() -> None:
     assert found == []
 
 
+def _imported_modules(tree: ast.Module) -> list[str]:
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = f"{'.' * node.level}{node.module or ''}"
+            names += [base, *(f"{base}.{alias.name}" for alias in node.names)]
+    return names
+
+
+def test_no_test_module_imports_another_test_module() -> None:
+    # shared helpers live in conftest.py or helper modules: importing a test module runs its
+    # tests twice and ties one file's tests to another's internals
+    found = [
+        f"{p.relative_to(ROOT).as_posix()} imports {name}"
+        for p in sorted((ROOT / "tests").rglob("test_*.py"))
+        for name in _imported_modules(ast.parse(p.read_text(), filename=str(p)))
+        if name.startswith(("tests.", ".")) and name.rsplit(".", 1)[-1].startswith("test_")
+    ]
+    assert found == []
+
+
 def test_migrations_match_the_models(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
     upgrade_database(url)

@@ -5,21 +5,33 @@ ever contacted."""
 from __future__ import annotations
 
 import io
-import shutil
 import socket
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+from modelhub.app import build_hub
 from modelhub.catalog.models import Resource, ResourceVersion, VersionFile
 from modelhub.storage.models import Blob
-from tests.conftest import LiveServer, auth, files_under
+from tests.conftest import (
+    LiveServer,
+    auth,
+    files_under,
+    hub_settings,
+    make_user,
+    serving_in_thread,
+)
 
+JSON = "application/json"
+# the shared server unpacks at most this much: the bomb's 400 MB exceed it, the good package not
+UNPACK_LIMIT = 64 << 20
 TEST_INPUT_SHA = "92768a2e0f2643c80b57afa5494019a5aafe5b0d92fe36ae740763adf3594a57"
 
 
@@ -50,13 +62,6 @@ class Listener:
         self._stop.set()
         self._thread.join()
         self.sock.close()
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    got = Listener()
-    yield got
-    got.close()
 
 
 def _zip(entries: dict[str, bytes]) -> bytes:
@@ -177,44 +182,120 @@ def _pickled() -> bytes:
     return buf.getvalue()
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """What one hostile upload got, and what it left behind."""
+
+    status: int
+    error: dict[str, Any]
+    text: str
+    new_files: set[str]
+    rows: dict[str, int]
+    connections: int
+
+
+@pytest.fixture(scope="module")
+def shared_server(
+    migrated_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[LiveServer, str]]:
+    """One server (and a member's token) for the whole module: the good upload at the end goes
+    to the very server that refused every hostile one."""
+    settings = hub_settings(migrated_template, tmp_path_factory.mktemp("hostile"))
+    settings.max_unpacked_bytes = UNPACK_LIMIT
+    hub = build_hub(settings)
+    try:
+        with serving_in_thread(hub) as live:
+            yield live, make_user(hub, "mo")
+    finally:
+        hub.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def refusals(
+    shared_server: tuple[LiveServer, str], shared_model_dir: Path
+) -> Iterator[dict[str, Refusal]]:
+    """Every hostile case sent once, in turn, to the shared server."""
+    server, token = shared_server
+    listener = Listener()
+    data_dir = server.hub.settings.data_dir
+    got: dict[str, Refusal] = {}
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as http:
+            for case in sorted(CASES):
+                before = files_under(data_dir)
+                r = http.post(
+                    "/api/v1/uploads",
+                    content=CASES[case](shared_model_dir, listener.port),
+                    headers={**auth(token), "content-type": "application/zip"},
+                )
+                with server.hub.sessions() as db:
+                    rows = {
+                        table.__tablename__: db.scalar(select(func.count()).select_from(table)) or 0
+                        for table in (Resource, ResourceVersion, VersionFile, Blob)
+                    }
+                error = r.json().get("error", {}) if r.headers.get("content-type") == JSON else {}
+                new_files = files_under(data_dir) - before
+                got[case] = Refusal(
+                    r.status_code, error, r.text, new_files, rows, listener.connections
+                )
+        yield got
+    finally:
+        listener.close()
+
+
+# the exact answer to each case: the HTTP status and the error code
+EXPECTED: dict[str, tuple[int, str]] = {
+    "absolute path": (422, "unsafe_path"),
+    "backslash path": (422, "unsafe_path"),
+    "billion laughs": (422, "invalid_yaml"),
+    "duplicate names": (422, "duplicate_entry"),
+    "encrypted entries": (422, "encrypted_entry"),
+    "license not SPDX": (422, "invalid_description"),
+    "missing weights": (422, "missing_file"),
+    "no description": (422, "missing_description"),
+    "not a zip": (422, "not_a_zip"),
+    "path traversal": (422, "unsafe_path"),
+    "pickled test tensor": (422, "invalid_test_tensor"),
+    "remote cover": (422, "external_reference"),
+    "remote weights": (422, "external_reference"),
+    "symlink": (422, "unsafe_entry"),
+    "unknown type": (422, "invalid_description"),
+    "wrong sha256": (422, "hash_mismatch"),
+    "yaml python tag": (422, "invalid_yaml"),
+    "zip bomb": (413, "too_large"),
+}
+
+
+def test_every_case_has_its_expected_answer() -> None:
+    assert sorted(EXPECTED) == sorted(CASES)
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_hostile_upload_is_refused_and_leaves_nothing(
-    case: str,
-    http: httpx.Client,
-    server: LiveServer,
-    member_token: str,
-    shared_model_dir: Path,
-    listener: Listener,
+    case: str, refusals: dict[str, Refusal]
 ) -> None:
-    body = CASES[case](shared_model_dir, listener.port)
-    data_dir = server.hub.settings.data_dir
-    before = files_under(data_dir)
-    r = http.post(
-        "/api/v1/uploads",
-        content=body,
-        headers={**auth(member_token), "content-type": "application/zip"},
-    )
-    assert 400 <= r.status_code < 500, (case, r.status_code, r.text)
-    error = r.json()["error"]
-    assert error["code"] and len(error["message"]) > 20, error
-    if case == "pickled test tensor":
-        assert error["code"] == "invalid_test_tensor", error
-    assert "Traceback" not in r.text
-    assert files_under(data_dir) == before
-    with server.hub.sessions() as db:
-        for table in (Resource, ResourceVersion, VersionFile, Blob):
-            assert db.scalar(select(func.count()).select_from(table)) == 0
-    assert listener.connections == 0
+    got = refusals[case]
+    assert (got.status, got.error.get("code")) == EXPECTED[case], got.text
+    assert len(got.error["message"]) > 20, got.error
+    assert "Traceback" not in got.text
+    assert got.new_files == set()
+    assert got.rows == {"resources": 0, "resource_versions": 0, "version_files": 0, "blobs": 0}
+    assert got.connections == 0
 
 
 def test_a_good_upload_still_works_after_the_hostile_ones(
-    http: httpx.Client, member_token: str, shared_model_dir: Path, tmp_path: Path
+    shared_server: tuple[LiveServer, str],
+    refusals: dict[str, Refusal],
+    shared_model_dir: Path,
 ) -> None:
-    work = tmp_path / "ok"
-    shutil.copytree(shared_model_dir, work)
-    r = http.post(
-        "/api/v1/uploads",
-        content=_zip(_package(work)),
-        headers={**auth(member_token), "content-type": "application/zip"},
-    )
+    server, token = shared_server
+    assert sorted(refusals) == sorted(CASES)  # every hostile case went to this server first
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        r = http.post(
+            "/api/v1/uploads",
+            content=_zip(_package(shared_model_dir)),
+            headers={**auth(token), "content-type": "application/zip"},
+        )
     assert r.status_code == 201, r.text
+    with server.hub.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(Resource)) == 1

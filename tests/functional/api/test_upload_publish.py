@@ -7,6 +7,7 @@ import io
 import re
 import shutil
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -170,7 +171,7 @@ def test_refused_upload_keeps_nothing(
     r = _upload(http, member_token, archive)
     assert r.status_code == 422, r.text
     error = r.json()["error"]
-    assert error["code"] and error["message"]
+    assert error["code"] == "hash_mismatch", error
     assert any("weights.onnx" in d["msg"] for d in error["details"]), error
     assert files_under(server.hub.settings.data_dir) == before
     with server.hub.sessions() as db:
@@ -190,7 +191,7 @@ def test_too_large_upload_is_stopped(
     server.hub.settings.max_upload_bytes = 1000
     before = files_under(server.hub.settings.data_dir)
 
-    def body() -> object:
+    def body() -> Iterator[bytes]:
         for _ in range(100):
             yield b"\0" * 1000
 
@@ -250,7 +251,7 @@ def test_search_filters_combine(
         f"/api/v1/resources/{did}/publish", headers=auth(admin_token), json=OVERRIDE
     ).raise_for_status()
 
-    def ids(**params: object) -> list[str]:
+    def ids(**params: str | list[str]) -> list[str]:
         r = http.get("/api/v1/resources", params=params)
         assert r.status_code == 200, r.text
         return [item["id"] for item in r.json()["items"]]

@@ -9,47 +9,24 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
-from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from modelhub.cli.packing import zip_folder
 from modelhub.demo.builder import build_package
 from modelhub.hub import Hub
 from modelhub.jobs.dispatcher import Dispatcher
-from tests.conftest import LiveServer, auth, free_port
+from tests.conftest import LiveServer, auth
+from tests.inbox import Inbox, inbox
+from tests.waiting import eventually
+
+__all__ = ["inbox"]
 
 pytestmark = pytest.mark.slow
-
-
-class Inbox:
-    """An SMTP handler keeping every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.lock:
-            self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    handler = Inbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
 
 
 @pytest.fixture
@@ -86,13 +63,11 @@ def _upload(http: httpx.Client, token: str, folder: Path, tmp: Path) -> dict[str
 
 
 def _wait_check(http: httpx.Client, token: str, check_id: int) -> dict[str, Any]:
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
+    def finished() -> dict[str, Any] | None:
         run: dict[str, Any] = http.get(f"/api/v1/checks/{check_id}", headers=auth(token)).json()
-        if run["status"] in ("passed", "failed", "error"):
-            return run
-        time.sleep(0.5)
-    pytest.fail("the check did not finish in time")
+        return run if run["status"] in ("passed", "failed", "error") else None
+
+    return eventually(finished, timeout=300, interval=0.5, what=f"check {check_id} finished")
 
 
 def _set_email(hub: Hub, username: str, email: str) -> None:
@@ -132,11 +107,7 @@ def test_upload_is_checked_in_the_sandbox_and_people_are_told(
     notes = http.get("/api/v1/notifications", headers=auth(member_token)).json()
     assert any("passed" in n["subject"] and n["kind"] == "check.finished" for n in notes)
     handler, _ = inbox
-    deadline = time.monotonic() + 60
-    while not handler.messages and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert handler.messages, "no e-mail arrived"
-    mail = handler.messages[0]
+    mail = eventually(lambda: handler.messages, timeout=60, what="an e-mail arrived")[0]
     assert mail["To"] == "mo@example.org" and "passed" in mail["Subject"]
 
 

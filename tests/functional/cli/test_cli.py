@@ -3,45 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import LiveServer
-
-MODELHUB = Path(sys.executable).parent / "modelhub"
-
-
-def _run(
-    server: LiveServer, *args: str, token: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODELHUB_")}
-    env.update(
-        MODELHUB_DATA_DIR=str(server.hub.settings.data_dir),
-        MODELHUB_DATABASE_URL=server.hub.settings.resolved_database_url,
-        MODELHUB_URL=server.url,
-    )
-    if token:
-        env["MODELHUB_TOKEN"] = token
-    return subprocess.run(
-        [str(MODELHUB), *args], env=env, capture_output=True, text=True, timeout=300, check=False
-    )
+from tests.functional.cli.common import run_cli
 
 
 @pytest.fixture
 def cli_admin(server: LiveServer) -> str:
-    done = _run(server, "users", "create", "root", "--role", "admin")
+    done = run_cli(server, "users", "create", "root", "--role", "admin")
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1]
 
 
 def test_users_create_prints_token_last(server: LiveServer, cli_admin: str) -> None:
     assert cli_admin.startswith("mh_")
-    again = _run(server, "users", "create", "root", "--json")
+    again = run_cli(server, "users", "create", "root", "--json")
     assert again.returncode != 0
     assert json.loads(again.stdout)["error"]["code"] == "username_taken"
 
@@ -51,14 +31,16 @@ def test_upload_publish_download_roundtrip(
 ) -> None:
     pkg = tmp_path / "pkg"
     shutil.copytree(shared_model_dir, pkg)
-    up = _run(server, "upload", str(pkg), token=cli_admin)
+    up = run_cli(server, "upload", str(pkg), token=cli_admin)
     assert up.returncode == 0, up.stderr
     rid = up.stdout.strip().splitlines()[-1]
-    pub = _run(server, "publish", rid, "--override", "not checked here", "--json", token=cli_admin)
+    pub = run_cli(
+        server, "publish", rid, "--override", "not checked here", "--json", token=cli_admin
+    )
     assert pub.returncode == 0, pub.stderr
     assert json.loads(pub.stdout)["version"] == "v1"
     out = tmp_path / "out"
-    down = _run(server, "download", rid, "--version", "v1", "-o", str(out))
+    down = run_cli(server, "download", rid, "--version", "v1", "-o", str(out))
     assert down.returncode == 0, down.stderr
     assert (out / "weights.onnx").read_bytes() == (shared_model_dir / "weights.onnx").read_bytes()
     assert (out / "rdf.yaml").is_file()
@@ -71,19 +53,19 @@ def test_refusals_exit_non_zero_with_the_servers_message(
     shutil.copytree(shared_model_dir, pkg)
     text = (pkg / "bioimageio.yaml").read_text().replace("license: MIT", "license: my-own-terms")
     (pkg / "bioimageio.yaml").write_text(text)
-    up = _run(server, "upload", str(pkg), "--json", token=cli_admin)
+    up = run_cli(server, "upload", str(pkg), "--json", token=cli_admin)
     assert up.returncode != 0
     error = json.loads(up.stdout)["error"]
     assert any(d["loc"] == ["license"] for d in error["details"]), error
-    offline = _run(server, "validate", str(pkg))
+    offline = run_cli(server, "validate", str(pkg))
     assert offline.returncode != 0 and "license" in offline.stderr
-    missing = _run(server, "publish", "no-such-model", token=cli_admin)
+    missing = run_cli(server, "publish", "no-such-model", token=cli_admin)
     assert missing.returncode != 0 and "no-such-model" in missing.stderr
-    nobody = _run(server, "publish", "no-such-model")
+    nobody = run_cli(server, "publish", "no-such-model")
     assert nobody.returncode != 0
 
 
 def test_validate_accepts_the_shared_package(server: LiveServer, shared_model_dir: Path) -> None:
-    done = _run(server, "validate", str(shared_model_dir), "--json")
+    done = run_cli(server, "validate", str(shared_model_dir), "--json")
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout)["valid"] is True

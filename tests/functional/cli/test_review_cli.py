@@ -10,11 +10,11 @@ from modelhub.accounts.models import Role
 from modelhub.cli.packing import zip_folder
 from modelhub.demo.builder import build_package
 from tests.conftest import LiveServer, make_user
-from tests.functional.cli.test_cli import _run
+from tests.functional.cli.common import run_cli
 
 
 def _json(server: LiveServer, *args: str, token: str) -> dict:  # type: ignore[type-arg]
-    done = _run(server, *args, "--json", token=token)
+    done = run_cli(server, *args, "--json", token=token)
     assert done.returncode == 0, (args, done.stdout, done.stderr)
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
@@ -33,7 +33,7 @@ def test_review_from_the_command_line(server: LiveServer, tmp_path: Path) -> Non
     )
     queue = _json(server, "review", "queue", token=reviewer)
     assert [i["resource_id"] for i in queue] == [rid]
-    refused = _run(server, "review", "queue", token=uploader)
+    refused = run_cli(server, "review", "queue", token=uploader)
     assert refused.returncode != 0 and "reviewers" in refused.stderr
     _json(server, "review", "comment", rid, "Please add **units**.", token=reviewer)
     back = _json(server, "review", "request-changes", rid, "-m", "Units missing.", token=reviewer)
@@ -41,12 +41,12 @@ def test_review_from_the_command_line(server: LiveServer, tmp_path: Path) -> Non
     shown = _json(server, "review", "show", rid, token=uploader)
     assert [e["kind"] for e in shown["thread"]] == ["event", "comment", "event"]
     assert shown["actions"] == ["submit", "withdraw", "comment"]
-    text = _run(server, "review", "show", rid, token=uploader)
+    text = run_cli(server, "review", "show", rid, token=uploader)
     assert "Units missing." in text.stdout and "changes_requested" in text.stdout
     _json(server, "review", "submit", rid, "--revision", "1", token=uploader)
-    not_allowed = _run(server, "review", "approve", rid, "--override", "x", token=uploader)
+    not_allowed = run_cli(server, "review", "approve", rid, "--override", "x", token=uploader)
     assert not_allowed.returncode != 0 and "reviewers" in not_allowed.stderr
-    gated = _run(server, "review", "approve", rid, "--json", token=reviewer)
+    gated = run_cli(server, "review", "approve", rid, "--json", token=reviewer)
     assert json.loads(gated.stdout)["error"]["code"] == "check_not_passed"
     published = _json(
         server, "review", "approve", rid, "--override", "checked by hand", "--note", "first",
@@ -57,14 +57,14 @@ def test_review_from_the_command_line(server: LiveServer, tmp_path: Path) -> Non
     yanked = _json(server, "yank", rid, "v1", "--reason", "Wrong scale.", token=admin)
     assert yanked["yank_reason"] == "Wrong scale."
     assert _json(server, "unyank", rid, "v1", token=admin)["yanked_at"] is None
-    history = _run(server, "review", "history", rid, token=uploader)
+    history = run_cli(server, "review", "history", rid, token=uploader)
     assert history.returncode == 0
     assert [line.split()[3].rstrip(":") for line in history.stdout.splitlines()] == [
         "submit", "request_changes", "submit", "approve", "yank", "unyank",
     ]  # fmt: skip
 
     _json(server, "maintainers", "add", rid, "mia", token=admin)
-    listed = _run(server, "maintainers", "list", rid, token=admin)
+    listed = run_cli(server, "maintainers", "list", rid, token=admin)
     assert listed.stdout.split() == ["mia", "ulla"]
     _json(server, "maintainers", "remove", rid, "mia", token=admin)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ import httpx
 import pytest
 
 from tests.serving import serve_process
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -67,16 +67,18 @@ def test_serve_with_web_workers_runs_jobs_once_in_the_supervisor(tmp_path: Path)
         # every demo upload queued a check; the one dispatcher (in the supervising process,
         # not in a web worker) runs each exactly once
         holders: set[str] = set()
-        deadline = time.monotonic() + 300
-        while True:
+
+        def all_finished() -> list[tuple[int, str, int, str | None]] | None:
             jobs = _jobs(data / "modelhub.sqlite3")
-            holders |= {owner for _, status, _, owner in jobs if status == "running" and owner}
-            if len(jobs) == 6 and all(
-                status in ("succeeded", "failed") for _, status, _, _ in jobs
-            ):
-                break
-            assert time.monotonic() < deadline, jobs
-            time.sleep(0.05)
+            holders.update(owner for _, status, _, owner in jobs if status == "running" and owner)
+            done = all(status in ("succeeded", "failed") for _, status, _, _ in jobs)
+            return jobs if len(jobs) == 6 and done else None
+
+        jobs = eventually(
+            all_finished,
+            timeout=300,
+            what=lambda: f"the 6 demo checks finished: {_jobs(data / 'modelhub.sqlite3')}",
+        )
     assert [(status, attempts) for _, status, attempts, _ in jobs] == [("succeeded", 1)] * 6
     assert holders
     assert {owner.split("/")[1] for owner in holders} == {str(served.pid)}

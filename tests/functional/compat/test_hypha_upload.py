@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -59,7 +60,7 @@ def _client_upload(
 
 def _uploaded(
     http: httpx.Client, server: LiveServer, token: str, folder: Path, tmp: Path
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Upload ``folder`` with the real client; the staged upload's final state."""
     done = _client_upload(server, token, folder, tmp)
     output = done.stdout + done.stderr
@@ -68,7 +69,7 @@ def _uploaded(
     assert found, output[-4000:]
     state = http.get(f"{BASE}/read", params={"artifact_id": found[0]}, headers=auth(token))
     assert state.status_code == 200, state.text
-    body: dict[str, object] = state.json()
+    body: dict[str, Any] = state.json()
     assert body["status"] == "completed", body
     return body
 
@@ -201,7 +202,7 @@ def test_a_refused_package_keeps_its_staged_files_for_a_retry(
     http: httpx.Client, server: LiveServer, member_token: str, tmp_path: Path
 ) -> None:
     built = build_package("model-0.5-torchscript", tmp_path / "pkg", seed=2)
-    aid = _stage(http, member_token, built.root, skip={"test_input.npy"})
+    aid = _stage(http, member_token, built.root, skip=frozenset({"test_input.npy"}))
     refused = _edit(http, member_token, aid, status="request-review")
     assert refused.status_code == 422, refused.text
     error = refused.json()["error"]

@@ -3,8 +3,7 @@ test-only table and scratch directory of ``kinds``."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,12 +53,3 @@ def dispatcher(hub: Hub, cluster: LocalCluster, scratch: Path) -> Iterator[Dispa
     running.start()
     yield running
     running.stop()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 30) -> None:
-    """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"still not true after {timeout} s: {condition.__doc__ or condition}")
-        time.sleep(0.02)

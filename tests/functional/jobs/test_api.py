@@ -20,10 +20,14 @@ from tests.functional.jobs import kinds
 from tests.functional.jobs.conftest import new_dispatcher
 
 
-def enqueue(hub: Hub, kind: str, n: int, *, by: str | None = None, **options: int) -> int:
+def enqueue(
+    hub: Hub, kind: str, n: int, *, by: str | None = None, max_attempts: int | None = None
+) -> int:
     with transaction(hub.sessions) as db:
         creator = db.scalar(select(User.id).where(User.username == by)) if by else None
-        job = service.enqueue(db, kind=kind, payload={"n": n}, created_by_id=creator, **options)
+        job = service.enqueue(
+            db, kind=kind, payload={"n": n}, created_by_id=creator, max_attempts=max_attempts
+        )
         return job.id
 
 

@@ -17,7 +17,8 @@ from modelhub.jobs.dispatcher import Dispatcher
 from modelhub.jobs.models import Job, JobStatus
 from modelhub.jobs.registry import get_kind
 from tests.functional.jobs import kinds
-from tests.functional.jobs.conftest import new_dispatcher, wait_until
+from tests.functional.jobs.conftest import new_dispatcher
+from tests.waiting import eventually
 
 
 def jobs_by_n(hub: Hub) -> dict[int, Job]:
@@ -38,7 +39,7 @@ def test_only_committed_jobs_run_and_each_once(
             """every committed job finished"""
             return {j.status for j in jobs_by_n(hub).values()} == {JobStatus.succeeded}
 
-        wait_until(all_finished)
+        eventually(all_finished)
     finally:
         dispatcher.stop()
 
@@ -155,7 +156,7 @@ def test_the_lease_of_a_running_job_is_renewed(
     try:
         with transaction(hub.sessions) as db:
             service.enqueue(db, kind="test-gate", payload={"n": 25})
-        wait_until(lambda: kinds.runs_of(scratch, 25) == 1)
+        eventually(lambda: kinds.runs_of(scratch, 25) == 1, what="job 25 started once")
         first = jobs_by_n(hub)[25].lease_expires_at
         assert first is not None
 
@@ -164,7 +165,7 @@ def test_the_lease_of_a_running_job_is_renewed(
             later = jobs_by_n(hub)[25].lease_expires_at
             return later is not None and later > first + timedelta(seconds=0.6)
 
-        wait_until(renewed)
+        eventually(renewed)
         (scratch / "open").touch()
         dispatcher.drain(timeout=30)
     finally:

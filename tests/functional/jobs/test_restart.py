@@ -15,7 +15,8 @@ from modelhub.hub import Hub
 from modelhub.jobs import service
 from modelhub.jobs.models import Job, JobStatus
 from tests.functional.jobs import kinds
-from tests.functional.jobs.conftest import new_dispatcher, wait_until
+from tests.functional.jobs.conftest import new_dispatcher
+from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -52,7 +53,7 @@ def test_a_clean_stop_gives_running_jobs_back(
     first.start()
     try:
         enqueue_gates(hub, numbers)
-        wait_until(lambda: runs_started(scratch, numbers) == 2)
+        eventually(lambda: runs_started(scratch, numbers) == 2, what="2 gated runs started")
     finally:
         first.stop()
     assert {(j.status, j.attempts, j.lease_owner) for j in jobs(hub)} == {
@@ -83,7 +84,7 @@ def test_the_jobs_of_a_killed_hub_are_handed_out_again(
     try:
         assert crashing.stdout is not None
         owner = crashing.stdout.readline().strip()
-        wait_until(lambda: runs_started(scratch, numbers) == 2)
+        eventually(lambda: runs_started(scratch, numbers) == 2, what="2 gated runs started")
     finally:
         crashing.kill()  # no clean stop: its jobs stay running under its lease
         crashing.wait()

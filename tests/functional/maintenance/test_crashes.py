@@ -15,7 +15,6 @@ import os
 import signal
 import socket
 import subprocess
-import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +32,7 @@ from modelhub.hub import Hub
 from tests.conftest import OVERRIDE, auth, make_user
 from tests.functional.maintenance.common import package_zip
 from tests.serving import MODELHUB, serve_process
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -115,10 +115,12 @@ def test_kill_mid_upload(hub: Hub, token: str, tmp_path: Path) -> None:
             f"Content-Length: {len(body)}\r\n\r\n"
         )
         conn.sendall(head.encode() + body[: len(body) // 2])
-        deadline = time.monotonic() + 60
-        while not any(p.stat().st_size for p in staging.glob("upload-*/upload.zip")):
-            assert time.monotonic() < deadline, "the half body never reached the staging area"
-            time.sleep(0.02)
+        eventually(
+            lambda: any(p.stat().st_size for p in staging.glob("upload-*/upload.zip")),
+            timeout=60,
+            interval=0.02,
+            what="the half body reached the staging area",
+        )
         proc.send_signal(signal.SIGKILL)
         _killed(proc)
     assert recover(hub.settings, "mid-upload") == {"stale_upload": 1}

@@ -41,6 +41,7 @@ def test_publication_leaves_one_orphan_that_gc_removes_after_its_grace(
     rid = upload(hub, user_id=admin_id, archive=package_zip(tmp_path, 1))
     with hub.sessions() as db:
         draft_rdf = db.scalar(select(ResourceVersion.rdf_sha256))
+    assert draft_rdf is not None
     assert run_fsck(hub).exit_code == EXIT_CLEAN
     publish(hub, user_id=admin_id, resource_id=rid)
     report = run_fsck(hub)

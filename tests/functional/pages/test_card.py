@@ -15,7 +15,7 @@ import yaml
 from modelhub.cli.packing import zip_folder
 from modelhub.demo.builder import build_package
 from tests.conftest import OVERRIDE, LiveServer, auth
-from tests.functional.pages.test_pages import parse
+from tests.functional.pages.common import parse
 
 README = """# U-Net for nuclei
 
@@ -50,7 +50,7 @@ def _edit_rdf(path: Path, change: Any) -> None:
     path.write_text(yaml.safe_dump(rdf, sort_keys=False))
 
 
-def _tags(html: str, name: str) -> list[dict[str, str | None]]:
+def _tags(html: str, name: str) -> list[dict[str, str]]:
     return [attrs for tag, attrs in parse(html).tags if tag == name]
 
 

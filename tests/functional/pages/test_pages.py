@@ -4,32 +4,13 @@ from __future__ import annotations
 
 import re
 import shutil
-from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
 
 from modelhub.cli.packing import zip_folder
 from tests.conftest import OVERRIDE, LiveServer, auth
-
-
-class _Collector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def parse(html: str) -> _Collector:
-    collector = _Collector()
-    collector.feed(html)
-    return collector
+from tests.functional.pages.common import parse
 
 
 def _published(http: httpx.Client, token: str, shared_model_dir: Path, tmp: Path) -> str:

@@ -4,7 +4,6 @@ calls on a real HTTP receiver, both on loopback, sent by the real dispatcher on 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,10 +18,11 @@ from modelhub.jobs.dispatcher import Dispatcher
 from modelhub.jobs.kinds import register_job_kinds
 from modelhub.webhooks import signing
 from tests.conftest import LiveServer, auth, make_user
-from tests.functional.checks.test_check_flow import Inbox, inbox
 from tests.functional.review.common import act, package, upload
 from tests.functional.webhooks.conftest import receiver, webhook_cluster
 from tests.functional.webhooks.receiver import Receiver
+from tests.inbox import Inbox, inbox
+from tests.waiting import eventually
 
 __all__ = ["inbox", "package", "receiver", "webhook_cluster"]
 
@@ -45,27 +45,27 @@ def delivering(
     server.hub.jobs = None
 
 
-def _mail(inbox: Inbox, to: str, subject_start: str, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _mail(inbox: Inbox, to: str, subject_start: str) -> Any:
+    def arrived() -> Any:
         with inbox.lock:
-            for m in inbox.messages:
-                if m["To"] == to and m["Subject"].startswith(subject_start):
-                    return m
-        time.sleep(0.05)
-    pytest.fail(f"no e-mail '{subject_start}…' to {to} within {timeout} s")
+            return next(
+                (
+                    m
+                    for m in inbox.messages
+                    if m["To"] == to and m["Subject"].startswith(subject_start)
+                ),
+                None,
+            )
+
+    return eventually(arrived, what=f"an e-mail '{subject_start}…' to {to}")
 
 
-def _calls(receiver: Receiver, event: str, timeout: float = 30) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [
-            json.loads(r.body) for r in receiver.received() if json.loads(r.body)["event"] == event
-        ]
-        if found:
-            return found
-        time.sleep(0.05)
-    pytest.fail(f"no webhook call for {event} within {timeout} s")
+def _calls(receiver: Receiver, event: str) -> list[dict[str, Any]]:
+    def called() -> list[dict[str, Any]]:
+        bodies = [json.loads(r.body) for r in receiver.received()]
+        return [body for body in bodies if body["event"] == event]
+
+    return eventually(called, what=f"a webhook call for {event}")
 
 
 def test_transitions_and_comments_reach_mail_and_webhooks(

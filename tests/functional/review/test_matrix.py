@@ -4,6 +4,7 @@ admin, a reviewer, an admin."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -23,7 +24,7 @@ class Cell:
     path: str  # {rid} is replaced
     state: str  # draft | in_review | published | yanked
     expect: tuple[int, int, int, int, int, int]  # per ROLES
-    body: dict[str, object] | None = None
+    body: Mapping[str, object] | None = None
 
 
 MSG = {"message": "see the thread"}
@@ -70,7 +71,7 @@ ROUTES = {
 
 
 def _prepare(http: httpx.Client, tokens: dict[str, str], pkg: bytes, state: str) -> str:
-    rid = upload(http, tokens["uploader"], pkg)["resource_id"]
+    rid: str = upload(http, tokens["uploader"], pkg)["resource_id"]
     added = http.post(
         f"/api/v1/resources/{rid}/maintainers",
         json={"username": "mia"},

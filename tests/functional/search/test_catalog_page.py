@@ -8,17 +8,17 @@ import httpx
 import pytest
 
 from tests.conftest import LiveServer
-from tests.functional.pages.test_pages import parse
+from tests.functional.pages.common import parse
 from tests.functional.search import corpus
 
-STATE = [
+STATE = (
     ("q", "segm"),
     ("type", "model"),
     ("tags", "segmentation"),
     ("format", "onnx"),
     ("sort", "name"),
     ("per_page", "1"),
-]
+)
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_json_twin_restores_the_state_of_the_url(catalog: LiveServer, http: http
 
 
 def test_links_carry_the_full_state(catalog: LiveServer, http: httpx.Client) -> None:
-    state = [("q", "segmentation"), ("type", "model"), ("sort", "name"), ("per_page", "1")]
+    state = (("q", "segmentation"), ("type", "model"), ("sort", "name"), ("per_page", "1"))
     page = parse(http.get("/", params=state).text)
     links = [a["href"] for tag, a in page.tags if tag == "a" and a.get("href")]
     # the next page keeps every parameter

@@ -103,6 +103,7 @@ def test_a_check_result_of_the_listed_version_updates_badges(
         failing = CheckRun(version_id=version.id, status=CheckStatus.running, trigger="recheck")
         db.add(failing)
         db.flush()
+        assert kind.fail is not None
         kind.fail(db, {"check_run_id": failing.id}, "the worker died")
     assert _hits(http, checked="true") == []
     assert _hits(http, q="nucleus")[0]["checks"] == {"onnx": "not_run", "torchscript": "not_run"}

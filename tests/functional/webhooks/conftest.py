@@ -3,7 +3,6 @@ retries shortened to fractions of a second, and a real receiver."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,6 +15,7 @@ from modelhub.jobs.dispatcher import Dispatcher
 from modelhub.jobs.kinds import register_job_kinds
 from tests.conftest import LiveServer, auth
 from tests.functional.webhooks.receiver import Receiver, running_receiver
+from tests.waiting import eventually
 
 DELAYS = (0.2, 0.4)
 MAX_ATTEMPTS = 3
@@ -64,13 +64,14 @@ def wait_for_delivery(
     timeout: float = 30,
 ) -> dict[str, Any]:
     """Poll the delivery log until ``done`` holds for the delivery; fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
+    seen: list[dict[str, Any]] = []
+
+    def arrived() -> dict[str, Any] | None:
         r = http.get(f"/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}", headers=auth(token))
         assert r.status_code == 200, r.text
-        delivery: dict[str, Any] = r.json()
-        if done(delivery):
-            return delivery
-        if time.monotonic() > deadline:
-            pytest.fail(f"the delivery did not get there in {timeout} s: {delivery}")
-        time.sleep(0.05)
+        seen.append(r.json())
+        return seen[-1] if done(seen[-1]) else None
+
+    return eventually(
+        arrived, timeout=timeout, what=lambda: f"delivery {delivery_id} got there: {seen[-1]}"
+    )

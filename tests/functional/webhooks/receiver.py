@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
+from tests.waiting import eventually
 
 HANG = -1  # an "answer" that answers nothing until the receiver stops
 TRICKLE = -2  # one that sends a header line every 0.1 s until the receiver stops
@@ -51,11 +51,17 @@ class Receiver:
 
     def wait_for(self, count: int, timeout: float = 30) -> list[Received]:
         """The first ``count`` requests, once they are in; fails the test after ``timeout`` s."""
-        deadline = time.monotonic() + timeout
-        while len(got := self.received()) < count:
-            if time.monotonic() > deadline:
-                pytest.fail(f"the receiver got {len(got)} of {count} requests in {timeout} s")
-            time.sleep(0.02)
+
+        def enough() -> list[Received] | None:
+            got = self.received()
+            return got if len(got) >= count else None
+
+        got = eventually(
+            enough,
+            timeout=timeout,
+            interval=0.02,
+            what=lambda: f"the receiver got {count} requests ({len(self.received())} so far)",
+        )
         return got[:count]
 
     def _next_code(self, request: Received) -> int:

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from modelhub.catalog import nicknames, words
+from modelhub.catalog import words
 from modelhub.catalog.nicknames import combinations, generate_nickname, nickname_emoji
 
 RESOURCE_TYPES = ("model", "dataset", "notebook", "application")
@@ -282,7 +282,7 @@ def test_default_rng_is_system_random(monkeypatch: pytest.MonkeyPatch) -> None:
         made.append(random.Random(99))
         return made[-1]
 
-    monkeypatch.setattr(nicknames.secrets, "SystemRandom", fake_system_random)
+    monkeypatch.setattr("modelhub.catalog.nicknames.secrets.SystemRandom", fake_system_random)
     result = generate_nickname("model", lambda _: False)
     assert len(made) == 1
     assert result == generate_nickname("model", lambda _: False, rng=random.Random(99))

@@ -28,6 +28,18 @@ TEST_LIMITS = SandboxLimits(timeout_s=20, memory_bytes=int(1.5 * GIB), max_proce
 HOSTILE_IMPORTS = "import os, signal, socket, subprocess, sys, time\n"
 _INIT = "        super().__init__()\n"
 
+# a package body that forks until it cannot; its processes carry "{}" (a marker) in their command
+FORK_BOMB = """
+first = os.getpid()
+while True:
+    try:
+        os.fork()
+    except OSError:
+        if os.getpid() == first:
+            raise RuntimeError("no more forks") from None
+        os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(300)", "{}"])
+"""
+
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -210,8 +210,11 @@ def attacked(
     return Attacked(outcomes, listeners)
 
 
+Failed = Callable[[str], tuple[CheckOutcome, str]]
+
+
 @pytest.fixture(scope="module")
-def failed(attacked: Attacked) -> Callable[[str], tuple[CheckOutcome, str]]:
+def failed(attacked: Attacked) -> Failed:
     """The outcome of an attack, which must have failed, and everything it said."""
 
     def outcome(name: str) -> tuple[CheckOutcome, str]:
@@ -225,7 +228,7 @@ def failed(attacked: Attacked) -> Callable[[str], tuple[CheckOutcome, str]]:
     return outcome
 
 
-def test_forged_report_does_not_pass(failed) -> None:
+def test_forged_report_does_not_pass(failed: Failed) -> None:
     outcome, _ = failed("forged report")
     fmt = outcome.formats[FORMAT]
     # the package did find the output pipe and wrote a "passed" summary into it ...
@@ -241,7 +244,7 @@ def test_forged_report_does_not_pass(failed) -> None:
     )
 
 
-def test_patched_comparison_does_not_pass(failed) -> None:
+def test_patched_comparison_does_not_pass(failed: Failed) -> None:
     outcome, _ = failed("patched comparison")
     fmt = outcome.formats[FORMAT]
     # the library inside was fooled (its summary says passed), the judge was not
@@ -252,7 +255,9 @@ def test_patched_comparison_does_not_pass(failed) -> None:
     assert outcome.reason == f"Weight format '{FORMAT}' failed: {fmt.reason}."
 
 
-def test_host_sockets_cannot_be_reached(failed, attacked: Attacked, host_places) -> None:
+def test_host_sockets_cannot_be_reached(
+    failed: Failed, attacked: Attacked, host_places: dict[str, Path | str]
+) -> None:
     _, said = failed("sockets")
     assert f"'{host_places['var socket']}': 'FileNotFoundError'" in said
     assert f"'{host_places['tmp socket']}': 'FileNotFoundError'" in said
@@ -262,7 +267,7 @@ def test_host_sockets_cannot_be_reached(failed, attacked: Attacked, host_places)
     assert attacked.accepted == []
 
 
-def test_root_only_files_cannot_be_read(failed, host_places) -> None:
+def test_root_only_files_cannot_be_read(failed: Failed, host_places: dict[str, Path | str]) -> None:
     _, said = failed("reads")
     assert "'uid': 65534" in said
     assert f"'{host_places['secret']}': 'FileNotFoundError'" in said
@@ -271,7 +276,7 @@ def test_root_only_files_cannot_be_read(failed, host_places) -> None:
     assert "only root may read this" not in said
 
 
-def test_writable_places_stop_at_their_size(failed) -> None:
+def test_writable_places_stop_at_their_size(failed: Failed) -> None:
     _, said = failed("fill")
     # (the summary names the sandbox's work folder "<work>")
     for folder in ("<work>/tmp", "/dev/shm"):
@@ -281,7 +286,7 @@ def test_writable_places_stop_at_their_size(failed) -> None:
         assert 0 < int(found[2]) <= FILL_BYTES
 
 
-def test_tracing_is_denied(failed) -> None:
+def test_tracing_is_denied(failed: Failed) -> None:
     _, said = failed("ptrace")
     eperm = errno.errorcode[errno.EPERM]
     assert f"'child': '{eperm}'" in said and f"'parent': '{eperm}'" in said

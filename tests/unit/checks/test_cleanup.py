@@ -71,18 +71,18 @@ def test_a_killed_workers_sandbox_is_swept(tmp_path: Path) -> None:
 
 
 def test_the_hub_sweeps_when_it_starts_and_stops(settings: Settings, tmp_path: Path) -> None:
-    settings.check_scratch_dir = tmp_path / "scratch"
-    settings.check_scratch_dir.mkdir()
-    left = settings.check_scratch_dir / f"check-{dead_pid()}-abc123"
+    scratch = settings.check_scratch_dir = tmp_path / "scratch"
+    scratch.mkdir()
+    left = scratch / f"check-{dead_pid()}-abc123"
     (left / "package").mkdir(parents=True)
-    kept = settings.check_scratch_dir / "someone-elses"
+    kept = scratch / "someone-elses"
     kept.mkdir()
     app = create_app(settings)
 
     async def serve() -> None:
         async with app.router.lifespan_context(app):  # what uvicorn runs around serving
             assert not left.exists()
-            (settings.check_scratch_dir / f"pkg-{dead_pid()}-7-xyz").mkdir()
+            (scratch / f"pkg-{dead_pid()}-7-xyz").mkdir()
 
     asyncio.run(serve())
-    assert [p.name for p in settings.check_scratch_dir.iterdir()] == ["someone-elses"]
+    assert [p.name for p in scratch.iterdir()] == ["someone-elses"]

@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 
 from modelhub.checks.runner import CheckOutcome, CheckRunner
-from tests.unit.checks.conftest import TEST_LIMITS, make_hostile, processes_mentioning
-from tests.unit.checks.test_hostile import FORK_BOMB
+from tests.unit.checks.conftest import (
+    FORK_BOMB,
+    TEST_LIMITS,
+    make_hostile,
+    processes_mentioning,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +58,7 @@ def test_memory_hog_is_refused_memory(checked: dict[str, CheckOutcome]) -> None:
 
 def test_fork_bomb_is_stopped(checked: dict[str, CheckOutcome]) -> None:
     outcome = checked["fork bomb"]
-    assert outcome.status == "failed"
+    assert outcome.status == "failed" and outcome.reason is not None
     assert outcome.reason.startswith(
         "Weight format 'pytorch_state_dict' failed: the model tried to run more than 64"
         " processes at once"

@@ -24,23 +24,13 @@ import pytest
 
 from modelhub.checks.runner import CheckOutcome, CheckRunner
 from modelhub.checks.sandbox import PACKAGE_DIR
-from tests.unit.checks.conftest import leftovers, make_hostile, processes_mentioning
+from tests.unit.checks.conftest import FORK_BOMB, leftovers, make_hostile, processes_mentioning
 
 REPO = Path(__file__).resolve().parents[3]
 FORMAT = "pytorch_state_dict"
 SECRET = f"s3cr3t-{uuid.uuid4().hex}"
 MARKER = uuid.uuid4().hex  # in the command line of every process the packages leave
 
-FORK_BOMB = """
-first = os.getpid()
-while True:
-    try:
-        os.fork()
-    except OSError:
-        if os.getpid() == first:
-            raise RuntimeError("no more forks") from None
-        os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(300)", "{}"])
-"""
 DAEMON = """
 if os.fork() == 0:
     os.setsid()
@@ -167,8 +157,11 @@ def checked(
     return Checked(outcomes, after, listener[1], escapes, left)
 
 
+Check = Callable[[str], CheckOutcome]
+
+
 @pytest.fixture(scope="module")
-def check(checked: Checked) -> Callable[[str], CheckOutcome]:
+def check(checked: Checked) -> Check:
     def outcome(name: str) -> CheckOutcome:
         result = checked.outcomes[name]
         assert result.status == "failed", (result.reason, result.log[-3000:])
@@ -194,18 +187,19 @@ def test_nothing_is_left_and_a_normal_package_passes_afterwards(checked: Checked
     assert checked.after.status == "passed", checked.after.log[-3000:]
 
 
-def test_no_network_not_even_loopback(check, checked: Checked) -> None:
+def test_no_network_not_even_loopback(check: Check, checked: Checked) -> None:
     assert "'network': 'ConnectionRefusedError'" in raised(check("snooper"))
     assert checked.accepted == []
 
 
-def test_cannot_write_outside_its_work_folder(check, checked: Checked) -> None:
+def test_cannot_write_outside_its_work_folder(check: Check, checked: Checked) -> None:
     assert "'written': []" in raised(check("snooper"))
     assert [t for t in checked.escapes if t.exists()] == []
 
 
-def test_environment_holds_no_secrets(check) -> None:
+def test_environment_holds_no_secrets(check: Check) -> None:
     outcome = check("snooper")
+    assert outcome.reason is not None
     assert "ENV" in outcome.log and "'HOME'" in outcome.reason  # it did print its environment
     assert "MODELHUB" not in outcome.reason
     everything = json.dumps(asdict(outcome))
@@ -213,7 +207,7 @@ def test_environment_holds_no_secrets(check) -> None:
     assert "[hidden]" not in everything  # not scrubbed away afterwards: it was never there
 
 
-def test_only_what_a_check_needs_can_be_read(check, hidden_dir: Path) -> None:
+def test_only_what_a_check_needs_can_be_read(check: Check, hidden_dir: Path) -> None:
     reason = raised(check("snooper"))
     assert f"'{hidden_dir / 'data' / 'hub.sqlite3'}': 'FileNotFoundError'" in reason
     # not hidden, but not needed either: the host's folders are not in the sandbox at all
@@ -230,33 +224,35 @@ def why(outcome: CheckOutcome) -> str:
     return reason
 
 
-def test_endless_loop_is_stopped_by_the_timeout(check) -> None:
+def test_endless_loop_is_stopped_by_the_timeout(check: Check) -> None:
     outcome = check("endless loop")
     assert why(outcome) == "the test ran longer than the limit of 20 s and was stopped"
 
 
-def test_memory_hog_is_stopped_at_the_memory_limit(check) -> None:
+def test_memory_hog_is_stopped_at_the_memory_limit(check: Check) -> None:
     assert why(check("memory hog")) == "the model used more memory than the limit of 1.5 GB"
 
 
-def test_fork_bomb_hits_the_process_limit(check) -> None:
+def test_fork_bomb_hits_the_process_limit(check: Check) -> None:
     reason = why(check("fork bomb"))
     assert reason.startswith("the model tried to run more than 64 processes at once")
 
 
-def test_abort_is_reported_as_a_crash(check) -> None:
+def test_abort_is_reported_as_a_crash(check: Check) -> None:
     assert why(check("abort")) == "the test process crashed (signal SIGABRT)"
 
 
-def test_killing_its_parent_does_not_harm_the_host(check) -> None:
+def test_killing_its_parent_does_not_harm_the_host(check: Check) -> None:
     # inside its own pid namespace its parent is init, which the namespace cannot kill; as
     # the host's nobody (where the hub runs as root) it may not even signal it
     reason = check("kill parent").reason
+    assert reason is not None
     assert "parent 1 is still there" in reason or "raised PermissionError" in reason
 
 
-def test_detached_daemon_does_not_survive(check) -> None:
+def test_detached_daemon_does_not_survive(check: Check) -> None:
     reason = check("daemon").reason
+    assert reason is not None
     assert reason.startswith(
         f"Weight format '{FORMAT}' failed: the package left "
     )  # a daemon each time the model is built

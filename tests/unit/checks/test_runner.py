@@ -79,13 +79,16 @@ CASES: dict[str, tuple[str, Callable[[Path], Path]]] = {
 }
 
 
+Checked = dict[str, tuple[CheckOutcome, dict[str, str], dict[str, str]]]
+
+
 @pytest.fixture(scope="module")
 def checked(
     runner: CheckRunner,
     built: dict[str, Path],
     shared_model_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
-) -> dict[str, tuple[CheckOutcome, dict[str, str], dict[str, str]]]:
+) -> Checked:
     """case -> (outcome, package digest before, package digest after)."""
     root = tmp_path_factory.mktemp("normal")
     packages = {"unet": shutil.copytree(shared_model_dir, root / "unet")}
@@ -100,7 +103,9 @@ def checked(
     return {c: (outcomes[c], before[c], tree_digest(packages[c])) for c in packages}
 
 
-def test_format_0_5_package_passes_every_weight_format(checked, runner: CheckRunner) -> None:
+def test_format_0_5_package_passes_every_weight_format(
+    checked: Checked, runner: CheckRunner
+) -> None:
     outcome, before, after = checked["0.5"]
     assert outcome.status == "passed", outcome.log[-3000:]
     assert outcome.reason is None
@@ -116,7 +121,7 @@ def test_format_0_5_package_passes_every_weight_format(checked, runner: CheckRun
     assert leftovers(runner) == []
 
 
-def test_format_0_4_package_passes(checked) -> None:
+def test_format_0_4_package_passes(checked: Checked) -> None:
     outcome = checked["0.4"][0]
     assert outcome.status == "passed", outcome.log[-3000:]
     assert set(outcome.formats) == {"pytorch_state_dict", "torchscript"}
@@ -124,18 +129,19 @@ def test_format_0_4_package_passes(checked) -> None:
     assert summary is not None and summary["format_version"].startswith("0.4")
 
 
-def test_altered_test_output_fails_with_the_mismatch_explained(checked) -> None:
+def test_altered_test_output_fails_with_the_mismatch_explained(checked: Checked) -> None:
     outcome = checked["altered output"][0]
     assert outcome.status == "failed"
     result = outcome.formats["torchscript"]
-    assert result.status == "failed" and result.summary["status"] != "passed"
+    assert result.status == "failed"
+    assert result.summary is not None and result.summary["status"] != "passed"
     assert result.reason is not None
     assert result.reason.startswith("output differs from the test output: 4096 of 4096 values")
     assert "max abs difference 0.31 > 0.001" in result.reason
     assert outcome.reason == f"Weight format 'torchscript' failed: {result.reason}."
 
 
-def test_format_without_runtime_is_not_run(checked) -> None:
+def test_format_without_runtime_is_not_run(checked: Checked) -> None:
     if find_spec("keras") or find_spec("tensorflow"):
         pytest.skip("keras is installed here: keras_hdf5 weights are tested, not skipped")
     outcome = checked["keras"][0]
@@ -148,7 +154,7 @@ def test_format_without_runtime_is_not_run(checked) -> None:
     assert outcome.formats["torchscript"].status == "passed"
 
 
-def test_invalid_description_fails_with_the_reason(checked) -> None:
+def test_invalid_description_fails_with_the_reason(checked: Checked) -> None:
     outcome = checked["tampered"][0]
     assert outcome.status == "failed"
     reason = outcome.formats["torchscript"].reason
@@ -157,15 +163,16 @@ def test_invalid_description_fails_with_the_reason(checked) -> None:
 
 
 @pytest.mark.slow
-def test_shared_unet_package_passes(checked) -> None:
+def test_shared_unet_package_passes(checked: Checked) -> None:
     outcome = checked["unet"][0]
     assert outcome.status == "passed", (outcome.reason, outcome.log[-3000:])
     assert set(outcome.formats) == {"onnx", "torchscript"}
-    assert outcome.formats["onnx"].summary["source_name"] == "bioimageio.yaml"
+    summary = outcome.formats["onnx"].summary
+    assert summary is not None and summary["source_name"] == "bioimageio.yaml"
 
 
 def test_a_dead_warm_sandbox_is_replaced(
-    checked, runner: CheckRunner, built: dict[str, Path]
+    checked: Checked, runner: CheckRunner, built: dict[str, Path]
 ) -> None:
     assert runner._pool is not None
     waiting = runner._pool.waiting()[0]

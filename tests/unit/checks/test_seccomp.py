@@ -37,9 +37,9 @@ def run_filter(program: bytes, *, arch: int, nr: int, arg0: int = 0) -> int:
         code, jt, jf, k = insns[pc]
         pc += 1
         if code == 0x20:  # ld [k]
-            acc = struct.unpack_from("<I", data, k)[0]
+            (acc,) = struct.unpack_from("<I", data, k)
         elif code == 0x06:  # ret k
-            return k
+            return int(k)
         elif code in (0x15, 0x35, 0x45):  # jeq / jge / jset
             hit = {0x15: acc == k, 0x35: acc >= k, 0x45: bool(acc & k)}[code]
             pc += jt if hit else jf

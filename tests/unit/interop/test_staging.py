@@ -152,6 +152,12 @@ def new(area: StagingArea, owner: int = 1) -> staging.StagedState:
     return area.create(owner_id=owner, alias="{animal_adjective}-{animal}", type="model", name="n")
 
 
+def state_of(area: StagingArea, key: str) -> staging.StagedState:
+    state = area.load(key)
+    assert state is not None, f"no state saved for {key}"
+    return state
+
+
 def test_the_state_file_is_private_and_replaced_atomically(area: StagingArea) -> None:
     state = new(area)
     folder = area.folder(state.key)
@@ -161,7 +167,7 @@ def test_the_state_file_is_private_and_replaced_atomically(area: StagingArea) ->
     with area.locked(state.artifact_id, 1) as locked:
         area.announce(locked, "weights/w.pt", max_files=10)
     assert sorted(p.name for p in folder.iterdir()) == ["lock", "pkg", "state.json"]
-    assert area.load(state.key).announced == ["weights/w.pt"]
+    assert state_of(area, state.key).announced == ["weights/w.pt"]
 
 
 def test_artifact_ids_and_owners(area: StagingArea) -> None:
@@ -210,7 +216,7 @@ def test_file_name_rules(area: StagingArea, names: list[str], code: str) -> None
     with pytest.raises(UploadRefused) as caught:
         area.announce(state, names[-1], max_files=2)
     assert caught.value.code == code
-    assert area.load(state.key).announced == names[:-1]
+    assert state_of(area, state.key).announced == names[:-1]
 
 
 def test_announcing_twice_and_clean_names(area: StagingArea) -> None:
@@ -258,7 +264,7 @@ def test_completion_keeps_the_files_when_refused_and_drops_them_when_accepted(
 
     with pytest.raises(UploadRefused):
         area.complete(state, refuse)
-    assert sorted(area.load(state.key).files) == ["rdf.yaml"]
+    assert sorted(state_of(area, state.key).files) == ["rdf.yaml"]
     _receive(area, state, "weights.pt", b"w")
     done = area.complete(state, lambda folder, files: {"resource_id": "calm-otter"})
     assert done.result == {"resource_id": "calm-otter"}

@@ -246,7 +246,7 @@ def test_huge_table_of_contents_is_refused_before_reading_it(
     # thousands of empty folder entries: no file, but a large central directory
     zp = make_zip(tmp_path / "p.zip", [(f"{i:050d}/", b"") for i in range(5000)])
     opened = []
-    monkeypatch.setattr(archive.zipfile, "ZipFile", lambda *a: opened.append(a))
+    monkeypatch.setattr("modelhub.uploads.archive.zipfile.ZipFile", lambda *a: opened.append(a))
     err = refused(zp, dest, UnpackLimits(10**9, 10**9, 1))
     assert (err.code, opened) == ("too_many_files", [])
 

@@ -45,7 +45,9 @@ def webhook_jobs(db: Session) -> list[Job]:
     return list(db.scalars(select(Job).where(Job.kind == WEBHOOK_JOB).order_by(Job.id)))
 
 
-def queue(db: Session, user_ids: list[int], event: str = "version.submitted", about: str = "e1"):
+def queue(
+    db: Session, user_ids: list[int], event: str = "version.submitted", about: str = "e1"
+) -> list[WebhookDelivery]:
     payload = {"resource": {"id": "happy-cat"}, "text": "naïve ✓"}
     return service.queue_deliveries(
         db, event=event, payload=payload, user_ids=user_ids, about=about
@@ -154,6 +156,7 @@ def test_failed_attempts_back_off_then_fail_and_applying_twice_changes_nothing(h
                 assert row.next_attempt_at is not None
                 waits.append((row.next_attempt_at - before).total_seconds())
     assert [round(w, -1) for w in waits] == [30, 600, 600]  # the last delay repeats
+    assert row is not None
     assert row.status is DeliveryStatus.failed and row.next_attempt_at is None
     assert row.last_status_code == 503 and row.last_error == "The receiver answered HTTP 503."
     assert [e["attempt"] for e in row.attempt_log] == [1, 2, 3, 4]
@@ -217,8 +220,8 @@ def test_pausing_fails_pending_deliveries_and_redelivering_makes_one_new_attempt
         payload = {"delivery_id": delivery.id, "attempt": 2, "retry": False}
         assert kind.prepare(db, payload).body == delivery.body.encode()
         kind.apply(db, payload, outcome(500, "The receiver answered HTTP 500."))
-        row = db.get(WebhookDelivery, delivery.id)
-        assert row is not None and row.status is DeliveryStatus.failed  # one attempt only
+        failed = db.get(WebhookDelivery, delivery.id)
+        assert failed is not None and failed.status is DeliveryStatus.failed  # one attempt only
         assert len(webhook_jobs(db)) == 2
 
 
