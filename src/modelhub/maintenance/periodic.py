@@ -1,4 +1,6 @@
-"""The hub's own gc: once at start, then every ``gc_interval_s``, one process at a time."""
+"""The hub's own gc: once at start, then every ``gc_interval_s``, one process at a time; and the
+sweep of domain events that were committed but not delivered, at every wake-up (every quarter
+interval) in every process (each (event, subscriber) is delivered once whoever sweeps)."""
 
 from __future__ import annotations
 
@@ -68,6 +70,10 @@ class PeriodicGc:
         interval = self.hub.settings.gc_interval_s
         due_after = STARTUP_DUE_S
         while not self._stop.is_set():
+            try:
+                self.hub.events.redeliver_pending()
+            except Exception:
+                logger.exception("delivering pending events failed")
             try:
                 run_if_due(self.hub, holder=self.holder, due_after_s=due_after)
             except Exception:  # a failed run must not end the loop: the next one tries again
