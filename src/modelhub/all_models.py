@@ -10,6 +10,7 @@ from modelhub.catalog.models import (
 )
 from modelhub.checks.models import CheckRun
 from modelhub.db import Base
+from modelhub.events.models import DomainEvent, EventDelivery
 from modelhub.jobs.models import Job
 from modelhub.maintenance.models import MaintenanceLease
 from modelhub.notifications.models import Notification
@@ -23,6 +24,8 @@ __all__ = [
     "Base",
     "Blob",
     "CheckRun",
+    "DomainEvent",
+    "EventDelivery",
     "Job",
     "LoginThrottle",
     "MaintenanceLease",

@@ -1,17 +1,16 @@
-"""``create_app``: the one composition root (settings → engine, storage, templates, routers)."""
+"""``create_app``: the web application of a hub built by ``modelhub.wiring`` (the composition
+root): routers, middleware, error handlers and the lifespan that starts and stops its parts."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DataError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,7 +22,6 @@ from modelhub.catalog import api as catalog_api
 from modelhub.catalog import pages as catalog_pages
 from modelhub.checks import api as checks_api
 from modelhub.config import Settings
-from modelhub.db import make_engine, make_session_factory
 from modelhub.downloads import api as downloads_api
 from modelhub.downloads import origin as files_origin
 from modelhub.errors import HubError, Overloaded
@@ -31,14 +29,11 @@ from modelhub.hub import Hub
 from modelhub.interop import api as interop_api
 from modelhub.interop import hypha as interop_hypha
 from modelhub.jobs import api as jobs_api
-from modelhub.jobs.kinds import register_job_kinds, sweep_check_leftovers, warm_workers
 from modelhub.maintenance.periodic import PeriodicGc
 from modelhub.notifications import api as notifications_api
-from modelhub.private import private_dir
 from modelhub.review import api as review_api
 from modelhub.review import pages as review_pages
 from modelhub.search import pages as search_pages
-from modelhub.storage.local import LocalStorage
 from modelhub.uploads import api as uploads_api
 from modelhub.uploads import pages as uploads_pages
 from modelhub.web import render
@@ -49,30 +44,9 @@ from modelhub.web.headers import SecurityHeaders
 from modelhub.web.limits import BodyLimit
 from modelhub.web.nul import RefuseNulInUrl, database_refused
 from modelhub.webhooks import api as webhooks_api
+from modelhub.wiring import WEB, build_hub, sweep_check_leftovers, warm_workers
 
-WEB = Path(__file__).parent / "web"
-
-
-def build_hub(settings: Settings) -> Hub:
-    """The hub's shared parts; also used by the CLI's local commands."""
-    private_dir(settings.data_dir)
-    private_dir(settings.staging_dir)
-    engine = make_engine(
-        settings.resolved_database_url,
-        pool_size=settings.resolved_db_pool_size,
-        pool_timeout=settings.db_pool_timeout_s,
-    )
-    templates = Jinja2Templates(directory=WEB / "templates")
-    render.configure(templates)
-    hub = Hub(
-        settings=settings,
-        engine=engine,
-        sessions=make_session_factory(engine),
-        storage=LocalStorage(settings.resolved_storage_dir),
-        templates=templates,
-    )
-    register_job_kinds(hub)  # uploads enqueue checks: the kinds must be known in this process
-    return hub
+__all__ = ["build_hub", "create_app"]
 
 
 def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> FastAPI:
@@ -84,7 +58,10 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         size_thread_pool(hub.settings.web_threads)
         # leftovers of checks whose worker is gone, before new workers start
         await asyncio.to_thread(sweep_check_leftovers, hub)
-        # orphan blobs, staging and scratch of dead processes: at start, then periodically
+        # events committed but not delivered (a crash, a failed subscriber): before serving
+        await asyncio.to_thread(hub.events.redeliver_pending, older_than_s=0)
+        # orphan blobs, staging and scratch of dead processes, late events: at start, then
+        # periodically
         maintenance = PeriodicGc(hub)
         maintenance.start()
         jobs = hub.jobs

@@ -86,8 +86,12 @@ def make_engine(url: str, *, pool_size: int = 48, pool_timeout: float = 3) -> En
     return create_engine(url, pool_pre_ping=True, **pool)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def make_session_factory(
+    engine: Engine, *, info: dict[str, Any] | None = None
+) -> sessionmaker[Session]:
+    """Sessions on ``engine``; each starts with a copy of ``info`` in its ``Session.info`` (the
+    composition root puts the hub's job kinds there)."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info or {})
 
 
 @contextmanager

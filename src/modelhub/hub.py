@@ -1,4 +1,5 @@
-"""The running hub's shared parts, built once by ``create_app`` (the composition root)."""
+"""The running hub's shared parts, built once per hub by ``modelhub.wiring.build_hub`` (the
+composition root)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from modelhub.config import Settings
+from modelhub.events.bus import EventBus
+from modelhub.jobs.registry import JobKinds
 from modelhub.storage.base import Storage
 
 if TYPE_CHECKING:  # the dispatcher imports Dask: only processes that run jobs load it
@@ -24,14 +27,12 @@ class Hub:
     sessions: sessionmaker[Session]
     storage: Storage
     templates: Jinja2Templates
-    # set by `modelhub serve` (jobs.runtime.start_dispatcher in tests); the app's lifespan starts
+    # the kinds of jobs this hub runs (its sessions carry them too, for ``jobs.service.enqueue``)
+    job_kinds: JobKinds
+    # the subscribers to the events recorded with ``sessions``, delivered after each commit
+    events: EventBus
+    # set by `modelhub serve` (wiring.start_dispatcher in tests); the app's lifespan starts
     # and stops it
     jobs: Dispatcher | None = None
     # the copy of the search index in memory (settings.search_memory; None: SQL only)
     search_memory: SearchMemory | None = None
-
-    def __post_init__(self) -> None:
-        if self.search_memory is None and self.settings.search_memory:
-            from modelhub.search.memory import attach  # numpy: loaded by processes that search
-
-            self.search_memory = attach(self.engine)

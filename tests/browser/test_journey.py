@@ -26,8 +26,7 @@ CHECK_TIMEOUT_MS = 240_000  # a cold sandbox on a busy 2-core machine
 @pytest.fixture
 def checking(server: LiveServer, tmp_path: Path) -> Iterator[LiveServer]:
     """The test hub with its job dispatcher running the checks on a Dask LocalCluster."""
-    from modelhub.jobs.kinds import register_job_kinds, warm_workers
-    from modelhub.jobs.runtime import start_dispatcher
+    from modelhub.wiring import register_job_kinds, start_dispatcher, warm_workers
 
     server.hub.settings.check_timeout_s = 240
     server.hub.settings.check_scratch_dir = tmp_path / "scratch"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from modelhub.accounts.models import Role, User
@@ -88,3 +88,25 @@ def can_upload_to(db: Session, *, resource: Resource, user: User) -> bool:
 
 def can_publish(user: User | None) -> bool:
     return user is not None and user.role.at_least(Role.admin)
+
+
+def people_of(db: Session, *, version: ResourceVersion) -> list[User]:
+    """The uploader, the resource's maintainers, and the description's maintainers (and, when
+    it names none, authors) who have accounts here — matched by e-mail or by GitHub user name."""
+    ids = {version.uploader_id}
+    ids.update(
+        db.scalars(
+            select(ResourceMaintainer.user_id).where(
+                ResourceMaintainer.resource_id == version.resource_id
+            )
+        )
+    )
+    emails, handles = handles_of(version.rdf)
+    conditions = []
+    if emails:
+        conditions.append(func.lower(User.email).in_(emails))
+    if handles:
+        conditions.append(func.lower(User.username).in_(handles))
+    if conditions:
+        ids.update(db.scalars(select(User.id).where(or_(*conditions))))
+    return list(db.scalars(select(User).where(User.id.in_(ids), User.is_active.is_(True))))

@@ -8,13 +8,14 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from modelhub import events
 from modelhub.accounts.models import User
 from modelhub.catalog import service
 from modelhub.catalog.models import Resource, ResourceVersion, VersionFile
 from modelhub.catalog.rdf import SERVED_NAME, render_description
 from modelhub.db import utcnow
 from modelhub.errors import Conflict
-from modelhub.search import index as search_index
+from modelhub.events.types import VersionPublished
 from modelhub.storage.base import Storage
 from modelhub.storage.service import BlobBatch
 
@@ -53,10 +54,16 @@ def finish_publication(
     resource.latest_version = version.number
     if resource.published_at is None:
         resource.published_at = now
-    # versions never change: their documentation is read for the search index once, here
-    search_index.store_documentation(db, storage, version=version)
     service.set_listing(db, resource=resource, version=version)
-    db.flush()
+    events.record(
+        db,
+        VersionPublished(
+            resource_id=resource.id,
+            version_id=version.id,
+            number=version.number,
+            publisher_id=publisher.id,
+        ),
+    )
     return version
 
 

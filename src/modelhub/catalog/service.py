@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from modelhub import events
 from modelhub.accounts.models import User
 from modelhub.catalog import access
 from modelhub.catalog.models import (
@@ -18,7 +19,7 @@ from modelhub.catalog.models import (
 )
 from modelhub.db import utcnow
 from modelhub.errors import ResourceNotFound
-from modelhub.search import index as search_index
+from modelhub.events.types import ListingChanged
 
 _VERSION_LABEL = re.compile(r"^v?(\d{1,9})$")
 _REVISION_LABEL = re.compile(r"^r(\d{1,9})$")
@@ -131,8 +132,8 @@ def set_listing(db: Session, *, resource: Resource, version: ResourceVersion) ->
     resource.updated_at = version.published_at or version.created_at or utcnow()
     wanted = {t.strip().lower()[:128] for t in version.tags if t.strip()}
     resource.tags = [ResourceTag(resource_id=resource.id, tag=t) for t in sorted(wanted)]
-    # the search index follows the listing in the same transaction
-    search_index.refresh(db, resource=resource, version=version)
+    # the search index follows the listing after the commit (subscribed at the root)
+    events.record(db, ListingChanged(resource_id=resource.id))
 
 
 def refresh_latest(db: Session, *, resource: Resource) -> None:

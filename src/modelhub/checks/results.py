@@ -1,15 +1,15 @@
-"""Writing a check's result (idempotently) and telling the people concerned."""
+"""Writing a check's result (idempotently) and recording that it finished."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from modelhub import events
 from modelhub.catalog.models import ResourceVersion
 from modelhub.checks.models import CheckRun, CheckStatus
 from modelhub.checks.outcome import LOG_LIMIT, CheckReport
 from modelhub.db import utcnow
-from modelhub.notifications import service as notifications
-from modelhub.notifications.fanout import announce
+from modelhub.events.types import CheckFinished
 
 
 def library_key(versions: dict[str, str]) -> str:
@@ -52,27 +52,11 @@ def _tell(db: Session, run: CheckRun) -> None:
     version = db.get(ResourceVersion, run.version_id)
     if version is None:
         return
-    label = version.label if version.number is not None else f"draft revision {version.revision}"
-    verdict = {"passed": "passed", "failed": "failed", "error": "could not run"}[run.status.value]
-    lines = [f"The automated check of {version.resource_id} ({label}) {verdict}."]
-    if run.reason:
-        lines.append(run.reason)
-    for name, result in sorted(run.formats.items()):
-        detail = f" — {result['reason']}" if result.get("reason") else ""
-        lines.append(f"- {name}: {result.get('status')}{detail}")
-    announce(
-        db,
-        users=notifications.people_of(db, version=version),
-        event="check.finished",
-        subject=f"Check {verdict}: {version.name} ({version.resource_id})",
-        body="\n".join(lines),
-        link=f"/resources/{version.resource_id}?version={version.label}",
-        about=f"check{run.id}",
-        payload={
-            "resource": {"id": version.resource_id, "name": version.name},
-            "revision": version.revision,
-            "version": label,
-            "check": {"id": run.id, "status": run.status.value, "reason": run.reason},
-            "formats": {k: v.get("status") for k, v in run.formats.items()},
-        },
+    # who hears of it (checks.announce) and the search badges are subscribed at the root
+    finished = CheckFinished(
+        check_run_id=run.id,
+        version_id=version.id,
+        resource_id=version.resource_id,
+        status=run.status.value,
     )
+    events.record(db, finished)

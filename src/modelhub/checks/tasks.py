@@ -23,10 +23,9 @@ from modelhub.checks.results import record_failure, record_outcome
 from modelhub.checks.runner import CheckRunner
 from modelhub.checks.sandbox import SandboxUnavailable
 from modelhub.db import utcnow
-from modelhub.jobs.registry import JobKind, SkipJob, register
+from modelhub.jobs.registry import JobKind, SkipJob
 from modelhub.maintenance.owned import make_owned_dir
 from modelhub.private import private_dir
-from modelhub.search import index as search_index
 from modelhub.storage.factory import StorageDescription, storage_from
 
 PACKAGE_PREFIX = "pkg-"
@@ -48,7 +47,7 @@ class CheckTask:
 
 @dataclass(frozen=True)
 class CheckSettings:
-    """What the hub passes to the check kind when it registers it."""
+    """What the hub binds into the check kind (``make_kind``)."""
 
     storage: StorageDescription
     limits: SandboxLimits
@@ -159,17 +158,11 @@ def make_kind(settings: CheckSettings) -> JobKind:
 
     def apply(db: Session, payload: dict[str, Any], result: CheckReport) -> None:
         record_outcome(db, check_run_id=payload["check_run_id"], outcome=result)
-        search_index.refresh_after_check(db, check_run_id=payload["check_run_id"])
 
     def fail(db: Session, payload: dict[str, Any], error: str) -> None:
         record_failure(db, check_run_id=payload["check_run_id"], error=error)
-        search_index.refresh_after_check(db, check_run_id=payload["check_run_id"])
 
     return JobKind(name="check", prepare=prepare, run=run_check, apply=apply, fail=fail)
-
-
-def register_check_kind(settings: CheckSettings) -> None:
-    register(make_kind(settings))
 
 
 def default_scratch_root() -> Path:

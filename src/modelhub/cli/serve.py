@@ -32,9 +32,10 @@ def serve(
 ) -> None:
     """Start the hub (data directory from $MODELHUB_DATA_DIR, default ./modelhub-data)."""
     # imported here so that the other commands start without loading the web stack
-    from modelhub.app import build_hub, create_app
+    from modelhub.app import create_app
     from modelhub.db import upgrade_database
     from modelhub.demo.seed import seed_demo
+    from modelhub.wiring import build_hub, dispatcher_for
 
     settings = Settings()
     if "MODELHUB_BASE_URL" not in os.environ:
@@ -43,7 +44,7 @@ def serve(
     upgrade_database(settings.resolved_database_url)
     where_jobs_run = None
     if settings.run_jobs and jobs:
-        from modelhub.jobs.runtime import cluster_size, dispatcher_for, jobs_line
+        from modelhub.jobs.runtime import cluster_size, jobs_line
 
         size = cluster_size(settings) if settings.dask_scheduler is None else None
         hub.jobs = dispatcher_for(hub, size)  # the app's lifespan starts and stops it
@@ -91,7 +92,7 @@ def _serve_workers(hub: Hub, *, host: str, port: int, log_config: dict[str, Any]
     poll (within a second) rather than at once."""
     import uvicorn
 
-    from modelhub.jobs.kinds import warm_workers
+    from modelhub.wiring import warm_workers
 
     os.environ["MODELHUB_BASE_URL"] = hub.settings.base_url  # what this process worked out
     if hub.jobs is not None:
@@ -116,6 +117,7 @@ def _serve_workers(hub: Hub, *, host: str, port: int, log_config: dict[str, Any]
 
 def worker_app() -> FastAPI:
     """The app of one web process when ``web_workers`` > 1: the hub without a dispatcher."""
-    from modelhub.app import build_hub, create_app
+    from modelhub.app import create_app
+    from modelhub.wiring import build_hub
 
     return create_app(hub=build_hub(Settings()))

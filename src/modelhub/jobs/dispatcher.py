@@ -26,7 +26,7 @@ from modelhub.jobs import service
 from modelhub.jobs.cluster import TASK_DROPPED, describe_error, embedded_cluster
 from modelhub.jobs.models import Job, JobStatus
 from modelhub.jobs.owners import new_owner_id
-from modelhub.jobs.registry import JobKind, Payload, SkipJob, get_kind, registered_kinds
+from modelhub.jobs.registry import JobKind, JobKinds, Payload, SkipJob, kinds_of
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,8 @@ class _Attempt:
 
 
 class Dispatcher:
-    """Runs the jobs of the database behind ``sessions`` on a Dask cluster.
+    """Runs the jobs of the database behind ``sessions`` on a Dask cluster: the jobs of the
+    ``kinds`` it knows (default: the ones the session factory carries, see ``registry``).
 
     ``scheduler_address`` (``tcp://host:8786``) names an external cluster; None starts an
     embedded one of ``n_workers`` processes of ``worker_memory_bytes`` each (`jobs.sizing`).
@@ -68,8 +69,13 @@ class Dispatcher:
         lease_seconds: float = service.DEFAULT_LEASE_SECONDS,
         poll_seconds: float = 1.0,
         max_in_flight: int | None = None,
+        kinds: JobKinds | None = None,
     ) -> None:
         self.sessions = sessions
+        found = kinds or kinds_of(sessions.kw.get("info") or {})
+        if found is None:
+            raise ValueError("a dispatcher needs the hub's job kinds")
+        self.kinds = found
         self.scheduler_address = scheduler_address
         self.n_workers = n_workers
         self.worker_memory_bytes = worker_memory_bytes
@@ -144,7 +150,7 @@ class Dispatcher:
         deadline = time.monotonic() + timeout
         while True:
             with self.sessions() as db:
-                left = service.count_unfinished(db, kinds=registered_kinds())
+                left = service.count_unfinished(db, kinds=self.kinds.names())
             if left == 0:
                 return
             if not self.running:
@@ -194,12 +200,12 @@ class Dispatcher:
             return
         with transaction(self.sessions) as db:
             claimed = [
-                _Attempt(job.id, job.attempts, get_kind(job.kind), dict(job.payload))
+                _Attempt(job.id, job.attempts, self.kinds.get(job.kind), dict(job.payload))
                 for job in service.claim_next(
                     db,
                     owner=self.owner,
                     limit=room,
-                    kinds=registered_kinds(),
+                    kinds=self.kinds.names(),
                     lease_seconds=self.lease_seconds,
                     default_max_attempts=self.max_attempts,
                 )
@@ -279,7 +285,7 @@ class Dispatcher:
         self._settle(self._requeue_orphans)
 
     def _requeue_orphans(self, db: Session) -> list[Job]:
-        return service.requeue_orphans(db, owner=self.owner, kinds=registered_kinds())
+        return service.requeue_orphans(db, owner=self.owner, kinds=self.kinds.names())
 
     def _settle(self, step: Callable[[Session], list[Job]]) -> None:
         """Run ``step`` and the fail hooks of the jobs it failed, in one transaction; if that
@@ -289,7 +295,7 @@ class Dispatcher:
             with transaction(self.sessions) as db:
                 for job in step(db):
                     if job.status is JobStatus.failed:
-                        fail = get_kind(job.kind).fail
+                        fail = self.kinds.get(job.kind).fail
                         if fail is not None:
                             fail(db, job.payload, job.error or "")
         except Exception:

@@ -1,8 +1,10 @@
 """Kinds of jobs: what the hub prepares, what a worker runs, and how the hub writes the result.
 
-A domain declares its kinds in its ``tasks.py`` at import time::
+A domain offers its kinds in its ``tasks.py`` (``make_kind(settings) -> JobKind``); the
+composition root (``modelhub.wiring``) binds them to the hub's settings and adds them to the
+hub's ``JobKinds``::
 
-    register(JobKind(name="check", prepare=prepare_check, run=run_check, apply=apply_check))
+    hub.job_kinds.add(JobKind(name="check", prepare=prepare, run=run_check, apply=apply))
 
 ``run`` executes on a Dask worker, possibly on another machine: it must be a top-level function
 of an importable module, must not touch the database (workers have no credentials) and gets
@@ -52,23 +54,35 @@ class JobKind:
     fail: Callable[[Session, Payload, str], None] | None = None
 
 
-_KINDS: dict[str, JobKind] = {}
+KINDS_INFO = "modelhub.jobs.kinds"
+"""``Session.info`` key of the hub's ``JobKinds`` (set by the composition root on its session
+factory), so that ``service.enqueue`` refuses an unknown kind in the request that asks for it."""
 
 
-def register(kind: JobKind) -> None:
-    """Make ``kind`` known to this process. Registering a name again replaces the earlier kind:
-    a hub may bind its settings into a kind's callables, and tests build several hubs."""
-    _KINDS[kind.name] = kind
+class JobKinds:
+    """The kinds one hub runs, bound to its settings; built by the composition root and given
+    to the dispatcher (no registry is shared by the process: tests build several hubs)."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, JobKind] = {}
+
+    def add(self, kind: JobKind) -> None:
+        """Make ``kind`` known; adding a name again replaces the earlier kind."""
+        self._kinds[kind.name] = kind
+
+    def get(self, name: str) -> JobKind:
+        """The kind known as ``name``; raises ``UnknownJobKind``."""
+        try:
+            return self._kinds[name]
+        except KeyError:
+            raise UnknownJobKind(f"no job kind is registered as {name!r}") from None
+
+    def names(self) -> frozenset[str]:
+        """The names of every kind this hub can dispatch."""
+        return frozenset(self._kinds)
 
 
-def get_kind(name: str) -> JobKind:
-    """The kind registered as ``name``; raises ``UnknownJobKind``."""
-    try:
-        return _KINDS[name]
-    except KeyError:
-        raise UnknownJobKind(f"no job kind is registered as {name!r}") from None
-
-
-def registered_kinds() -> frozenset[str]:
-    """The names of every kind this process can dispatch."""
-    return frozenset(_KINDS)
+def kinds_of(sessions_info: dict[str, Any]) -> JobKinds | None:
+    """The ``JobKinds`` a session (or session factory) carries in its ``info``, if any."""
+    found = sessions_info.get(KINDS_INFO)
+    return found if isinstance(found, JobKinds) else None

@@ -23,7 +23,7 @@ from modelhub.db import utcnow
 from modelhub.errors import HubError
 from modelhub.jobs.models import Job, JobStatus
 from modelhub.jobs.owners import owner_is_gone
-from modelhub.jobs.registry import Payload, get_kind
+from modelhub.jobs.registry import Payload, kinds_of
 
 DEFAULT_LEASE_SECONDS = 60.0
 DEFAULT_MAX_ATTEMPTS = 3
@@ -66,7 +66,9 @@ def enqueue(
     ``max_attempts`` defaults to the dispatcher's setting. ``run_after`` (timezone-aware) keeps
     the job from being claimed before that time; the dispatcher's poll picks it up after it.
     """
-    get_kind(kind)  # an unknown kind fails here, in the request, rather than later unseen
+    known = kinds_of(db.info)
+    if known is not None:
+        known.get(kind)  # an unknown kind fails here, in the request, rather than later unseen
     if max_attempts is not None and max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
     if run_after is not None and run_after.tzinfo is None:

@@ -1,4 +1,6 @@
-"""The hub's own gc: once at start, then every ``gc_interval_s``, one process at a time."""
+"""The hub's own gc: once at start, then every ``gc_interval_s``, one process at a time; and the
+sweep of domain events that were committed but not delivered, at every wake-up (every quarter
+interval) in every process (each (event, subscriber) is delivered once whoever sweeps)."""
 
 from __future__ import annotations
 
@@ -46,6 +48,10 @@ def run_if_due(hub: Hub, *, holder: str, due_after_s: float) -> GcResult | None:
             )
 
 
+EVENTS_ONLY_WAKE_S = 900.0
+"""How often the loop sweeps pending events when the hub's gc is off."""
+
+
 class PeriodicGc:
     """A background thread of one hub process (started and stopped by the app's lifespan)."""
 
@@ -56,8 +62,7 @@ class PeriodicGc:
         self._thread = threading.Thread(target=self._loop, name="modelhub-gc", daemon=True)
 
     def start(self) -> None:
-        if self.hub.settings.gc_interval_s > 0:
-            self._thread.start()
+        self._thread.start()  # with gc off (interval 0) it still sweeps pending events
 
     def stop(self) -> None:
         self._stop.set()
@@ -69,10 +74,15 @@ class PeriodicGc:
         due_after = STARTUP_DUE_S
         while not self._stop.is_set():
             try:
-                run_if_due(self.hub, holder=self.holder, due_after_s=due_after)
-            except Exception:  # a failed run must not end the loop: the next one tries again
-                logger.exception("gc failed")
+                self.hub.events.redeliver_pending()
+            except Exception:
+                logger.exception("delivering pending events failed")
+            if interval > 0:
+                try:
+                    run_if_due(self.hub, holder=self.holder, due_after_s=due_after)
+                except Exception:  # a failed run must not end the loop: the next one tries
+                    logger.exception("gc failed")
             due_after = interval
             # looking more often than running: a process whose neighbour ran gc a moment
             # before its own turn runs it again about one interval later, not two
-            self._stop.wait(interval / 4)
+            self._stop.wait(interval / 4 if interval > 0 else EVENTS_ONLY_WAKE_S)

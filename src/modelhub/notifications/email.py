@@ -12,12 +12,10 @@ from sqlalchemy.orm import Session
 from modelhub.accounts.models import User
 from modelhub.db import utcnow
 from modelhub.jobs import service as jobs
-from modelhub.jobs.registry import JobKind, SkipJob, register
+from modelhub.jobs.registry import JobKind, SkipJob
 from modelhub.notifications.models import Notification
 
 EMAIL_JOB = "email"
-# whether this process's hub has an SMTP server (set with the kind by ``register_email_kind``)
-_enabled = False
 
 
 @dataclass(frozen=True)
@@ -39,15 +37,8 @@ class EmailTask:
     body: str
 
 
-def email_enabled() -> bool:
-    return _enabled
-
-
 def queue_emails(db: Session, notes: list[Notification]) -> None:
-    """One ``email`` job per notification whose user has an address (same transaction); nothing
-    when the hub has no SMTP server."""
-    if not _enabled:
-        return
+    """One ``email`` job per notification whose user has an address (same transaction)."""
     for note in notes:
         user = db.get(User, note.user_id)
         if user is not None and user.email:
@@ -97,9 +88,3 @@ def make_kind(smtp: SmtpSettings) -> JobKind:
             note.email_error = error[:2000]
 
     return JobKind(name=EMAIL_JOB, prepare=prepare, run=send, apply=apply, fail=fail)
-
-
-def register_email_kind(smtp: SmtpSettings, *, enabled: bool) -> None:
-    global _enabled
-    _enabled = enabled
-    register(make_kind(smtp))

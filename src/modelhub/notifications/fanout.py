@@ -1,36 +1,33 @@
-"""One event, every channel: a notification in the hub per person, an e-mail each (when the
-hub has SMTP) and a signed delivery to each matching webhook. All in the caller's transaction;
-the e-mails and webhook calls are jobs that run after the commit."""
+"""The notification channel of an announcement: a notification in the hub per person and, when
+the hub has SMTP, an e-mail each (``email`` jobs that run after the commit). The composition
+root subscribes it to the events people hear about."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modelhub.accounts.models import User
+from modelhub.events.announcement import Announcement
 from modelhub.notifications.email import queue_emails
 from modelhub.notifications.models import Notification
 from modelhub.notifications.service import notify
-from modelhub.webhooks.service import queue_deliveries
 
 
-def announce(
-    db: Session,
-    *,
-    users: Iterable[User],
-    event: str,
-    subject: str,
-    body: str,
-    link: str | None,
-    about: str,
-    payload: dict[str, Any],
-) -> list[Notification]:
-    """Tell ``users`` about ``event`` (e.g. ``review.approved``) on every channel. ``about`` names
-    this occurrence, so that announcing it again adds nothing."""
-    people = list({u.id: u for u in users}.values())
-    notes = notify(db, users=people, kind=event, subject=subject, body=body, link=link, about=about)
-    queue_emails(db, notes)
-    queue_deliveries(db, event=event, payload=payload, user_ids=[u.id for u in people], about=about)
+def announce(db: Session, announcement: Announcement, *, email: bool) -> list[Notification]:
+    """Tell the announcement's people in the hub (and by e-mail when ``email``); announcing the
+    same occurrence (``about``) again adds nothing."""
+    ids = sorted(set(announcement.user_ids))
+    people = list(db.scalars(select(User).where(User.id.in_(ids)))) if ids else []
+    notes = notify(
+        db,
+        users=people,
+        kind=announcement.event,
+        subject=announcement.subject,
+        body=announcement.body,
+        link=announcement.link,
+        about=announcement.about,
+    )
+    if email:
+        queue_emails(db, notes)
     return notes

@@ -1,38 +1,14 @@
-"""Creating notifications (idempotently) and finding who should get them."""
+"""Creating notifications (idempotently)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modelhub.accounts.models import User
-from modelhub.catalog.access import handles_of
-from modelhub.catalog.models import ResourceMaintainer, ResourceVersion
 from modelhub.notifications.models import Notification
-
-
-def people_of(db: Session, *, version: ResourceVersion) -> list[User]:
-    """The uploader, the resource's maintainers, and the description's maintainers (and, when
-    it names none, authors) who have accounts here — matched by e-mail or by GitHub user name."""
-    ids = {version.uploader_id}
-    ids.update(
-        db.scalars(
-            select(ResourceMaintainer.user_id).where(
-                ResourceMaintainer.resource_id == version.resource_id
-            )
-        )
-    )
-    emails, handles = handles_of(version.rdf)
-    conditions = []
-    if emails:
-        conditions.append(func.lower(User.email).in_(emails))
-    if handles:
-        conditions.append(func.lower(User.username).in_(handles))
-    if conditions:
-        ids.update(db.scalars(select(User.id).where(or_(*conditions))))
-    return list(db.scalars(select(User).where(User.id.in_(ids), User.is_active.is_(True))))
 
 
 def notify(

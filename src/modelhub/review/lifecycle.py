@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from modelhub import events
 from modelhub.accounts.models import User
 from modelhub.catalog.models import ResourceVersion
 from modelhub.catalog.models import VersionStatus as S
 from modelhub.db import utcnow
 from modelhub.errors import Conflict
+from modelhub.events.types import ReviewMoved
 from modelhub.review.models import ReviewEvent
 
 
@@ -132,7 +134,7 @@ def record(
     message: str | None = None,
     override_reason: str | None = None,
 ) -> ReviewEvent:
-    """Add one audit row (flushed, not committed)."""
+    """Add one audit row and its ``ReviewMoved`` event (flushed, not committed)."""
     event = ReviewEvent(
         resource_id=resource_id,
         version_id=version_id,
@@ -147,4 +149,15 @@ def record(
     )
     db.add(event)
     db.flush()
+    # who hears of it (review.announce) is subscribed at the composition root
+    events.record(
+        db,
+        ReviewMoved(
+            review_event_id=event.id,
+            resource_id=resource_id,
+            version_id=version_id,
+            action=action,
+            actor_id=actor.id,
+        ),
+    )
     return event

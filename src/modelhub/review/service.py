@@ -14,7 +14,6 @@ from modelhub.catalog.service import get_resource, open_draft
 from modelhub.checks.models import CheckStatus
 from modelhub.checks.service import latest_run
 from modelhub.errors import Conflict, ErrorDetail, Forbidden, InvalidRequest, ResourceNotFound
-from modelhub.review import announce
 from modelhub.review.lifecycle import ACTIONS, Action, Who, move, not_possible
 from modelhub.review.models import ReviewEvent
 from modelhub.storage.base import Storage
@@ -98,7 +97,7 @@ def act(
             [ErrorDetail(("body", "message"), "required for this action")],
             code="message_required",
         )
-    event = move(
+    move(
         db,
         version_id=version.id,
         resource_id=resource_id,
@@ -109,7 +108,6 @@ def act(
         message=message,
     )
     db.refresh(version)
-    announce.transition(db, version=version, event=event, actor=actor)
     return version
 
 
@@ -183,7 +181,7 @@ def approve(
     own_upload_gate(version=version, actor=actor, allow_own=allow_own)
     override_reason = _text(override_reason)
     check_gate(db, version=version, override_reason=override_reason)
-    event = move(
+    move(
         db,
         version_id=version.id,
         resource_id=resource_id,
@@ -198,7 +196,6 @@ def approve(
     publishing.finish_publication(
         db, storage, version=version, publisher=actor, batch=batch, change_note=_text(change_note)
     )
-    announce.transition(db, version=version, event=event, actor=actor)
     return version
 
 

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from modelhub import events
 from modelhub.accounts.models import User
 from modelhub.catalog import access
 from modelhub.catalog.models import ResourceVersion, VersionStatus
 from modelhub.errors import ErrorDetail, Forbidden, InvalidRequest
+from modelhub.events.types import CommentAdded
 from modelhub.review import announce
 from modelhub.review.models import ReviewComment, ReviewEvent
 from modelhub.review.service import open_revision
@@ -41,7 +43,15 @@ def add_comment(
     )
     db.add(note)
     db.flush()
-    announce.comment(db, version=version, note=note, actor=actor)
+    events.record(
+        db,
+        CommentAdded(
+            comment_id=note.id,
+            resource_id=resource_id,
+            version_id=version.id,
+            actor_id=actor.id,
+        ),
+    )
     return note
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from modelhub import events
 from modelhub.accounts.models import User
 from modelhub.catalog import access
 from modelhub.catalog.models import Resource, ResourceVersion, VersionStatus
 from modelhub.catalog.service import get_version, refresh_latest
 from modelhub.db import utcnow
 from modelhub.errors import Conflict, ErrorDetail, Forbidden, InvalidRequest, ResourceNotFound
-from modelhub.review import announce
+from modelhub.events.types import VersionUnyanked, VersionYanked
 from modelhub.review.lifecycle import record
 
 
@@ -66,7 +67,7 @@ def _after(
     if resource is None:
         raise ResourceNotFound()
     refresh_latest(db, resource=resource)
-    event = record(
+    record(
         db,
         version_id=version.id,
         resource_id=version.resource_id,
@@ -77,4 +78,14 @@ def _after(
         actor=actor,
         message=message,
     )
-    announce.transition(db, version=version, event=event, actor=actor)
+    if version.number is not None:
+        fact = VersionYanked if action == "yank" else VersionUnyanked
+        events.record(
+            db,
+            fact(
+                resource_id=version.resource_id,
+                version_id=version.id,
+                number=version.number,
+                actor_id=actor.id,
+            ),
+        )

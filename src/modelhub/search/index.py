@@ -1,6 +1,6 @@
-"""Keeping the search index in step with the listing, in the caller's transaction: on publish,
-yank and unyank (``catalog.service.set_listing``), and when a check of the listed version
-finishes. Never commits.
+"""Keeping the search index in step with the listing: ``search.reactions`` calls these after the
+commit of a publish, yank or unyank (the ``ListingChanged`` event) and of a finished check of the
+listed version (``CheckFinished``), each in the event delivery's own transaction. Never commits.
 
 Every change touches one entry and a few rows (the entry, its full text, its facet counts, the
 generation and one change-log row): nothing here grows with the catalog."""

@@ -13,12 +13,13 @@ from pydantic import BaseModel
 from modelhub.errors import HubError
 
 CSRF_COOKIE = "modelhub_csrf"
-_templates: Jinja2Templates | None = None
 
 
-def configure(templates: Jinja2Templates) -> None:
-    global _templates
-    _templates = templates
+def templates_of(request: Request) -> Jinja2Templates | None:
+    """The templates of the hub serving ``request`` (None outside a hub's app)."""
+    hub = getattr(request.app.state, "hub", None)
+    templates = getattr(hub, "templates", None)
+    return templates if isinstance(templates, Jinja2Templates) else None
 
 
 def wants_json(request: Request) -> bool:
@@ -40,20 +41,22 @@ def page(
     """The HTML page, or its JSON twin (``data`` exactly as the template gets it)."""
     if wants_json(request):
         return JSONResponse(data.model_dump(mode="json"), status_code=status_code)
-    if _templates is None:
-        raise RuntimeError("no page templates: web.render.configure() was not called")
+    templates = templates_of(request)
+    if templates is None:
+        raise RuntimeError("pages are rendered by a hub's app (app.state.hub)")
     token = csrf_token(request)
     context = {"data": data, "csrf": token, "user": None, **(extra or {})}
-    response = _templates.TemplateResponse(request, template, context, status_code=status_code)
+    response = templates.TemplateResponse(request, template, context, status_code=status_code)
     response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict")
     return response
 
 
 def error_response(request: Request, exc: HubError) -> Response:
     is_api = request.url.path.startswith(("/api/", "/artifacts/", "/id_map", "/public/"))
-    if is_api or wants_json(request) or _templates is None:
+    templates = templates_of(request)
+    if is_api or wants_json(request) or templates is None:
         return JSONResponse(exc.as_json(), status_code=exc.status_code)
-    return _templates.TemplateResponse(
+    return templates.TemplateResponse(
         request, "error.html", {"error": exc, "user": None}, status_code=exc.status_code
     )
 

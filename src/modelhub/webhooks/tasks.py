@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from modelhub.db import utcnow
 from modelhub.jobs import service as jobs
-from modelhub.jobs.registry import JobKind, SkipJob, register
+from modelhub.jobs.registry import JobKind, SkipJob
 from modelhub.webhooks import sender, signing
 from modelhub.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 
@@ -145,6 +145,8 @@ def record_attempt(
 
 def make_kind(settings: WebhookSettings) -> JobKind:
     """The ``webhook`` kind, bound to ``settings``."""
+    if not settings.retry_delays or settings.max_attempts < 1:
+        raise ValueError("webhooks need at least one retry delay and one attempt")
 
     def prepare(db: Session, payload: dict[str, Any]) -> DeliveryTask:
         delivery = db.get(WebhookDelivery, payload["delivery_id"])
@@ -200,10 +202,3 @@ def make_kind(settings: WebhookSettings) -> JobKind:
         )
 
     return JobKind(name=WEBHOOK_JOB, prepare=prepare, run=deliver, apply=apply, fail=fail)
-
-
-def register_webhook_kind(settings: WebhookSettings) -> None:
-    """Make the ``webhook`` kind known to this process, bound to ``settings``."""
-    if not settings.retry_delays or settings.max_attempts < 1:
-        raise ValueError("webhooks need at least one retry delay and one attempt")
-    register(make_kind(settings))

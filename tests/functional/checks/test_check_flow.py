@@ -33,8 +33,7 @@ pytestmark = pytest.mark.slow
 def checking_server(
     server: LiveServer, inbox: tuple[Inbox, int], tmp_path: Path
 ) -> Iterator[tuple[LiveServer, Dispatcher]]:
-    from modelhub.jobs.kinds import register_job_kinds, warm_workers
-    from modelhub.jobs.runtime import start_dispatcher
+    from modelhub.wiring import register_job_kinds, start_dispatcher, warm_workers
 
     _, port = inbox
     settings = server.hub.settings

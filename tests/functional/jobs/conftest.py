@@ -26,6 +26,12 @@ def cluster() -> Iterator[LocalCluster]:
     local.close()
 
 
+@pytest.fixture(autouse=True)
+def test_kinds(hub: Hub) -> None:
+    """The test kinds, known to this test's hub (and so to its dispatchers)."""
+    kinds.add_to(hub.job_kinds)
+
+
 @pytest.fixture
 def scratch(tmp_path: Path, hub: Hub) -> Path:
     """Where workers leave their traces; also empties the test-only table."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from modelhub.db import make_engine, make_session_factory
 from modelhub.jobs.dispatcher import Dispatcher
+from modelhub.jobs.registry import JobKinds
 from tests.functional.jobs import kinds
 
 
@@ -19,7 +20,10 @@ def main() -> None:
     url, scheduler, scratch = sys.argv[1:4]
     kinds.CALLS.reset(Path(scratch))
     dispatcher = Dispatcher(
-        make_session_factory(make_engine(url)), scheduler_address=scheduler, poll_seconds=0.1
+        make_session_factory(make_engine(url)),
+        kinds=kinds.add_to(JobKinds()),
+        scheduler_address=scheduler,
+        poll_seconds=0.1,
     )
     dispatcher.start()
     print(dispatcher.owner, flush=True)

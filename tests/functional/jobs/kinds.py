@@ -1,5 +1,6 @@
 """Job kinds for the tests. Dask worker processes import this module to run the ``run_*``
-functions, so it holds no fixtures and does nothing at import beyond registering the kinds.
+functions, so it holds no fixtures and does nothing at import; ``add_to`` makes the kinds
+known to a hub (the ``test_kinds`` fixture of the conftest).
 
 Every kind shares ``prepare`` (payload ``{"n": int}`` → ``Task``), an idempotent ``apply`` that
 stores ``n``'s result in the test-only ``job_effects`` table, and a ``fail`` hook that stores the
@@ -21,7 +22,7 @@ from typing import Any
 from sqlalchemy import Column, Integer, MetaData, Table, Text, select
 from sqlalchemy.orm import Session
 
-from modelhub.jobs.registry import JobKind, SkipJob, register
+from modelhub.jobs.registry import JobKind, JobKinds, SkipJob
 
 metadata = MetaData()
 effects = Table(
@@ -157,14 +158,23 @@ RUNS = {
     "test-crash-always": run_crash_always,
     "test-raise": run_raise,
 }
-for _name, _run in RUNS.items():
-    register(JobKind(name=_name, prepare=prepare, run=_run, apply=apply, fail=fail))
-register(
+ALL = (
+    *(
+        JobKind(name=name, prepare=prepare, run=run, apply=apply, fail=fail)
+        for name, run in RUNS.items()
+    ),
     JobKind(
         name="test-faulty-hooks",
         prepare=prepare,
         run=run_square,
         apply=apply_badly,
         fail=fail_badly,
-    )
+    ),
 )
+
+
+def add_to(known: JobKinds) -> JobKinds:
+    """Make the test kinds known to a hub's (or a bare dispatcher's) ``JobKinds``."""
+    for kind in ALL:
+        known.add(kind)
+    return known

@@ -14,7 +14,7 @@ from modelhub.app import create_app
 from modelhub.db import transaction
 from modelhub.hub import Hub
 from modelhub.jobs import service
-from modelhub.jobs.runtime import dispatcher_for
+from modelhub.wiring import dispatcher_for
 from tests.conftest import auth, make_user
 from tests.functional.jobs import kinds
 from tests.functional.jobs.conftest import new_dispatcher

@@ -15,7 +15,6 @@ from modelhub.jobs import service
 from modelhub.jobs.cluster import WORKER_LOST
 from modelhub.jobs.dispatcher import Dispatcher
 from modelhub.jobs.models import Job, JobStatus
-from modelhub.jobs.registry import get_kind
 from tests.functional.jobs import kinds
 from tests.functional.jobs.conftest import new_dispatcher
 from tests.waiting import eventually
@@ -82,7 +81,7 @@ def test_applying_a_result_twice_leaves_the_same_state(
     job = jobs_by_n(hub)[5]
 
     with transaction(hub.sessions) as db:
-        get_kind(job.kind).apply(db, job.payload, job.result)
+        hub.job_kinds.get(job.kind).apply(db, job.payload, job.result)
 
     with hub.sessions() as db:
         assert kinds.stored(db) == before == {5: "25"}
@@ -182,6 +181,7 @@ def test_two_dispatchers_on_one_database_never_run_a_job_twice(
     first = new_dispatcher(hub, cluster)
     second = Dispatcher(
         make_session_factory(other_engine),
+        kinds=hub.job_kinds,
         scheduler_address=cluster.scheduler_address,
         poll_seconds=0.05,
     )

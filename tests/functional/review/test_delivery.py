@@ -15,8 +15,8 @@ from modelhub.accounts import service as accounts
 from modelhub.accounts.models import Role
 from modelhub.db import transaction
 from modelhub.jobs.dispatcher import Dispatcher
-from modelhub.jobs.kinds import register_job_kinds
 from modelhub.webhooks import signing
+from modelhub.wiring import register_job_kinds
 from tests.conftest import LiveServer, auth, make_user
 from tests.functional.review.common import act, package, upload
 from tests.functional.webhooks.conftest import receiver, webhook_cluster

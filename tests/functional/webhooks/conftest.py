@@ -12,7 +12,7 @@ from distributed import LocalCluster
 
 from modelhub.jobs.cluster import embedded_cluster
 from modelhub.jobs.dispatcher import Dispatcher
-from modelhub.jobs.kinds import register_job_kinds
+from modelhub.wiring import register_job_kinds
 from tests.conftest import LiveServer, auth
 from tests.functional.webhooks.receiver import Receiver, running_receiver
 from tests.waiting import eventually

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from modelhub.jobs.kinds import register_job_kinds
+from modelhub.wiring import register_job_kinds
 from tests.conftest import LiveServer, auth, make_user
 from tests.functional.webhooks.conftest import wait_for_delivery
 from tests.functional.webhooks.receiver import Receiver

@@ -6,9 +6,11 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 
-from modelhub.jobs.registry import JobKind, register
+from modelhub.hub import Hub
+from modelhub.jobs.registry import JobKind
 
 KIND = "unit-noop"
 
@@ -25,7 +27,10 @@ def _apply(db: Session, payload: dict[str, Any], result: Any) -> None:
     return None
 
 
-register(JobKind(name=KIND, prepare=_prepare, run=_run, apply=_apply))
+@pytest.fixture(autouse=True)
+def noop_kind(hub: Hub) -> None:
+    """The test kind, known to this test's hub."""
+    hub.job_kinds.add(JobKind(name=KIND, prepare=_prepare, run=_run, apply=_apply))
 
 
 def dead_owner() -> str:

@@ -1,0 +1,214 @@
+"""The composition root: everything one hub is made of, built and connected here and nowhere
+else — settings → engine, sessions, storage, templates, job kinds, event subscribers,
+dispatcher, search memory. Nothing is kept per process: tests build several hubs side by side.
+
+Lower layers never import the features that react to them: services record domain events
+(``modelhub.events``) and this module subscribes the reactions (search index, notifications,
+webhooks) on the hub's ``EventBus``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from modelhub.checks import announce as check_news
+from modelhub.checks.cleanup import sweep_checks
+from modelhub.checks.limits import SandboxLimits
+from modelhub.checks.tasks import CheckSettings, default_scratch_root, prewarm, task_template
+from modelhub.checks.tasks import make_kind as check_kind
+from modelhub.config import Settings
+from modelhub.db import make_engine, make_session_factory
+from modelhub.events import (
+    Announcement,
+    CheckFinished,
+    CommentAdded,
+    Event,
+    EventBus,
+    ListingChanged,
+    ReviewMoved,
+)
+from modelhub.hub import Hub
+from modelhub.jobs.registry import KINDS_INFO, JobKinds
+from modelhub.jobs.runtime import cluster_size, jobs_line
+from modelhub.jobs.sizing import ClusterSize
+from modelhub.notifications import fanout
+from modelhub.notifications.email import SmtpSettings
+from modelhub.notifications.email import make_kind as email_kind
+from modelhub.private import private_dir
+from modelhub.review import announce as review_news
+from modelhub.search import reactions as search_reactions
+from modelhub.storage.factory import describe_storage
+from modelhub.storage.local import LocalStorage
+from modelhub.webhooks.service import queue_deliveries
+from modelhub.webhooks.tasks import WebhookSettings
+from modelhub.webhooks.tasks import make_kind as webhook_kind
+
+if TYPE_CHECKING:  # Dask: loaded by the processes that run jobs only
+    from modelhub.jobs.dispatcher import Dispatcher
+
+WEB = Path(__file__).parent / "web"
+log = logging.getLogger(__name__)
+E = TypeVar("E", bound=Event)
+
+
+def build_hub(settings: Settings) -> Hub:
+    """One hub from ``settings``: used by the web app, ``modelhub serve``'s supervisor, the
+    CLI's local commands, tests and benches. Its dispatcher is made by ``dispatcher_for``."""
+    private_dir(settings.data_dir)
+    private_dir(settings.staging_dir)
+    engine = make_engine(
+        settings.resolved_database_url,
+        pool_size=settings.resolved_db_pool_size,
+        pool_timeout=settings.db_pool_timeout_s,
+    )
+    kinds = JobKinds()
+    sessions = make_session_factory(engine, info={KINDS_INFO: kinds})
+    hub = Hub(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        storage=LocalStorage(settings.resolved_storage_dir),
+        templates=Jinja2Templates(directory=WEB / "templates"),
+        job_kinds=kinds,
+        events=EventBus(sessions),
+    )
+    register_job_kinds(hub)  # uploads enqueue checks: the kinds must be known in this process
+    subscribe_reactions(hub)
+    if settings.search_memory:
+        from modelhub.search.memory import attach  # numpy: loaded by processes that search
+
+        hub.search_memory = attach(engine)
+    return hub
+
+
+# -- jobs -------------------------------------------------------------------------------------
+
+
+def check_settings(hub: Hub) -> CheckSettings:
+    s = hub.settings
+    return CheckSettings(
+        storage=describe_storage(s),
+        limits=SandboxLimits(
+            timeout_s=s.check_timeout_s,
+            memory_bytes=s.check_memory_bytes,
+            cpu_seconds=s.check_cpu_seconds,
+            max_processes=s.check_max_processes,
+        ),
+        scratch_root=(s.check_scratch_dir or default_scratch_root()).resolve(),
+        # the sandbox must never read the hub's own state
+        hidden_paths=(s.data_dir.resolve(), s.resolved_storage_dir.resolve()),
+        allow_unsandboxed=s.allow_unsandboxed_checks,
+        warm_sandboxes=s.check_warm_sandboxes,
+    )
+
+
+def register_job_kinds(hub: Hub) -> None:
+    """Bind ``check``, ``email`` and ``webhook`` to this hub's storage, limits, SMTP server and
+    webhook rules (again after a change to its settings)."""
+    s = hub.settings
+    hub.job_kinds.add(check_kind(check_settings(hub)))
+    smtp = SmtpSettings(
+        host=s.smtp_host or "127.0.0.1",
+        port=s.smtp_port,
+        sender=s.smtp_sender,
+        username=s.smtp_username,
+        password=s.smtp_password,
+        starttls=s.smtp_starttls,
+        base_url=s.public_base,
+    )
+    hub.job_kinds.add(email_kind(smtp))
+    rules = WebhookSettings(
+        allow_private=s.webhook_allow_private,
+        retry_delays=s.webhook_retry_schedule,
+        max_attempts=s.webhook_max_attempts,
+    )
+    hub.job_kinds.add(webhook_kind(rules))
+
+
+def dispatcher_for(hub: Hub, size: ClusterSize | None = None) -> Dispatcher:
+    """A dispatcher for ``hub`` as its settings describe it, not started yet; its embedded
+    cluster (when no scheduler is set) has ``size``, by default sized from this machine."""
+    from modelhub.jobs.dispatcher import Dispatcher
+
+    settings = hub.settings
+    if settings.dask_scheduler is None and size is None:
+        size = cluster_size(settings)
+    log.info("%s", jobs_line(settings, size))
+    return Dispatcher(
+        hub.sessions,
+        kinds=hub.job_kinds,
+        scheduler_address=settings.dask_scheduler,
+        n_workers=size.workers if size else 1,
+        worker_memory_bytes=size.worker_memory_bytes if size else None,
+        max_attempts=settings.job_max_attempts,
+    )
+
+
+def start_dispatcher(hub: Hub) -> Dispatcher:
+    """Start the dispatcher of ``hub`` (built from its settings when it has none) and keep it in
+    ``hub.jobs``, where the app's lifespan will stop it; stop it yourself otherwise."""
+    dispatcher = hub.jobs or dispatcher_for(hub)
+    dispatcher.start()
+    hub.jobs = dispatcher
+    return dispatcher
+
+
+def warm_workers(hub: Hub) -> None:
+    """Ask every worker to start its first sandbox now (in the background), so that checks do
+    not pay the libraries' import time."""
+    if hub.jobs is not None and hub.jobs.running:
+        hub.jobs.client.run(prewarm, task_template(check_settings(hub)))
+
+
+def sweep_check_leftovers(hub: Hub) -> list[str]:
+    """Remove scratch folders and cgroups of checks whose worker is gone (at start: a crash
+    before; at stop, after the cluster closed: workers killed with their warm sandboxes)."""
+    return sweep_checks(check_settings(hub).scratch_root)
+
+
+# -- who reacts to what -------------------------------------------------------------------------
+
+
+def subscribe_reactions(hub: Hub) -> None:
+    """The subscribers of the hub's events. Names are stored with each delivery: keep them."""
+    bus = hub.events
+    storage = hub.storage
+    bus.subscribe(
+        ListingChanged, "search", lambda db, e: search_reactions.listing_changed(db, storage, e)
+    )
+    bus.subscribe(CheckFinished, "search", search_reactions.check_finished)
+    _announce(hub, ReviewMoved, review_news.transition)
+    _announce(hub, CommentAdded, review_news.comment)
+    _announce(hub, CheckFinished, check_news.finished)
+
+
+def _announce(
+    hub: Hub, event_type: type[E], words: Callable[[Session, E], Announcement | None]
+) -> None:
+    """People hear of ``event_type`` (``words`` says who and what) in the hub, by e-mail when
+    the hub has SMTP, and through their webhooks."""
+
+    def notify(db: Session, event: E) -> None:
+        told = words(db, event)
+        if told is not None:
+            fanout.announce(db, told, email=hub.settings.smtp_host is not None)
+
+    def deliver(db: Session, event: E) -> None:
+        told = words(db, event)
+        if told is not None:
+            queue_deliveries(
+                db,
+                event=told.event,
+                payload=told.payload,
+                user_ids=told.user_ids,
+                about=told.about,
+            )
+
+    hub.events.subscribe(event_type, "notifications", notify)
+    hub.events.subscribe(event_type, "webhooks", deliver)
