@@ -30,13 +30,13 @@ from sqlalchemy import create_engine, insert, text
 
 from modelhub.all_models import Base
 from modelhub.app import build_hub, create_app
-from modelhub.catalog.schemas import SearchQuery
 from modelhub.config import Settings
 from modelhub.db import upgrade_database
 from modelhub.hub import Hub
 from modelhub.search import memory, service
 from modelhub.search.entries import Listing, entry_values, facet_values
 from modelhub.search.index import bump_counts, bump_generation
+from modelhub.search.schemas import SearchQuery
 from modelhub.search.tokens import tokens_of
 
 ROUNDS = 20

@@ -38,11 +38,11 @@ from modelhub.catalog.models import (
     VersionFile,
     VersionStatus,
 )
-from modelhub.catalog.schemas import SearchQuery
 from modelhub.config import Settings
 from modelhub.db import transaction, upgrade_database
 from modelhub.hub import Hub
 from modelhub.search import memory, service
+from modelhub.search.schemas import SearchQuery
 from modelhub.storage.service import BlobBatch
 from search import QUERIES, _fresh_postgres, load, make_listings
 
@@ -113,7 +113,7 @@ def _ms(samples: list[float]) -> tuple[float, float]:
 
 def publication_cost(hub: Hub, publisher: Publisher, rounds: int) -> tuple[float, float]:
     """Median seconds of one publication's transaction, and of applying it to memory."""
-    copy = hub.search_memory
+    copy = memory.attached(hub.engine)
     assert copy is not None
     publish, apply = [], []
     for _ in range(rounds):
@@ -187,7 +187,8 @@ def run(url: str, size: int, data_dir: Path, seconds: float) -> tuple[float, flo
               f"applying it to memory: {apply * 1000:.1f} ms")  # fmt: skip
         if seconds:
             stream(hub, url, data_dir, seconds)
-        reads = hub.search_memory.whole_reads if hub.search_memory else 0
+        found = memory.attached(hub.engine)
+        reads = found.whole_reads if found else 0
         print(f"whole reads of the index: {reads} (the first one only)")
         return publish, apply
     finally:

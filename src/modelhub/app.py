@@ -19,7 +19,6 @@ from modelhub import __version__
 from modelhub.accounts import api as accounts_api
 from modelhub.accounts import pages as accounts_pages
 from modelhub.catalog import api as catalog_api
-from modelhub.catalog import pages as catalog_pages
 from modelhub.checks import api as checks_api
 from modelhub.config import Settings
 from modelhub.downloads import api as downloads_api
@@ -31,8 +30,10 @@ from modelhub.interop import hypha as interop_hypha
 from modelhub.jobs import api as jobs_api
 from modelhub.maintenance.periodic import PeriodicGc
 from modelhub.notifications import api as notifications_api
+from modelhub.pages import resource as resource_page
 from modelhub.review import api as review_api
 from modelhub.review import pages as review_pages
+from modelhub.search import api as search_api
 from modelhub.search import pages as search_pages
 from modelhub.uploads import api as uploads_api
 from modelhub.uploads import pages as uploads_pages
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     app.state.hub = hub
     for router in (
         uploads_api.router,
+        search_api.router,
         catalog_api.router,
         accounts_api.router,
         downloads_api.router,
@@ -102,7 +104,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         webhooks_api.router,
         review_api.router,
         search_pages.router,
-        catalog_pages.router,
+        resource_page.router,
         uploads_pages.router,
         review_pages.router,
         accounts_pages.router,

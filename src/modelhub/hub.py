@@ -1,10 +1,13 @@
 """The running hub's shared parts, built once per hub by ``modelhub.wiring.build_hub`` (the
-composition root)."""
+composition root).
+
+This module sits low in the layers (every router depends on it through ``deps.HubDep``), so it
+names the parts built by higher layers only by the protocol it needs of them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
@@ -12,27 +15,33 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from modelhub.config import Settings
 from modelhub.events.bus import EventBus
-from modelhub.jobs.registry import JobKinds
 from modelhub.storage.base import Storage
 
-if TYPE_CHECKING:  # the dispatcher imports Dask: only processes that run jobs load it
-    from modelhub.jobs.dispatcher import Dispatcher
-    from modelhub.search.memory import SearchMemory
+
+class JobRunner(Protocol):
+    """What the app's lifespan and tests need of the job dispatcher
+    (``modelhub.jobs.dispatcher.Dispatcher``)."""
+
+    @property
+    def running(self) -> bool: ...
+
+    def start(self) -> None: ...
+
+    def stop(self, timeout: float = ...) -> None: ...
+
+    def drain(self, timeout: float) -> None: ...
 
 
 @dataclass
 class Hub:
     settings: Settings
     engine: Engine
+    # sessions carry the hub's job kinds in their ``info`` (``jobs.registry.kinds_of``)
     sessions: sessionmaker[Session]
     storage: Storage
     templates: Jinja2Templates
-    # the kinds of jobs this hub runs (its sessions carry them too, for ``jobs.service.enqueue``)
-    job_kinds: JobKinds
     # the subscribers to the events recorded with ``sessions``, delivered after each commit
     events: EventBus
     # set by `modelhub serve` (wiring.start_dispatcher in tests); the app's lifespan starts
     # and stops it
-    jobs: Dispatcher | None = None
-    # the copy of the search index in memory (settings.search_memory; None: SQL only)
-    search_memory: SearchMemory | None = None
+    jobs: JobRunner | None = None

@@ -34,7 +34,7 @@ from modelhub.events import (
     ReviewMoved,
 )
 from modelhub.hub import Hub
-from modelhub.jobs.registry import KINDS_INFO, JobKinds
+from modelhub.jobs.registry import KINDS_INFO, JobKinds, kinds_of
 from modelhub.jobs.runtime import cluster_size, jobs_line
 from modelhub.jobs.sizing import ClusterSize
 from modelhub.notifications import fanout
@@ -67,15 +67,13 @@ def build_hub(settings: Settings) -> Hub:
         pool_size=settings.resolved_db_pool_size,
         pool_timeout=settings.db_pool_timeout_s,
     )
-    kinds = JobKinds()
-    sessions = make_session_factory(engine, info={KINDS_INFO: kinds})
+    sessions = make_session_factory(engine, info={KINDS_INFO: JobKinds()})
     hub = Hub(
         settings=settings,
         engine=engine,
         sessions=sessions,
         storage=LocalStorage(settings.resolved_storage_dir),
         templates=Jinja2Templates(directory=WEB / "templates"),
-        job_kinds=kinds,
         events=EventBus(sessions),
     )
     register_job_kinds(hub)  # uploads enqueue checks: the kinds must be known in this process
@@ -83,11 +81,19 @@ def build_hub(settings: Settings) -> Hub:
     if settings.search_memory:
         from modelhub.search.memory import attach  # numpy: loaded by processes that search
 
-        hub.search_memory = attach(engine)
+        attach(engine)
     return hub
 
 
 # -- jobs -------------------------------------------------------------------------------------
+
+
+def job_kinds(hub: Hub) -> JobKinds:
+    """The kinds of jobs ``hub`` runs (carried by its session factory)."""
+    kinds = kinds_of(hub.sessions.kw.get("info") or {})
+    if kinds is None:
+        raise RuntimeError("this hub's sessions were not made by build_hub: they know no job kinds")
+    return kinds
 
 
 def check_settings(hub: Hub) -> CheckSettings:
@@ -112,7 +118,8 @@ def register_job_kinds(hub: Hub) -> None:
     """Bind ``check``, ``email`` and ``webhook`` to this hub's storage, limits, SMTP server and
     webhook rules (again after a change to its settings)."""
     s = hub.settings
-    hub.job_kinds.add(check_kind(check_settings(hub)))
+    kinds = job_kinds(hub)
+    kinds.add(check_kind(check_settings(hub)))
     smtp = SmtpSettings(
         host=s.smtp_host or "127.0.0.1",
         port=s.smtp_port,
@@ -122,13 +129,13 @@ def register_job_kinds(hub: Hub) -> None:
         starttls=s.smtp_starttls,
         base_url=s.public_base,
     )
-    hub.job_kinds.add(email_kind(smtp))
+    kinds.add(email_kind(smtp))
     rules = WebhookSettings(
         allow_private=s.webhook_allow_private,
         retry_delays=s.webhook_retry_schedule,
         max_attempts=s.webhook_max_attempts,
     )
-    hub.job_kinds.add(webhook_kind(rules))
+    kinds.add(webhook_kind(rules))
 
 
 def dispatcher_for(hub: Hub, size: ClusterSize | None = None) -> Dispatcher:
@@ -142,7 +149,7 @@ def dispatcher_for(hub: Hub, size: ClusterSize | None = None) -> Dispatcher:
     log.info("%s", jobs_line(settings, size))
     return Dispatcher(
         hub.sessions,
-        kinds=hub.job_kinds,
+        kinds=job_kinds(hub),
         scheduler_address=settings.dask_scheduler,
         n_workers=size.workers if size else 1,
         worker_memory_bytes=size.worker_memory_bytes if size else None,
@@ -153,7 +160,9 @@ def dispatcher_for(hub: Hub, size: ClusterSize | None = None) -> Dispatcher:
 def start_dispatcher(hub: Hub) -> Dispatcher:
     """Start the dispatcher of ``hub`` (built from its settings when it has none) and keep it in
     ``hub.jobs``, where the app's lifespan will stop it; stop it yourself otherwise."""
-    dispatcher = hub.jobs or dispatcher_for(hub)
+    from modelhub.jobs.dispatcher import Dispatcher
+
+    dispatcher = hub.jobs if isinstance(hub.jobs, Dispatcher) else dispatcher_for(hub)
     dispatcher.start()
     hub.jobs = dispatcher
     return dispatcher
@@ -162,7 +171,9 @@ def start_dispatcher(hub: Hub) -> Dispatcher:
 def warm_workers(hub: Hub) -> None:
     """Ask every worker to start its first sandbox now (in the background), so that checks do
     not pay the libraries' import time."""
-    if hub.jobs is not None and hub.jobs.running:
+    from modelhub.jobs.dispatcher import Dispatcher
+
+    if isinstance(hub.jobs, Dispatcher) and hub.jobs.running:
         hub.jobs.client.run(prewarm, task_template(check_settings(hub)))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from modelhub.accounts import service
+from modelhub.accounts.deps import AdminUser, CurrentUser
 from modelhub.accounts.schemas import (
     TokenCreate,
     TokenCreated,
@@ -14,7 +15,7 @@ from modelhub.accounts.schemas import (
     UserRead,
     UserUpdate,
 )
-from modelhub.deps import AdminUser, CurrentUser, DbSession
+from modelhub.deps import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 

@@ -12,11 +12,13 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from modelhub.accounts import service, throttle, views
+from modelhub.accounts.deps import OptionalUser
 from modelhub.accounts.models import Role, User
 from modelhub.accounts.schemas import TokenCreated, TokenRead
-from modelhub.deps import SESSION_COOKIE, DbSession, HubDep, OptionalUser
+from modelhub.deps import DbSession, HubDep
 from modelhub.errors import Conflict, Forbidden, HubError, InvalidRequest
 from modelhub.web import render
+from modelhub.web.cookies import SESSION_COOKIE
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("modelhub.accounts")

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from modelhub.catalog.models import ResourceType, VersionStatus
-from modelhub.search.models import WeightFormat
-
-SortKey = Literal["relevance", "newest", "oldest", "name", "downloads"]
-CheckBadge = Literal["passed", "failed", "not_run"]
 
 
 class FileRead(BaseModel):
@@ -64,70 +60,3 @@ class ResourceRead(BaseModel):
     rdf_url: str | None
     package_url: str | None
     versions: list[VersionSummary] = Field(default_factory=list)
-
-
-class ResourceCard(ResourceRead):
-    """A search result: the resource and what its card shows."""
-
-    # a plain ResourceRead is accepted too (the card fields then keep their defaults)
-    model_config = ConfigDict(from_attributes=True)
-
-    authors: list[str] = Field(default_factory=list)
-    cover_url: str | None = None
-    checks: dict[str, CheckBadge] = Field(
-        default_factory=dict, description="Check result per weight format of the listed version"
-    )
-    checked: bool = Field(
-        default=False, description="The latest check of the listed version passed"
-    )
-    downloads: int = 0
-
-
-class FacetValue(BaseModel):
-    value: str
-    count: int
-    selected: bool = False
-
-
-class Facets(BaseModel):
-    """Counts over the current results (tags: the most frequent ones and those selected)."""
-
-    type: list[FacetValue] = Field(default_factory=list)
-    tags: list[FacetValue] = Field(default_factory=list)
-    license: list[FacetValue] = Field(default_factory=list)
-    format: list[FacetValue] = Field(default_factory=list)
-    checked: int = 0
-
-
-class ResourcePage(BaseModel):
-    items: list[ResourceCard]
-    total: int
-    page: int
-    per_page: int
-    sort: SortKey = "newest"
-    facets: Facets = Field(default_factory=Facets)
-
-
-class SearchQuery(BaseModel):
-    """The query of ``GET /api/v1/resources`` and of the catalog page."""
-
-    q: str | None = Field(default=None, max_length=200)
-    type: ResourceType | None = None
-    tags: list[str] = Field(default_factory=list, max_length=10)
-    license: str | None = Field(default=None, max_length=64)
-    formats: list[WeightFormat] = Field(default_factory=list)
-    checked: bool = False
-    sort: SortKey | None = None
-    page: int = Field(default=1, ge=1, le=10_000)
-    per_page: int = Field(default=20, ge=1, le=100)
-
-    @property
-    def has_words(self) -> bool:
-        return bool(self.q and self.q.strip())
-
-    @property
-    def effective_sort(self) -> SortKey:
-        """Relevance when there are words (unless another order is asked for), else newest."""
-        if self.sort is None or (self.sort == "relevance" and not self.has_words):
-            return "relevance" if self.has_words else "newest"
-        return self.sort

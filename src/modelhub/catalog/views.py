@@ -10,12 +10,7 @@ from sqlalchemy.orm import Session
 from modelhub.accounts.models import User
 from modelhub.catalog import service
 from modelhub.catalog.models import Resource, ResourceVersion
-from modelhub.catalog.schemas import (
-    FileRead,
-    ResourceRead,
-    VersionRead,
-    VersionSummary,
-)
+from modelhub.catalog.schemas import FileRead, ResourceRead, VersionRead, VersionSummary
 from modelhub.config import Settings
 
 _PUBLISHED = re.compile(r"v\d+")

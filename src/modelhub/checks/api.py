@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from modelhub.accounts.deps import AdminUser, CurrentUser, OptionalUser
 from modelhub.accounts.models import Role
 from modelhub.catalog import access
 from modelhub.catalog import service as catalog
 from modelhub.checks import service
 from modelhub.checks.models import CheckRun
 from modelhub.checks.schemas import CheckRunDetail, CheckRunRead, RecheckResult
-from modelhub.deps import AdminUser, CurrentUser, DbSession, HubDep, OptionalUser
+from modelhub.deps import DbSession, HubDep
 from modelhub.errors import Forbidden, ResourceNotFound
 
 router = APIRouter(prefix="/api/v1", tags=["checks"])

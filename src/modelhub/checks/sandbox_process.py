@@ -35,7 +35,7 @@ from modelhub.checks.sandbox import (
 from modelhub.checks.sandbox_cgroups import CheckCgroup, create_cgroup
 from modelhub.checks.sandbox_io import BoundedBuffer, BoundedLog, Pump, read_line
 from modelhub.checks.sandbox_protocol import READY, Job
-from modelhub.maintenance.owned import make_owned_dir
+from modelhub.owned import make_owned_dir
 from modelhub.private import private_dir
 
 # Joins the cgroups named before "--", then becomes the rest of the command line.

@@ -24,7 +24,7 @@ from modelhub.checks.runner import CheckRunner
 from modelhub.checks.sandbox import SandboxUnavailable
 from modelhub.db import utcnow
 from modelhub.jobs.registry import JobKind, SkipJob
-from modelhub.maintenance.owned import make_owned_dir
+from modelhub.owned import make_owned_dir
 from modelhub.private import private_dir
 from modelhub.storage.factory import StorageDescription, storage_from
 

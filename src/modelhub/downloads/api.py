@@ -8,9 +8,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 
+from modelhub.accounts.deps import OptionalUser
 from modelhub.catalog import service as catalog
 from modelhub.catalog.models import VersionStatus
-from modelhub.deps import DbSession, HubDep, OptionalUser
+from modelhub.deps import DbSession, HubDep
 from modelhub.downloads import service
 from modelhub.downloads.origin import to_files_origin
 from modelhub.downloads.responses import blob_response, not_modified, zip_headers

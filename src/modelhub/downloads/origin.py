@@ -25,11 +25,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from modelhub.accounts import grants
+from modelhub.accounts.deps import optional_user
 from modelhub.catalog import service as catalog
 from modelhub.catalog.models import VersionStatus
 from modelhub.config import Settings
-from modelhub.deps import optional_user
-from modelhub.downloads import grants
 from modelhub.downloads.safety import PACKAGE_HEADERS
 from modelhub.errors import ResourceNotFound
 

@@ -24,8 +24,9 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from modelhub.accounts.deps import OptionalUser
 from modelhub.accounts.models import User
-from modelhub.deps import HubDep, OptionalUser
+from modelhub.deps import HubDep
 from modelhub.errors import ErrorDetail, HubError, InvalidRequest, NotAuthenticated
 from modelhub.hub import Hub
 from modelhub.interop.multipart import PartExtractor, malformed, write_body

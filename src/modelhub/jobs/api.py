@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from modelhub.deps import AdminUser, CurrentUser, DbSession
+from modelhub.accounts.deps import AdminUser, CurrentUser
+from modelhub.deps import DbSession
 from modelhub.jobs import service
 from modelhub.jobs.models import JobStatus
 from modelhub.jobs.schemas import JobRead

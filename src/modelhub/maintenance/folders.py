@@ -15,7 +15,7 @@ from modelhub.checks.tasks import PACKAGE_PREFIX, default_scratch_root
 from modelhub.config import Settings
 from modelhub.interop import staging as hypha_staging
 from modelhub.maintenance.findings import Category, Finding
-from modelhub.maintenance.owned import has_marker, is_abandoned, remove_if_abandoned
+from modelhub.owned import has_marker, is_abandoned, remove_if_abandoned
 from modelhub.uploads import wizard_store
 from modelhub.uploads.folders import remove_idle
 

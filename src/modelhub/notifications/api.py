@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from modelhub.accounts.deps import CurrentUser
 from modelhub.db import utcnow
-from modelhub.deps import CurrentUser, DbSession
+from modelhub.deps import DbSession
 from modelhub.errors import ResourceNotFound
 from modelhub.notifications import service
 from modelhub.notifications.models import Notification

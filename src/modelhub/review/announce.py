@@ -14,6 +14,7 @@ from modelhub.catalog.access import people_of
 from modelhub.catalog.models import ResourceVersion, VersionStatus
 from modelhub.events.announcement import Announcement
 from modelhub.events.types import CommentAdded, ReviewMoved
+from modelhub.review import thread
 from modelhub.review.models import ReviewComment, ReviewEvent
 
 _SUBJECTS = {
@@ -35,25 +36,9 @@ def reviewers(db: Session) -> list[User]:
     )
 
 
-def cycle_floor(db: Session, *, resource_id: str, revision: int) -> int:
-    """The revision of the last version published before ``revision`` (0 if none): a draft's
-    thread holds what happened to the revisions after it."""
-    floor = db.scalar(
-        select(ResourceVersion.revision)
-        .where(
-            ResourceVersion.resource_id == resource_id,
-            ResourceVersion.status == VersionStatus.published,
-            ResourceVersion.revision < revision,
-        )
-        .order_by(ResourceVersion.revision.desc())
-        .limit(1)
-    )
-    return floor or 0
-
-
 def participants(db: Session, *, version: ResourceVersion) -> list[User]:
     """Everybody who acted on or commented in this draft's review so far."""
-    floor = cycle_floor(db, resource_id=version.resource_id, revision=version.revision)
+    floor = thread.cycle_floor(db, resource_id=version.resource_id, revision=version.revision)
     ids = set(
         db.scalars(
             select(ReviewEvent.actor_id).where(

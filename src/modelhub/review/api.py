@@ -9,13 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
+from modelhub.accounts.deps import CurrentUser
 from modelhub.accounts.models import User
 from modelhub.accounts.schemas import UserRead
 from modelhub.catalog import maintainers as maint
 from modelhub.catalog.models import ResourceVersion, VersionStatus
 from modelhub.catalog.schemas import VersionRead
 from modelhub.catalog.views import Links, version_read
-from modelhub.deps import CurrentUser, DbSession, HubDep
+from modelhub.deps import DbSession, HubDep
 from modelhub.hub import Hub
 from modelhub.review import service, thread, views, yanking
 from modelhub.review.schemas import (

@@ -13,12 +13,13 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from modelhub.accounts.deps import OptionalUser
 from modelhub.accounts.models import User
 from modelhub.accounts.views import login_redirect
 from modelhub.catalog import access
 from modelhub.catalog.models import ResourceVersion, VersionStatus
 from modelhub.catalog.service import open_draft
-from modelhub.deps import DbSession, HubDep, OptionalUser
+from modelhub.deps import DbSession, HubDep
 from modelhub.errors import Conflict, Forbidden, HubError, InvalidRequest, ResourceNotFound
 from modelhub.hub import Hub
 from modelhub.review import desk, service, thread, views

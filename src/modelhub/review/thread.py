@@ -13,7 +13,6 @@ from modelhub.catalog import access
 from modelhub.catalog.models import ResourceVersion, VersionStatus
 from modelhub.errors import ErrorDetail, Forbidden, InvalidRequest
 from modelhub.events.types import CommentAdded
-from modelhub.review import announce
 from modelhub.review.models import ReviewComment, ReviewEvent
 from modelhub.review.service import open_revision
 from modelhub.web.markdown import render_markdown
@@ -74,7 +73,7 @@ class ThreadItem:
 def thread(db: Session, *, resource_id: str, viewer: User) -> list[ThreadItem]:
     """The open draft's thread: everything since the last published version."""
     version = open_revision(db, resource_id=resource_id, viewer=viewer)
-    floor = announce.cycle_floor(db, resource_id=resource_id, revision=version.revision)
+    floor = cycle_floor(db, resource_id=resource_id, revision=version.revision)
     comments = db.scalars(
         select(ReviewComment).where(
             ReviewComment.resource_id == resource_id, ReviewComment.revision > floor
@@ -113,3 +112,19 @@ def queue(
         )
         result.append((version, last))
     return sorted(result, key=lambda p: (p[1].created_at if p[1] else p[0].created_at, p[0].id))
+
+
+def cycle_floor(db: Session, *, resource_id: str, revision: int) -> int:
+    """The revision of the last version published before ``revision`` (0 if none): a draft's
+    thread holds what happened to the revisions after it."""
+    floor = db.scalar(
+        select(ResourceVersion.revision)
+        .where(
+            ResourceVersion.resource_id == resource_id,
+            ResourceVersion.status == VersionStatus.published,
+            ResourceVersion.revision < revision,
+        )
+        .order_by(ResourceVersion.revision.desc())
+        .limit(1)
+    )
+    return floor or 0

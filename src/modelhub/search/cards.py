@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from modelhub.catalog.models import ResourceType
-from modelhub.catalog.schemas import ResourceCard, ResourcePage, SearchQuery
 from modelhub.catalog.views import Links
 from modelhub.search import service
 from modelhub.search.models import SearchEntry
+from modelhub.search.schemas import ResourceCard, ResourcePage, SearchQuery
 
 
 def card(entry: SearchEntry, links: Links) -> ResourceCard:

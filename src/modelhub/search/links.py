@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelhub.catalog.models import ResourceType
-from modelhub.catalog.schemas import SearchQuery
 from modelhub.search import params
+from modelhub.search.schemas import SearchQuery
 
 TYPE_LABELS = {
     "model": "Models",

@@ -171,6 +171,12 @@ def attach(engine: Engine) -> SearchMemory:
         return found
 
 
+def attached(engine: Engine) -> SearchMemory | None:
+    """The copy attached to ``engine`` (``wiring.build_hub`` attaches one when the settings
+    ask for it); None: searches use SQL only."""
+    return _attached.get(engine)
+
+
 def of(db: Session) -> SearchMemory | None:
     """The copy attached to the session's database; None: searches use SQL only."""
     bind = db.get_bind()

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from modelhub.catalog.schemas import SearchQuery
 from modelhub.search import tokens as tok
 from modelhub.search.memory_parts import DocArray, FieldIndex, IntArray
 from modelhub.search.memory_store import Snapshot
 from modelhub.search.models import FORMAT_BITS
 from modelhub.search.query import DOC_WEIGHT, clean_tags, format_mask
+from modelhub.search.schemas import SearchQuery
 
 Mask = npt.NDArray[np.bool_]
 # ascending, so that a heavier field holding the term overwrites a lighter one (the best wins)

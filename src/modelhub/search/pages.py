@@ -7,11 +7,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from modelhub.accounts.deps import OptionalUser
 from modelhub.catalog import views
-from modelhub.catalog.schemas import ResourcePage, SearchQuery
-from modelhub.deps import DbSession, HubDep, OptionalUser
+from modelhub.deps import DbSession, HubDep
 from modelhub.search import cards, params
 from modelhub.search.links import TYPE_LABELS, CatalogLinks
+from modelhub.search.schemas import ResourcePage, SearchQuery
 from modelhub.web import render
 
 router = APIRouter(include_in_schema=False)

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.datastructures import QueryParams
 
-from modelhub.catalog.schemas import SearchQuery
+from modelhub.search.schemas import SearchQuery
 
 DEFAULT_PER_PAGE = 20
 # the field each URL parameter fills (``format`` is plural inside: several may be given)

@@ -9,10 +9,10 @@ from sqlalchemy import ColumnElement, case, literal, or_, select
 from sqlalchemy.sql.elements import UnaryExpression
 
 from modelhub.catalog.models import ResourceTag
-from modelhub.catalog.schemas import SearchQuery, SortKey
 from modelhub.search import fts
 from modelhub.search import tokens as tok
 from modelhub.search.models import FORMAT_BITS, SearchEntry
+from modelhub.search.schemas import SearchQuery, SortKey
 
 # a word found in the name counts more than in the tags, … down to the documentation (the only
 # place left when the full text matched and no listed field holds it)

@@ -11,10 +11,10 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from modelhub.catalog.models import ResourceTag
-from modelhub.catalog.schemas import Facets, FacetValue, SearchQuery
 from modelhub.search import memory, memory_query
 from modelhub.search import query as build
 from modelhub.search.models import FORMAT_BITS, SearchCount, SearchEntry
+from modelhub.search.schemas import Facets, FacetValue, SearchQuery
 
 TOP_TAGS = 30
 TOP_LICENSES = 30

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from modelhub.maintenance.faults import fault_point
+from modelhub.faults import fault_point
 from modelhub.storage.base import Storage, StoredBlob
 from modelhub.storage.models import Blob
 

@@ -11,7 +11,8 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from modelhub.deps import CurrentUser, HubDep
+from modelhub.accounts.deps import CurrentUser
+from modelhub.deps import HubDep
 from modelhub.errors import ErrorDetail, UploadRefused
 from modelhub.uploads import receive
 from modelhub.uploads.accept import accept_upload, limits_of

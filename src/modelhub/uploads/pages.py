@@ -13,8 +13,9 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from modelhub.accounts.deps import OptionalUser
 from modelhub.accounts.models import User
-from modelhub.deps import DbSession, HubDep, OptionalUser
+from modelhub.deps import DbSession, HubDep
 from modelhub.errors import Forbidden, UploadRefused
 from modelhub.hub import Hub
 from modelhub.review import service as review

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.types import Message
 
 from modelhub.errors import ErrorDetail, UploadRefused
-from modelhub.maintenance.owned import owned_dir
+from modelhub.owned import owned_dir
 from modelhub.private import private_dir
 from modelhub.uploads.archive import PackageFile, UnpackLimits, safe_member_name
 
@@ -34,7 +34,7 @@ def too_large(limit: int) -> UploadRefused:
 @contextmanager
 def staging_area(root: Path) -> Iterator[Path]:
     """A fresh directory for one upload (private to the hub's user), removed afterwards whatever
-    happens. It is held by this process (``maintenance.owned``): if the process dies mid-upload,
+    happens. It is held by this process (``modelhub.owned``): if the process dies mid-upload,
     ``gc`` sees that at once and removes the folder."""
     with owned_dir(private_dir(root), prefix=UPLOAD_PREFIX) as path:
         yield path

@@ -17,8 +17,7 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from modelhub.config import Settings
-from modelhub.deps import SESSION_COOKIE
-from modelhub.web.render import CSRF_COOKIE
+from modelhub.web.cookies import CSRF_COOKIE, SESSION_COOKIE
 
 CSRF_HEADER = "x-csrf-token"
 _CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -11,8 +11,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 
 from modelhub.errors import HubError
-
-CSRF_COOKIE = "modelhub_csrf"
+from modelhub.web.cookies import CSRF_COOKIE
 
 
 def templates_of(request: Request) -> Jinja2Templates | None:

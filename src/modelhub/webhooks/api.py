@@ -9,7 +9,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from modelhub.deps import CurrentUser, DbSession, HubDep
+from modelhub.accounts.deps import CurrentUser
+from modelhub.deps import DbSession, HubDep
 from modelhub.webhooks import deliveries, service
 from modelhub.webhooks.models import DeliveryStatus
 from modelhub.webhooks.schemas import (

@@ -12,7 +12,7 @@ from modelhub.accounts.models import ApiToken
 from modelhub.catalog.models import ResourceVersion
 from modelhub.cli.packing import zip_folder
 from modelhub.demo.builder import build_package
-from modelhub.web.render import CSRF_COOKIE
+from modelhub.web.cookies import CSRF_COOKIE
 from tests.conftest import LiveServer, auth
 from tests.functional.review_pages.common import logged_in
 

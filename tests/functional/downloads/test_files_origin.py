@@ -16,10 +16,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from modelhub.accounts import grants
 from modelhub.accounts.models import Role
 from modelhub.cli.packing import zip_folder
 from modelhub.demo.builder import build_package
-from modelhub.downloads import grants
 from modelhub.web.headers import content_security_policy
 from tests.conftest import LiveServer, auth, make_user
 from tests.functional.downloads.common import (

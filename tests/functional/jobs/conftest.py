@@ -15,6 +15,7 @@ from modelhub.db import transaction
 from modelhub.hub import Hub
 from modelhub.jobs.cluster import embedded_cluster
 from modelhub.jobs.dispatcher import Dispatcher
+from modelhub.wiring import job_kinds
 from tests.functional.jobs import kinds
 
 
@@ -29,7 +30,7 @@ def cluster() -> Iterator[LocalCluster]:
 @pytest.fixture(autouse=True)
 def test_kinds(hub: Hub) -> None:
     """The test kinds, known to this test's hub (and so to its dispatchers)."""
-    kinds.add_to(hub.job_kinds)
+    kinds.add_to(job_kinds(hub))
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from modelhub.jobs import service
 from modelhub.jobs.cluster import WORKER_LOST
 from modelhub.jobs.dispatcher import Dispatcher
 from modelhub.jobs.models import Job, JobStatus
+from modelhub.wiring import job_kinds
 from tests.functional.jobs import kinds
 from tests.functional.jobs.conftest import new_dispatcher
 from tests.waiting import eventually
@@ -81,7 +82,7 @@ def test_applying_a_result_twice_leaves_the_same_state(
     job = jobs_by_n(hub)[5]
 
     with transaction(hub.sessions) as db:
-        hub.job_kinds.get(job.kind).apply(db, job.payload, job.result)
+        job_kinds(hub).get(job.kind).apply(db, job.payload, job.result)
 
     with hub.sessions() as db:
         assert kinds.stored(db) == before == {5: "25"}
@@ -181,7 +182,7 @@ def test_two_dispatchers_on_one_database_never_run_a_job_twice(
     first = new_dispatcher(hub, cluster)
     second = Dispatcher(
         make_session_factory(other_engine),
-        kinds=hub.job_kinds,
+        kinds=job_kinds(hub),
         scheduler_address=cluster.scheduler_address,
         poll_seconds=0.05,
     )

@@ -75,7 +75,7 @@ def by_category(report: Report) -> dict[str, set[str]]:
 
 _HOLDER = (
     "import sys, pathlib, threading\n"
-    "from modelhub.maintenance.owned import make_owned_dir\n"
+    "from modelhub.owned import make_owned_dir\n"
     "held = make_owned_dir(pathlib.Path(sys.argv[1]), prefix=sys.argv[2])\n"
     "print(held.path, flush=True)\n"
     "threading.Event().wait()\n"

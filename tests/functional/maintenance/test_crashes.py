@@ -3,7 +3,7 @@ reports what was left, ``modelhub gc --grace 0`` removes it and fsck finds nothi
 
 The points: mid-upload (half the body sent), between the blob writes and the commit of an
 upload, and between the blob write and the commit of a publication — the last two reached with
-the test-only ``MODELHUB_FAULT_POINT`` (``modelhub.maintenance.faults``). The restarted hub's
+the test-only ``MODELHUB_FAULT_POINT`` (``modelhub.faults``). The restarted hub's
 own gc is off (``MODELHUB_GC_INTERVAL_S=0``) so that the CLI sees the damage first; the figures
 are printed (``pytest -s``)."""
 

@@ -136,7 +136,7 @@ def test_each_kind_of_damage_has_its_category(hub: Hub, admin_id: int, tmp_path:
 
 
 def test_live_folders_and_young_leftovers_stay(hub: Hub, admin_id: int, tmp_path: Path) -> None:
-    from modelhub.maintenance.owned import make_owned_dir
+    from modelhub.owned import make_owned_dir
 
     held = make_owned_dir(hub.settings.staging_dir, prefix="upload-")
     check = make_owned_dir(tmp_path / "scratch", prefix="check-")

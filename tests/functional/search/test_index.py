@@ -21,13 +21,13 @@ from modelhub.catalog.models import (
     VersionFile,
     VersionStatus,
 )
-from modelhub.catalog.schemas import SearchQuery
 from modelhub.checks.limits import SandboxLimits
 from modelhub.checks.models import CheckRun, CheckStatus
 from modelhub.checks.outcome import CheckReport, FormatReport
 from modelhub.checks.tasks import CheckSettings, make_kind
 from modelhub.db import MIGRATIONS_DIR, make_engine, make_session_factory, transaction
 from modelhub.search import service
+from modelhub.search.schemas import SearchQuery
 from modelhub.storage.factory import LocalStorageDescription
 from modelhub.storage.local import LocalStorage
 from modelhub.storage.service import BlobBatch

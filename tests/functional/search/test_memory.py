@@ -13,13 +13,13 @@ from modelhub.accounts import service as accounts
 from modelhub.accounts.models import Role, User
 from modelhub.app import build_hub
 from modelhub.catalog.models import Resource, ResourceType
-from modelhub.catalog.schemas import SearchQuery
 from modelhub.config import Settings
 from modelhub.db import transaction
 from modelhub.hub import Hub
 from modelhub.review import yanking
 from modelhub.search import index, memory, service
 from modelhub.search.models import SearchChange
+from modelhub.search.schemas import SearchQuery
 from tests.functional.search import bulk, corpus
 
 QUERIES: list[dict[str, Any]] = [
@@ -129,7 +129,7 @@ NEW_QUERIES: list[dict[str, Any]] = [
 
 
 def test_changes_are_applied_to_memory_and_answer_like_sql(filled: Hub) -> None:
-    memory_copy = filled.search_memory
+    memory_copy = memory.attached(filled.engine)
     assert memory_copy is not None
     with filled.sessions() as db:
         assert memory.ensure_fresh(db, timeout=30) is not None
@@ -156,7 +156,7 @@ def test_changes_are_applied_to_memory_and_answer_like_sql(filled: Hub) -> None:
 
 
 def test_memory_is_read_whole_when_the_log_does_not_reach_back(filled: Hub) -> None:
-    memory_copy = filled.search_memory
+    memory_copy = memory.attached(filled.engine)
     assert memory_copy is not None
     query = SearchQuery(q="newcomer")
     with filled.sessions() as db:
@@ -188,7 +188,7 @@ def test_the_setting_turns_memory_off(settings: Settings) -> None:
     hub = build_hub(settings)
     try:
         bulk.fill(hub, 20)
-        assert hub.search_memory is None
+        assert memory.attached(hub.engine) is None
         with hub.sessions() as db:
             assert memory.ensure_fresh(db, timeout=5) is None
             found = service.search(db, query=SearchQuery(q="cell"))

@@ -8,8 +8,8 @@ import re
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from modelhub.accounts import grants
 from modelhub.config import Settings
-from modelhub.downloads import grants
 
 NOW = 1_800_000_000.0
 PATH = "/artifacts/rid/draft/files/cover.svg"

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from modelhub.hub import Hub
 from modelhub.jobs.registry import JobKind
+from modelhub.wiring import job_kinds
 
 KIND = "unit-noop"
 
@@ -30,7 +31,7 @@ def _apply(db: Session, payload: dict[str, Any], result: Any) -> None:
 @pytest.fixture(autouse=True)
 def noop_kind(hub: Hub) -> None:
     """The test kind, known to this test's hub."""
-    hub.job_kinds.add(JobKind(name=KIND, prepare=_prepare, run=_run, apply=_apply))
+    job_kinds(hub).add(JobKind(name=KIND, prepare=_prepare, run=_run, apply=_apply))
 
 
 def dead_owner() -> str:

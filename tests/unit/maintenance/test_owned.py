@@ -10,7 +10,7 @@ from pathlib import Path
 
 from modelhub.all_models import Base
 from modelhub.maintenance.blobs import REFERENCES
-from modelhub.maintenance.owned import (
+from modelhub.owned import (
     MARKER,
     is_abandoned,
     make_owned_dir,
@@ -20,7 +20,7 @@ from modelhub.maintenance.owned import (
 
 _HOLD = (
     "import sys, pathlib\n"
-    "from modelhub.maintenance.owned import make_owned_dir\n"
+    "from modelhub.owned import make_owned_dir\n"
     "print(make_owned_dir(pathlib.Path(sys.argv[1]), prefix='upload-').path, flush=True)\n"
     "sys.stdin.read()\n"
 )

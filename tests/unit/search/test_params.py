@@ -6,9 +6,9 @@ import pytest
 from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import QueryParams
 
-from modelhub.catalog.schemas import SearchQuery
 from modelhub.search import params, query
 from modelhub.search.links import CatalogLinks
+from modelhub.search.schemas import SearchQuery
 
 URL = "q=cell+seg&type=model&tags=a,b&tags=c&license=MIT&format=onnx&checked=true&sort=name&page=2"
 

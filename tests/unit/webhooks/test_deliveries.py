@@ -21,6 +21,7 @@ from modelhub.webhooks import deliveries, service, signing
 from modelhub.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 from modelhub.webhooks.sender import REFUSED_NOT_PUBLIC
 from modelhub.webhooks.tasks import WEBHOOK_JOB, WebhookSettings, make_kind
+from modelhub.wiring import job_kinds
 
 URL = "https://receiver.example/hook"
 
@@ -97,7 +98,7 @@ def test_the_body_is_serialised_once_and_signed_as_stored(hub: Hub) -> None:
     }
     assert list(document)[:3] == ["event", "delivery", "created_at"]
     assert delivery.body.isascii() and delivery.payload == document
-    kind = hub.job_kinds.get(WEBHOOK_JOB)
+    kind = job_kinds(hub).get(WEBHOOK_JOB)
     payload = {"delivery_id": delivery.id, "attempt": 1, "retry": True}
     with hub.sessions() as db:
         first, again = kind.prepare(db, payload), kind.prepare(db, payload)
@@ -188,7 +189,7 @@ def test_a_2xx_delivers_and_a_lost_attempt_counts_as_failed(hub: Hub) -> None:
 def test_pausing_fails_pending_deliveries_and_redelivering_makes_one_new_attempt(
     hub: Hub,
 ) -> None:
-    kind = hub.job_kinds.get(WEBHOOK_JOB)
+    kind = job_kinds(hub).get(WEBHOOK_JOB)
     with transaction(hub.sessions) as db:
         owner = user(db, "mo")
         webhook = hook(db, owner)
@@ -237,7 +238,7 @@ def test_deleting_a_webhook_removes_its_log_and_skips_its_queued_attempts(hub: H
     with hub.sessions() as db:
         assert db.get(WebhookDelivery, delivery.id) is None
         with pytest.raises(SkipJob):
-            hub.job_kinds.get(WEBHOOK_JOB).prepare(db, {"delivery_id": delivery.id, "attempt": 1})
+            job_kinds(hub).get(WEBHOOK_JOB).prepare(db, {"delivery_id": delivery.id, "attempt": 1})
 
 
 def test_a_permanent_refusal_fails_the_delivery_at_once(hub: Hub) -> None:

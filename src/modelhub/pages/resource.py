@@ -1,4 +1,5 @@
-"""HTML pages of the catalog; each has a JSON twin (``?format=json``) from the same data."""
+"""The model card page (`/resources/{id}`): the catalog's card with the checks of the version and,
+for the people taking part, its open review; the JSON twin (``?format=json``) from the same data."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from modelhub.accounts.deps import OptionalUser
 from modelhub.catalog import service, views
 from modelhub.catalog.card import CardData, build_card
 from modelhub.catalog.schemas import ResourceRead, VersionRead
 from modelhub.checks import service as checks
 from modelhub.checks.schemas import CheckRunDetail
-from modelhub.deps import DbSession, HubDep, OptionalUser
+from modelhub.deps import DbSession, HubDep
 from modelhub.review import thread
 from modelhub.review import views as review_views
 from modelhub.review.schemas import ReviewState

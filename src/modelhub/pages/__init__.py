@@ -1,0 +1,1 @@
+"""Pages that bring several domains together (the model card: catalog, checks, review)."""
