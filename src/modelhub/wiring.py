@@ -43,8 +43,7 @@ from modelhub.notifications.email import make_kind as email_kind
 from modelhub.private import private_dir
 from modelhub.review import announce as review_news
 from modelhub.search import reactions as search_reactions
-from modelhub.storage.factory import describe_storage
-from modelhub.storage.local import LocalStorage
+from modelhub.storage.factory import describe_storage, storage_from
 from modelhub.webhooks.service import queue_deliveries
 from modelhub.webhooks.tasks import WebhookSettings
 from modelhub.webhooks.tasks import make_kind as webhook_kind
@@ -72,7 +71,7 @@ def build_hub(settings: Settings) -> Hub:
         settings=settings,
         engine=engine,
         sessions=sessions,
-        storage=LocalStorage(settings.resolved_storage_dir),
+        storage=storage_from(describe_storage(settings)),
         templates=Jinja2Templates(directory=WEB / "templates"),
         events=EventBus(sessions),
     )
