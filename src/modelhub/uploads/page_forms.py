@@ -1,21 +1,26 @@
-"""Reading the upload wizard's forms: the package (one zip, or a folder's files) and the
-fields of the fix form."""
+"""Reading the upload wizard's forms: how its package form differs from the API's (the package
+itself is received by ``receive.receive_package``), the fix form's fields and added cover."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import anyio
 from starlette.datastructures import FormData, UploadFile
 
-from modelhub.errors import UploadRefused
-from modelhub.uploads import receive
-from modelhub.uploads.archive import PackageFile, UnpackLimits
+from modelhub.uploads import messages, receive
+from modelhub.uploads.archive import UnpackLimits
 from modelhub.uploads.fields import AUTHOR_FIELDS, CITE_FIELDS, AuthorRow, CiteRow, FixValues
 
 MAX_ROWS = 100
 _ROW = re.compile(r"(authors|cite)-(\d{1,3})-([a-z_]+)")
+# the wizard receives a chosen folder (its top-level directory is not part of the package)
+WIZARD = receive.Surface(
+    raw_body=False,
+    strip_top_folder=True,
+    no_package="No package was chosen. Choose a .zip file or a folder to upload.",
+    ambiguous="Choose either one package .zip file or the folder holding rdf.yaml and its files.",
+)
 
 
 def text(form: FormData, name: str, limit: int = 100_000) -> str:
@@ -23,52 +28,13 @@ def text(form: FormData, name: str, limit: int = 100_000) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-def chosen_files(form: FormData, name: str) -> list[UploadFile]:
-    """The files of one file input; a form sends an empty part for an input left empty."""
-    return [p for p in form.getlist(name) if isinstance(p, UploadFile) and p.filename]
-
-
-def strip_top_folder(parts: list[UploadFile]) -> None:
-    """A chosen folder arrives as ``folder/rdf.yaml``, ``folder/weights.pt``…; the package is
-    what is inside the folder."""
-    names = [(p.filename or "").replace("\\", "/") for p in parts]
-    tops = {n.split("/", 1)[0] for n in names}
-    if len(tops) == 1 and all("/" in n for n in names):
-        for part, name in zip(parts, names, strict=True):
-            part.filename = name.split("/", 1)[1]
-
-
-async def save_part(part: UploadFile, target: Path, limit: int) -> None:
-    size = 0
-    async with await anyio.open_file(target, "wb") as out:
-        while chunk := await part.read(receive.CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise receive.too_large(limit)
-            await out.write(chunk)
-
-
-async def receive_package(
-    form: FormData, area: Path, limits: UnpackLimits
-) -> list[PackageFile] | None:
-    """Write the package into ``area`` as the API does: ``area/upload.zip`` (returns None) or
-    the folder's files under ``area/pkg`` (returns them)."""
-    zips = chosen_files(form, "file")
-    parts = chosen_files(form, "files")
-    if len(zips) == 1 and not parts:
-        await save_part(zips[0], area / "upload.zip", limits.max_upload_bytes)
-        return None
-    if parts and not zips:
-        strip_top_folder(parts)
-        (area / "pkg").mkdir()
-        return await receive.write_parts(parts, area / "pkg", limits)
-    raise UploadRefused(
-        "Choose either one package .zip file or the folder holding rdf.yaml and its files."
-        if parts or zips
-        else "No package was chosen. Choose a .zip file or a folder to upload.",
-        code="no_package",
-        status_code=400,
-    )
+async def save_cover(part: UploadFile, target: Path, limits: UnpackLimits) -> None:
+    """Receive the image added in the fix form. The form's body is already under
+    ``max_upload_bytes``; the image joins the unpacked package, so it is also kept under
+    ``max_unpacked_bytes`` (413 ``too_large``, as for a package that unpacks to more)."""
+    limit = limits.max_unpacked_bytes
+    refusal = messages.too_large(f"The added cover is larger than {messages.human_size(limit)}.")
+    await receive.save_part(part, target, limit=limit, refusal=refusal)
 
 
 def fix_values(form: FormData) -> FixValues:

@@ -95,25 +95,18 @@ async def upload_package(request: Request, hub: HubDep, user: OptionalUser) -> R
     like the API; refused, the page shows the problems and the fix form."""
     if user is None:
         return _to_login(request, "/upload")
-    limits = limits_of(hub)
     resource_id: str | None = None
     change_note: str | None = None
     try:
-        receive.declared_length_ok(request, limits.max_upload_bytes)
         with receive.staging_area(hub.settings.staging_dir) as area:
-            form = await receive.limited_request(request, limits.max_upload_bytes).form(
-                max_files=limits.max_files + 1, max_fields=16
-            )
-            try:
-                _check_csrf(request, form)
-                resource_id = page_forms.text(form, "resource_id", 64).strip() or None
-                change_note = page_forms.text(form, "change_note", 10_000).strip() or None
-                files = await page_forms.receive_package(form, area, limits)
-            finally:
-                await form.close()
+            got = await receive.receive_package(
+                request, area=area, limits=limits_of(hub), surface=page_forms.WIZARD,
+                check_form=lambda form: _check_csrf(request, form),
+            )  # fmt: skip
+            resource_id, change_note = got.resource_id, got.change_note
             try:
                 result = await run_in_threadpool(
-                    accept_upload, hub, area=area, uploader_id=user.id, files=files,
+                    accept_upload, hub, area=area, uploader_id=user.id, files=got.files,
                     resource_id=resource_id, change_note=change_note,
                 )  # fmt: skip
             except UploadRefused as exc:
@@ -138,24 +131,20 @@ async def upload_fix(request: Request, hub: HubDep, user: OptionalUser) -> Respo
     if user is None:
         return _to_login(request, "/upload")
     limits = limits_of(hub)
-    receive.declared_length_ok(request, limits.max_upload_bytes)
     with receive.staging_area(hub.settings.staging_dir) as area:
-        form = await receive.limited_request(request, limits.max_upload_bytes).form(
-            max_files=2, max_fields=1200
-        )
-        try:
+        async with receive.form_of(
+            request, limit=limits.max_upload_bytes, max_files=2, max_fields=1200
+        ) as form:
             _check_csrf(request, form)
             key = page_forms.text(form, "staged", 64)
-            note = page_forms.text(form, "change_note", 10_000).strip() or None
+            note = page_forms.text(form, "change_note", receive.NOTE_CHARS).strip() or None
             fix = wizard.Fix(values=page_forms.fix_values(form), change_note=note)
-            added = page_forms.chosen_files(form, "cover_file")
+            added = receive.chosen_files(form, "cover_file")
             if added:
                 target = area / "cover"
-                await page_forms.save_part(added[0], target, limits.max_unpacked_bytes)
+                await page_forms.save_cover(added[0], target, limits)
                 fix.cover = (added[0].filename or "cover.png", target)
             preview = page_forms.text(form, "intent", 16) == "preview"
-        finally:
-            await form.close()
         state, result = await run_in_threadpool(
             wizard.fix_and_accept, hub, key=key, owner_id=user.id, fix=fix, preview=preview
         )
