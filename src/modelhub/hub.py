@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from modelhub.config import Settings
 from modelhub.events.bus import EventBus
 from modelhub.jobs.registry import JobKinds
+from modelhub.links import Links
 from modelhub.storage.base import Storage
 
 if TYPE_CHECKING:  # the dispatcher imports Dask: only processes that run jobs load it
@@ -36,3 +37,10 @@ class Hub:
     jobs: Dispatcher | None = None
     # the copy of the search index in memory (settings.search_memory; None: SQL only)
     search_memory: SearchMemory | None = None
+
+    @property
+    def links(self) -> Links:
+        """Every URL this hub hands out (the templates' ``urls``). Derived from the
+        settings at each use: a base URL known only once the server listens (tests, ``serve``
+        on port 0) or a files origin set later is never stale."""
+        return Links.of(self.settings)

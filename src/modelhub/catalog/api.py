@@ -64,16 +64,14 @@ def list_resources(
     """Published resources matching words (name, tags, description, authors, documentation)
     and filters, which all combine with AND; one page of them, their total and facet counts
     (type, tags, license, weight format, passed checks) over all the results."""
-    return cards.results_page(db, query, views.Links.of(hub.settings))
+    return cards.results_page(db, query, hub.links)
 
 
 @router.get("/{resource_id}")
 def get_resource(resource_id: str, hub: HubDep, db: DbSession, user: OptionalUser) -> ResourceRead:
     """One resource with its versions (drafts only for those who may see them)."""
     resource = service.get_resource(db, resource_id=resource_id, viewer=user)
-    return views.resource_read(
-        db, resource, views.Links.of(hub.settings), viewer=user, with_versions=True
-    )
+    return views.resource_read(db, resource, hub.links, viewer=user, with_versions=True)
 
 
 @router.get("/{resource_id}/versions")
@@ -92,7 +90,7 @@ def get_version(
 ) -> VersionRead:
     """A version (``latest``, ``v1``, ``2``, ``draft``) with its files and description."""
     version = service.get_version(db, resource_id=resource_id, label=label, viewer=user)
-    return views.version_read(version, views.Links.of(hub.settings))
+    return views.version_read(version, hub.links)
 
 
 _CFF_TYPE = "application/yaml; charset=utf-8"
@@ -109,7 +107,7 @@ def _citable(
             "citations are made for published versions.",
             code="not_published",
         )
-    return citation.citation_info(version, base_url=hub.settings.public_base)
+    return citation.citation_info(version, links=hub.links)
 
 
 @router.get(

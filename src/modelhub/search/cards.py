@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from modelhub.catalog.models import ResourceType
 from modelhub.catalog.schemas import ResourceCard, ResourcePage, SearchQuery
-from modelhub.catalog.views import Links
+from modelhub.links import Links
 from modelhub.search import service
 from modelhub.search.models import SearchEntry
 

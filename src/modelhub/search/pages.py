@@ -7,7 +7,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from modelhub.catalog import views
 from modelhub.catalog.schemas import ResourcePage, SearchQuery
 from modelhub.deps import DbSession, HubDep, OptionalUser
 from modelhub.search import cards, params
@@ -50,7 +49,7 @@ def catalog(request: Request, hub: HubDep, db: DbSession, user: OptionalUser) ->
         query = params.from_params(request.query_params)
     except RequestValidationError as exc:
         query, error, status = SearchQuery(), _problem(exc), 422
-    links = views.Links.of(hub.settings)
+    links = hub.links
     data = CatalogPage(query=query, results=cards.results_page(db, query, links), error=error)
     context = {
         "user": user,
