@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,23 @@ def test_no_template_builds_a_hub_url() -> None:
         for match in _TEMPLATE_PATH.finditer(path.read_text(encoding="utf-8"))
     ]
     assert found == [], "use the page data's URLs or `urls` (the hub's Links):\n" + "\n".join(found)
+
+
+def test_links_is_the_lowest_layer() -> None:
+    # every layer may import it: it imports nothing of the hub but its settings
+    tree = ast.parse((SRC / "links.py").read_text(encoding="utf-8"))
+    names = {
+        alias.name if isinstance(node, ast.Import) else node.module or ""
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    outside = sorted(
+        n
+        for n in names
+        if n.split(".")[0] not in sys.stdlib_module_names and n != "modelhub.config"
+    )
+    assert outside == []
 
 
 @pytest.mark.parametrize(
