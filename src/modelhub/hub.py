@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from modelhub.config import Settings
 from modelhub.events.bus import EventBus
+from modelhub.links import Links
 from modelhub.storage.base import Storage
 
 
@@ -45,3 +46,10 @@ class Hub:
     # set by `modelhub serve` (wiring.start_dispatcher in tests); the app's lifespan starts
     # and stops it
     jobs: JobRunner | None = None
+
+    @property
+    def links(self) -> Links:
+        """Every URL this hub hands out (the templates' ``urls``). Derived from the
+        settings at each use: a base URL known only once the server listens (tests, ``serve``
+        on port 0) or a files origin set later is never stale."""
+        return Links.of(self.settings)

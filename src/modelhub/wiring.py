@@ -75,6 +75,8 @@ def build_hub(settings: Settings) -> Hub:
         templates=Jinja2Templates(directory=WEB / "templates"),
         events=EventBus(sessions),
     )
+    # templates link with the hub's ``Links`` (as ``urls``); they never build a path
+    hub.templates.context_processors.append(lambda _: {"urls": hub.links})
     register_job_kinds(hub)  # uploads enqueue checks: the kinds must be known in this process
     subscribe_reactions(hub)
     if settings.search_memory:
@@ -126,9 +128,8 @@ def register_job_kinds(hub: Hub) -> None:
         username=s.smtp_username,
         password=s.smtp_password,
         starttls=s.smtp_starttls,
-        base_url=s.public_base,
     )
-    kinds.add(email_kind(smtp))
+    kinds.add(email_kind(smtp, links=hub.links))
     rules = WebhookSettings(
         allow_private=s.webhook_allow_private,
         retry_delays=s.webhook_retry_schedule,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -17,6 +16,7 @@ from modelhub.accounts.models import Role, User
 from modelhub.accounts.schemas import TokenCreated, TokenRead
 from modelhub.deps import DbSession, HubDep
 from modelhub.errors import Conflict, Forbidden, HubError, InvalidRequest
+from modelhub.links import Links
 from modelhub.web import render
 from modelhub.web.cookies import SESSION_COOKIE
 
@@ -117,7 +117,7 @@ def logout(
     if cookie:
         service.end_session(db, session_id=cookie)
         db.commit()
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(Links.catalog_path(), status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
 
@@ -139,9 +139,7 @@ def account(
     """Your account: username, role, e-mail and API tokens (secrets are never shown again)."""
     if user is None:
         return views.login_redirect(request)
-    data = views.account_page(
-        db, user=user, base=hub.settings.public_base, notice=_ACCOUNT_DONE.get(done or "")
-    )
+    data = views.account_page(db, user=user, links=hub.links, notice=_ACCOUNT_DONE.get(done or ""))
     return render.page(request, "account.html", data, extra={"user": user})
 
 
@@ -157,18 +155,18 @@ def create_token(
     """Create an API token; this answer is the only place its secret ever appears."""
     _check_form(request, csrf)
     if user is None:
-        return views.login_redirect(request, "/account")
+        return views.login_redirect(request, Links.account_path())
     label = name.strip()
     if not 1 <= len(label) <= 100:
         data = views.account_page(
-            db, user=user, base=hub.settings.public_base, token_name=name[:100],
+            db, user=user, links=hub.links, token_name=name[:100],
             error="Give the token a name of 1 to 100 characters, e.g. the machine that uses it.",
         )  # fmt: skip
         return render.page(request, "account.html", data, status_code=400, extra={"user": user})
     token, secret = service.create_token(db, user=user, name=label)
     db.commit()
     created = TokenCreated(**TokenRead.model_validate(token).model_dump(), token=secret)
-    data = views.account_page(db, user=user, base=hub.settings.public_base, created=created)
+    data = views.account_page(db, user=user, links=hub.links, created=created)
     response = render.page(request, "account.html", data, status_code=201, extra={"user": user})
     # the page holds a secret: no cache may keep it
     response.headers["cache-control"] = "no-store"
@@ -186,10 +184,10 @@ def revoke_token(
     """Revoke one of your tokens."""
     _check_form(request, csrf)
     if user is None:
-        return views.login_redirect(request, "/account")
+        return views.login_redirect(request, Links.account_path())
     service.revoke_token(db, user=user, token_id=token_id)
     db.commit()
-    return RedirectResponse("/account?done=revoked", status_code=303)
+    return RedirectResponse(Links.account_path(done="revoked"), status_code=303)
 
 
 # --- user administration ---------------------------------------------------------------------
@@ -197,7 +195,7 @@ def revoke_token(
 
 def _admin(request: Request, user: User | None) -> User | Response:
     if user is None:
-        return views.login_redirect(request, "/admin/users")
+        return views.login_redirect(request, Links.admin_users_path())
     if not user.role.at_least(Role.admin):
         raise Forbidden("Only an admin can manage users.")
     return user
@@ -270,7 +268,7 @@ def add_user(
         return render.page(
             request, "admin_users.html", data, status_code=exc.status_code, extra={"user": admin}
         )
-    return RedirectResponse(f"/admin/users?{urlencode({'done': 'added', 'who': name})}", 303)
+    return RedirectResponse(Links.admin_users_path(done="added", who=name), 303)
 
 
 @router.post("/admin/users/{username}")
@@ -298,4 +296,4 @@ def update_user(
         return render.page(
             request, "admin_users.html", data, status_code=exc.status_code, extra={"user": admin}
         )
-    return RedirectResponse(f"/admin/users?{urlencode({'done': 'saved', 'who': username})}", 303)
+    return RedirectResponse(Links.admin_users_path(done="saved", who=username), 303)

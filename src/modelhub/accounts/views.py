@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
-
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
@@ -13,6 +11,7 @@ from modelhub.accounts import service
 from modelhub.accounts.models import Role, User
 from modelhub.accounts.schemas import TokenCreated, TokenRead, UserAdminRead
 from modelhub.errors import NotAuthenticated
+from modelhub.links import Links
 from modelhub.web import render
 
 
@@ -22,7 +21,7 @@ def login_redirect(request: Request, back: str | None = None) -> RedirectRespons
     if render.wants_json(request):
         raise NotAuthenticated()
     here = back or request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?{urlencode({'next': here}, quote_via=quote)}", 303)
+    return RedirectResponse(Links.login_path(here), 303)
 
 
 class UsageHint(BaseModel):
@@ -46,12 +45,12 @@ class AccountPage(BaseModel):
     error: str | None = None
 
 
-def usage_hint(base: str, secret: str | None) -> UsageHint:
+def usage_hint(links: Links, secret: str | None) -> UsageHint:
     token = secret or "<your token>"
     return UsageHint(
         header=f"Authorization: Bearer {token}",
-        curl=f'curl -H "Authorization: Bearer {token}" {base}/api/v1/me',
-        cli=f"MODELHUB_URL={base} MODELHUB_TOKEN={token} modelhub upload my-model/",
+        curl=f'curl -H "Authorization: Bearer {token}" {links.api("me")}',
+        cli=f"MODELHUB_URL={links.base} MODELHUB_TOKEN={token} modelhub upload my-model/",
     )
 
 
@@ -59,7 +58,7 @@ def account_page(
     db: Session,
     *,
     user: User,
-    base: str,
+    links: Links,
     created: TokenCreated | None = None,
     token_name: str = "",
     notice: str | None = None,
@@ -73,7 +72,7 @@ def account_page(
         email=user.email,
         tokens=tokens,
         created=created,
-        usage=usage_hint(base.rstrip("/"), created.token if created else None),
+        usage=usage_hint(links, created.token if created else None),
         token_name=token_name,
         notice=notice,
         error=error,

@@ -18,9 +18,7 @@ router = APIRouter(prefix="/api/v1/resources", tags=["resources"])
 def get_resource(resource_id: str, hub: HubDep, db: DbSession, user: OptionalUser) -> ResourceRead:
     """One resource with its versions (drafts only for those who may see them)."""
     resource = service.get_resource(db, resource_id=resource_id, viewer=user)
-    return views.resource_read(
-        db, resource, views.Links.of(hub.settings), viewer=user, with_versions=True
-    )
+    return views.resource_read(db, resource, hub.links, viewer=user, with_versions=True)
 
 
 @router.get("/{resource_id}/versions")
@@ -39,7 +37,7 @@ def get_version(
 ) -> VersionRead:
     """A version (``latest``, ``v1``, ``2``, ``draft``) with its files and description."""
     version = service.get_version(db, resource_id=resource_id, label=label, viewer=user)
-    return views.version_read(version, views.Links.of(hub.settings))
+    return views.version_read(version, hub.links)
 
 
 _CFF_TYPE = "application/yaml; charset=utf-8"
@@ -56,7 +54,7 @@ def _citable(
             "citations are made for published versions.",
             code="not_published",
         )
-    return citation.citation_info(version, base_url=hub.settings.public_base)
+    return citation.citation_info(version, links=hub.links)
 
 
 @router.get(

@@ -13,7 +13,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 from pydantic import BaseModel
 
@@ -24,7 +23,7 @@ from modelhub.catalog.card_people import CiteEntry, Person
 from modelhub.catalog.card_weights import WeightRow, weight_rows
 from modelhub.catalog.howto import HowToUse, Target, how_to_use
 from modelhub.catalog.models import ResourceVersion, VersionStatus
-from modelhub.catalog.views import Links
+from modelhub.links import Links
 from modelhub.storage.base import Storage
 
 _SPDX = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*")
@@ -109,7 +108,6 @@ def _build(version: ResourceVersion, *, storage: Storage, links: Links) -> CardD
         return file_url(path) if path is not None and path in paths else None
 
     published = version.status == VersionStatus.published
-    citation = f"/api/v1/resources/{quote(rid)}/versions/{label}/citation"
     weights = weight_rows(rdf.get("weights"), listed_url)
     license_id = str(version.license or "")
     found = rdf.get("links")
@@ -130,8 +128,8 @@ def _build(version: ResourceVersion, *, storage: Storage, links: Links) -> CardD
         else None,
         git_repo=card_people.web_url(rdf.get("git_repo")),
         links=[link for link in raw_links if isinstance(link, str)],
-        citation_cff_url=f"{citation}.cff" if published else None,
-        citation_bib_url=f"{citation}.bib" if published else None,
+        citation_cff_url=links.citation_path(rid, label, "cff") if published else None,
+        citation_bib_url=links.citation_path(rid, label, "bib") if published else None,
         how_to_use=how_to_use(target),
     )
 
@@ -150,7 +148,8 @@ def _target(
         label=label,
         published=published,
         type=str(rdf.get("type") or version.resource.type),
-        base=links.base,
+        id_map_url=links.id_map(),
+        collection_pattern=links.collection_pattern(),
         rdf_url=links.file(rid, label, "rdf.yaml"),
         package_url=links.package(rid, label),
         weight_formats=tuple(w.format for w in weights),

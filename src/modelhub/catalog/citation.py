@@ -21,6 +21,7 @@ from urllib.parse import quote
 import yaml
 
 from modelhub.catalog.models import ResourceVersion
+from modelhub.links import Links
 
 ANONYMOUS = "anonymous"  # CFF requires authors, even of references that are only free text
 _URL_SAFE = "/:?#[]@!$&'()*+,;=%~-._"  # all else is percent-encoded: no braces, no spaces
@@ -61,7 +62,7 @@ class CitationInfo:
     keywords: tuple[str, ...] = ()
 
 
-def citation_info(version: ResourceVersion, *, base_url: str) -> CitationInfo:
+def citation_info(version: ResourceVersion, *, links: Links) -> CitationInfo:
     """Read a version row (its parsed description first) into a :class:`CitationInfo`."""
     rdf: dict[str, Any] = version.rdf if isinstance(version.rdf, dict) else {}
     rid, label = version.resource_id, version.label
@@ -72,7 +73,7 @@ def citation_info(version: ResourceVersion, *, base_url: str) -> CitationInfo:
         resource_id=rid,
         label=label,
         title=_text(version.name or rdf.get("name"), 500) or rid,
-        url=f"{base_url.rstrip('/')}/resources/{quote(rid)}?version={quote(label)}",
+        url=links.resource_page(rid, label),
         kind=str(rdf["type"]) if rdf.get("type") in _KINDS else "model",
         abstract=_text(re.split(r"\n\s*\n", text)[0], 1000),  # the first paragraph
         authors=_each(_author, rdf.get("authors") or version.authors),

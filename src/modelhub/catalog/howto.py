@@ -43,7 +43,8 @@ class Target:
     label: str
     published: bool
     type: str
-    base: str  # the hub's public base URL, no trailing slash
+    id_map_url: str  # BIOIMAGEIO_ID_MAP
+    collection_pattern: str  # BIOIMAGEIO_COLLECTION_HTTP_PATTERN
     rdf_url: str
     package_url: str
     weight_formats: tuple[str, ...]
@@ -66,9 +67,8 @@ def _python(t: Target) -> HowTo:
         steps = ["Download the package zip, then test it and run it on its own test image."]
         return HowTo(key="python", title="Python (bioimageio.core)", steps=steps, code=code)
     env = (
-        f"export BIOIMAGEIO_ID_MAP={t.base}/id_map.json\n"
-        f"export BIOIMAGEIO_COLLECTION_HTTP_PATTERN='{t.base}/artifacts/{{bioimageio_id}}"
-        "/files/rdf.yaml'\n"
+        f"export BIOIMAGEIO_ID_MAP={t.id_map_url}\n"
+        f"export BIOIMAGEIO_COLLECTION_HTTP_PATTERN='{t.collection_pattern}'\n"
     )
     code = (
         'pip install "bioimageio.core"\n'

@@ -2,53 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from urllib.parse import quote
-
 from sqlalchemy.orm import Session
 
 from modelhub.accounts.models import User
 from modelhub.catalog import service
 from modelhub.catalog.models import Resource, ResourceVersion
-from modelhub.catalog.schemas import FileRead, ResourceRead, VersionRead, VersionSummary
-from modelhub.config import Settings
-
-_PUBLISHED = re.compile(r"v\d+")
-
-
-class Links:
-    """Stable URLs of the hub, built from its public base URL (and its files origin).
-
-    With a files origin, published files are linked there directly; files of drafts and closed
-    revisions stay on the hub's origin, which checks the viewer and then redirects to a
-    short-lived signed link on the files origin (``downloads.origin``)."""
-
-    def __init__(self, base: str, files: str | None = None) -> None:
-        self.base = base.rstrip("/")
-        self.files = files.rstrip("/") if files else None
-
-    @classmethod
-    def of(cls, settings: Settings) -> Links:
-        return cls(settings.public_base, settings.public_files_base)
-
-    def _files_root(self, label: str | None) -> str:
-        if self.files is not None and (label is None or _PUBLISHED.fullmatch(label)):
-            return self.files
-        return self.base
-
-    def resource_api(self, resource_id: str) -> str:
-        return f"{self.base}/api/v1/resources/{resource_id}"
-
-    def resource_page(self, resource_id: str) -> str:
-        return f"{self.base}/resources/{resource_id}"
-
-    def file(self, resource_id: str, label: str | None, path: str) -> str:
-        where = f"{resource_id}/{label}" if label else resource_id
-        return f"{self._files_root(label)}/artifacts/{where}/files/{quote(path)}"
-
-    def package(self, resource_id: str, label: str | None) -> str:
-        where = f"{resource_id}/{label}" if label else resource_id
-        return f"{self._files_root(label)}/artifacts/{where}/package.zip"
+from modelhub.catalog.schemas import (
+    FileRead,
+    ResourceRead,
+    VersionRead,
+    VersionSummary,
+)
+from modelhub.links import Links
 
 
 def version_summary(version: ResourceVersion) -> VersionSummary:

@@ -9,6 +9,7 @@ from modelhub.catalog.models import ResourceVersion
 from modelhub.checks.models import CheckRun
 from modelhub.events.announcement import Announcement
 from modelhub.events.types import CheckFinished
+from modelhub.links import Links
 
 _VERDICTS = {"passed": "passed", "failed": "failed", "error": "could not run"}
 
@@ -32,7 +33,7 @@ def finished(db: Session, event: CheckFinished) -> Announcement | None:
         event="check.finished",
         subject=f"Check {verdict}: {version.name} ({version.resource_id})",
         body="\n".join(lines),
-        link=f"/resources/{version.resource_id}?version={version.label}",
+        link=Links.resource_path(version.resource_id, version.label),
         about=f"check{run.id}",
         payload={
             "resource": {"id": version.resource_id, "name": version.name},

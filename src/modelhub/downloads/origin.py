@@ -123,7 +123,7 @@ def _location(hub: Hub, request: Request) -> str:
         grant = grants.issue(settings, user_id=user.id, path=path, version=version_param)
         query.append((grants.GRANT_PARAM, grant))
     raw_path = request.scope.get("raw_path") or path.encode()
-    target = f"{settings.public_files_base}{raw_path.decode('latin-1')}"
+    target = hub.links.on_files_origin(raw_path.decode("latin-1"))
     return f"{target}?{urlencode(query)}" if query else target
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from modelhub.catalog.views import Links
 from modelhub.deps import DbSession, HubDep
 from modelhub.interop import service
 
@@ -16,7 +15,7 @@ router = APIRouter(tags=["compatibility"])
 @router.get("/id_map.json")
 def id_map(hub: HubDep, db: DbSession) -> dict[str, dict[str, Any]]:
     """Every published resource and version id mapped to its rdf.yaml URL and sha256."""
-    return service.id_map(db, Links.of(hub.settings))
+    return service.id_map(db, hub.links)
 
 
 @router.get("/id_map_draft.json")

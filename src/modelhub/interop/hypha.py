@@ -16,7 +16,6 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -37,11 +36,12 @@ from modelhub.interop.staging import (
     key_of,
     no_such_upload,
 )
+from modelhub.links import HYPHA_PREFIX
 from modelhub.uploads.accept import accept_upload
 from modelhub.uploads.archive import PackageFile
 from modelhub.uploads.messages import human_size, too_large
 
-PREFIX = "/public/services/artifact-manager"
+PREFIX = HYPHA_PREFIX
 COLLECTION = "bioimage-io/bioimage.io"
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -227,8 +227,7 @@ async def put_file(request: Request, hub: HubDep, user: TokenUser) -> str:
             return state, path
 
     state, path = await run_in_threadpool(announce)
-    query = urlencode({"path": path, "signature": state.signature(path)})
-    return f"{hub.settings.public_base}{PREFIX}/files/{state.key}?{query}"
+    return hub.links.staged_file(state.key, path=path, signature=state.signature(path))
 
 
 @router.put("/files/{key}")

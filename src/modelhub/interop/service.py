@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modelhub.catalog.models import Resource, ResourceVersion, VersionStatus
-from modelhub.catalog.views import Links
+from modelhub.links import Links
 
 
 def id_map(db: Session, links: Links) -> dict[str, dict[str, Any]]:

@@ -13,6 +13,7 @@ from modelhub.accounts.models import User
 from modelhub.db import utcnow
 from modelhub.jobs import service as jobs
 from modelhub.jobs.registry import JobKind, SkipJob
+from modelhub.links import Links
 from modelhub.notifications.models import Notification
 
 EMAIL_JOB = "email"
@@ -26,7 +27,6 @@ class SmtpSettings:
     username: str | None = None
     password: str | None = None
     starttls: bool = False
-    base_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def send(task: EmailTask) -> None:
         client.send_message(message)
 
 
-def make_kind(smtp: SmtpSettings) -> JobKind:
+def make_kind(smtp: SmtpSettings, *, links: Links) -> JobKind:
     def prepare(db: Session, payload: dict[str, Any]) -> EmailTask:
         note = db.get(Notification, payload["notification_id"])
         if note is None or note.emailed_at is not None:
@@ -73,7 +73,7 @@ def make_kind(smtp: SmtpSettings) -> JobKind:
         user = db.get(User, note.user_id)
         if user is None or not user.email:
             raise SkipJob("no address")
-        link = f"\n\n{smtp.base_url.rstrip('/')}{note.link}" if note.link else ""
+        link = f"\n\n{links.absolute(note.link)}" if note.link else ""
         return EmailTask(smtp=smtp, to=user.email, subject=note.subject, body=note.body + link)
 
     def apply(db: Session, payload: dict[str, Any], _result: Any) -> None:

@@ -42,7 +42,7 @@ def resource_page(
 ) -> Response:
     """A resource's card: documentation, covers, inputs and outputs, weights and their checks,
     people and citations, versions, files to download and how to use it."""
-    links = views.Links.of(hub.settings)
+    links = hub.links
     resource = service.get_resource(db, resource_id=resource_id, viewer=user)
     chosen = service.get_version(db, resource_id=resource_id, label=version, viewer=user)
     runs = checks.latest_per_library(checks.runs_of(db, version=chosen))

@@ -14,6 +14,7 @@ from modelhub.catalog.access import people_of
 from modelhub.catalog.models import ResourceVersion, VersionStatus
 from modelhub.events.announcement import Announcement
 from modelhub.events.types import CommentAdded, ReviewMoved
+from modelhub.links import Links
 from modelhub.review import thread
 from modelhub.review.models import ReviewComment, ReviewEvent
 
@@ -108,7 +109,7 @@ def transition(db: Session, moved: ReviewMoved) -> Announcement | None:
         event=f"review.{event.action}",
         subject=subject,
         body="\n".join(lines),
-        link=f"/resources/{version.resource_id}?version={label}",
+        link=Links.resource_path(version.resource_id, label),
         about=f"review-event{event.id}",
         payload=_payload(
             version, actor, label, status, action=event.action, from_status=event.from_status,
@@ -132,7 +133,7 @@ def comment(db: Session, added: CommentAdded) -> Announcement | None:
         event="review.comment",
         subject=f"New comment: {version.name} ({version.resource_id})",
         body=f"{actor.username} wrote on revision {version.revision}:\n\n{excerpt}",
-        link=f"/resources/{version.resource_id}?version={version.label}#comment-{note.id}",
+        link=Links.resource_path(version.resource_id, version.label, comment=note.id),
         about=f"review-comment{note.id}",
         payload=_payload(
             version,

@@ -15,7 +15,7 @@ from modelhub.accounts.schemas import UserRead
 from modelhub.catalog import maintainers as maint
 from modelhub.catalog.models import ResourceVersion, VersionStatus
 from modelhub.catalog.schemas import VersionRead
-from modelhub.catalog.views import Links, version_read
+from modelhub.catalog.views import version_read
 from modelhub.deps import DbSession, HubDep
 from modelhub.hub import Hub
 from modelhub.review import service, thread, views, yanking
@@ -49,7 +49,7 @@ def _publishing(hub: Hub, db: Session, work: Callable[[BlobBatch], ResourceVersi
     """Run a publication, commit, and on any failure delete the blobs it wrote."""
     with committed_blobs(db, hub.storage, hub.sessions, purpose="publish") as batch:
         version = work(batch)
-    return version_read(version, Links.of(hub.settings))
+    return version_read(version, hub.links)
 
 
 @router.get("/review/queue")
@@ -63,7 +63,7 @@ def review_queue(
 ) -> list[QueueItem]:
     """Revisions waiting for a reviewer, oldest first (reviewers and admins)."""
     rows = thread.queue(db, viewer=user, status=status)
-    return [views.queue_item(db, v, last, hub.settings.public_base) for v, last in rows]
+    return [views.queue_item(db, v, last, hub.links) for v, last in rows]
 
 
 @router.get("/resources/{resource_id}/review")
@@ -195,7 +195,7 @@ def yank(
     """Flag a published version as yanked, with a reason (admins). It stays downloadable."""
     version = yanking.yank(db, resource_id=resource_id, label=label, actor=user, reason=body.reason)
     db.commit()
-    return version_read(version, Links.of(hub.settings))
+    return version_read(version, hub.links)
 
 
 @router.post("/resources/{resource_id}/versions/{label}/unyank")
@@ -205,7 +205,7 @@ def unyank(
     """Lift the yank of a version (admins)."""
     version = yanking.unyank(db, resource_id=resource_id, label=label, actor=user)
     db.commit()
-    return version_read(version, Links.of(hub.settings))
+    return version_read(version, hub.links)
 
 
 @router.get("/resources/{resource_id}/maintainers")

@@ -22,6 +22,7 @@ from modelhub.catalog.service import open_draft
 from modelhub.deps import DbSession, HubDep
 from modelhub.errors import Conflict, Forbidden, HubError, InvalidRequest, ResourceNotFound
 from modelhub.hub import Hub
+from modelhub.links import Links
 from modelhub.review import desk, service, thread, views
 from modelhub.review.lifecycle import ACTIONS
 from modelhub.review.schemas import QueueItem, ReviewState
@@ -90,8 +91,8 @@ def queue_page(
     now = datetime.now(UTC)
     rows = []
     for version, last in thread.queue(db, viewer=user, status=status):
-        item = views.queue_item(db, version, last, hub.settings.public_base)
-        rows.append(QueueRow(**item.model_dump(), desk_url=f"/review/{version.resource_id}",
+        item = views.queue_item(db, version, last, hub.links)
+        rows.append(QueueRow(**item.model_dump(), desk_url=Links.review_path(version.resource_id),
                              waiting=waited(item.since, now)))  # fmt: skip
     data = QueuePage(state=status, states=list(QUEUE_STATES), items=rows)
     return render.page(request, "review_queue.html", data, extra={"user": user})
@@ -137,9 +138,9 @@ def _desk(
     """The desk's data; 404 for people who may not see the resource's drafts."""
     page = DeskPage(
         resource_id=resource_id,
-        draft_url=f"/resources/{resource_id}?version=draft",
-        package_url=f"/artifacts/{resource_id}/draft/package.zip",
-        rdf_url=f"/artifacts/{resource_id}/draft/files/rdf.yaml",
+        draft_url=Links.resource_path(resource_id, "draft"),
+        package_url=Links.package_path(resource_id, "draft"),
+        rdf_url=Links.file_path(resource_id, "draft", "rdf.yaml"),
         is_reviewer=access.is_reviewer(user),
         notice=notice,
         error=error,
@@ -245,7 +246,7 @@ def take_action(
     if not render.csrf_ok(request, csrf):
         raise Forbidden("The form expired. Please reload the page and try again.")
     if user is None:
-        return login_redirect(request, f"/review/{resource_id}")
+        return login_redirect(request, Links.review_path(resource_id))
     form = DeskForm(action=name, message=message, override_reason=override_reason)
     try:
         if name == "approve":
@@ -253,14 +254,14 @@ def take_action(
                 db, hub, resource_id=resource_id, user=user, seen=_seen(revision),
                 message=message, reason=override_reason,
             )  # fmt: skip
-            return RedirectResponse(f"/resources/{resource_id}?version={version.label}", 303)
+            return RedirectResponse(Links.resource_path(resource_id, version.label), 303)
         service.act(db, resource_id=resource_id, action=name, actor=user,
                     revision=_seen(revision), message=message)  # fmt: skip
         db.commit()
     except (InvalidRequest, Forbidden, Conflict) as exc:
         return _refused(request, db, hub, exc, user=user, resource_id=resource_id,
                         seen=revision, form=form)  # fmt: skip
-    return RedirectResponse(f"/review/{resource_id}?done={_DONE_KEY[name]}", 303)
+    return RedirectResponse(Links.review_path(resource_id, done=_DONE_KEY[name]), 303)
 
 
 @router.post("/review/{resource_id}/comments")
@@ -278,7 +279,7 @@ def comment(
     if not render.csrf_ok(request, csrf):
         raise Forbidden("The form expired. Please reload the page and try again.")
     if user is None:
-        return login_redirect(request, f"/review/{resource_id}")
+        return login_redirect(request, Links.review_path(resource_id))
     try:
         note = thread.add_comment(
             db, resource_id=resource_id, actor=user, body=body, revision=_seen(revision)
@@ -287,4 +288,4 @@ def comment(
     except (InvalidRequest, Conflict) as exc:
         return _refused(request, db, hub, exc, user=user, resource_id=resource_id,
                         seen=revision, form=DeskForm(action="comment", body=body))  # fmt: skip
-    return RedirectResponse(f"/review/{resource_id}?done=commented#comment-{note.id}", 303)
+    return RedirectResponse(Links.review_path(resource_id, done="commented", comment=note.id), 303)

@@ -8,6 +8,7 @@ from modelhub.accounts.models import User
 from modelhub.catalog import access
 from modelhub.catalog.models import ResourceVersion
 from modelhub.checks.service import latest_run
+from modelhub.links import Links
 from modelhub.review.lifecycle import ACTIONS, Who
 from modelhub.review.models import ReviewComment, ReviewEvent
 from modelhub.review.schemas import (
@@ -110,7 +111,7 @@ def review_state(
 
 
 def queue_item(
-    db: Session, version: ResourceVersion, last: ReviewEvent | None, base: str
+    db: Session, version: ResourceVersion, last: ReviewEvent | None, links: Links
 ) -> QueueItem:
     uploader = db.get(User, version.uploader_id)
     return QueueItem(
@@ -121,5 +122,5 @@ def queue_item(
         uploader=uploader.username if uploader else "?",
         since=last.created_at if last else version.created_at,
         check=check_state(db, version),
-        url=f"{base}/api/v1/resources/{version.resource_id}/review",
+        url=links.review_api(version.resource_id),
     )

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from modelhub.catalog import views
 from modelhub.catalog.models import ResourceType
 from modelhub.deps import DbSession, HubDep
 from modelhub.search import cards, params
@@ -55,4 +54,4 @@ def list_resources(
     """Published resources matching words (name, tags, description, authors, documentation)
     and filters, which all combine with AND; one page of them, their total and facet counts
     (type, tags, license, weight format, passed checks) over all the results."""
-    return cards.results_page(db, query, views.Links.of(hub.settings))
+    return cards.results_page(db, query, hub.links)

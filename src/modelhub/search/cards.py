@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from modelhub.catalog.models import ResourceType
-from modelhub.catalog.views import Links
+from modelhub.links import Links
 from modelhub.search import service
 from modelhub.search.models import SearchEntry
 from modelhub.search.schemas import ResourceCard, ResourcePage, SearchQuery

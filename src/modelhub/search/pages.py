@@ -8,7 +8,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from modelhub.accounts.deps import OptionalUser
-from modelhub.catalog import views
 from modelhub.deps import DbSession, HubDep
 from modelhub.search import cards, params
 from modelhub.search.links import TYPE_LABELS, CatalogLinks
@@ -51,7 +50,7 @@ def catalog(request: Request, hub: HubDep, db: DbSession, user: OptionalUser) ->
         query = params.from_params(request.query_params)
     except RequestValidationError as exc:
         query, error, status = SearchQuery(), _problem(exc), 422
-    links = views.Links.of(hub.settings)
+    links = hub.links
     data = CatalogPage(query=query, results=cards.results_page(db, query, links), error=error)
     context = {
         "user": user,

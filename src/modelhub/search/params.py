@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.datastructures import QueryParams
 
+from modelhub.links import Links
 from modelhub.search.schemas import SearchQuery
 
 DEFAULT_PER_PAGE = 20
@@ -75,6 +75,6 @@ def to_params(query: SearchQuery) -> list[tuple[str, str]]:
     return out
 
 
-def url(query: SearchQuery, path: str = "/") -> str:
-    params = to_params(query)
-    return f"{path}?{urlencode(params)}" if params else path
+def url(query: SearchQuery) -> str:
+    """The catalog page showing ``query``."""
+    return Links.catalog_path(to_params(query))

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from modelhub.accounts.models import User
-from modelhub.catalog.views import Links
 from modelhub.checks.models import CheckRun
 from modelhub.errors import Conflict, NotAuthenticated
 from modelhub.hub import Hub
@@ -79,7 +78,7 @@ def accept_upload(
         dispatcher = getattr(hub, "jobs", None)
         if dispatcher is not None:
             dispatcher.notify()  # the check's job is committed: hand it out now
-        links = Links.of(hub.settings)
+        links = hub.links
         resource = version.resource
         check = db.scalar(
             select(CheckRun.id).where(CheckRun.version_id == version.id).order_by(CheckRun.id)

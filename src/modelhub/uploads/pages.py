@@ -6,7 +6,6 @@ is kept in the staging area for the fix form (``wizard``), never in the database
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -18,6 +17,7 @@ from modelhub.accounts.models import User
 from modelhub.deps import DbSession, HubDep
 from modelhub.errors import Forbidden, UploadRefused
 from modelhub.hub import Hub
+from modelhub.links import Links
 from modelhub.review import service as review
 from modelhub.uploads import page_forms, receive, status, wizard
 from modelhub.uploads.accept import accept_upload, limits_of
@@ -35,7 +35,7 @@ def _to_login(request: Request, target: str | None = None) -> RedirectResponse:
     if target is None:
         query = request.url.query
         target = request.url.path + (f"?{query}" if query else "")
-    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    return RedirectResponse(Links.login_path(target), status_code=303)
 
 
 def _wizard(request: Request, data: UploadPage, user: User, status_code: int = 200) -> Response:
@@ -44,7 +44,7 @@ def _wizard(request: Request, data: UploadPage, user: User, status_code: int = 2
 
 
 def _accepted(result: UploadResult) -> RedirectResponse:
-    return RedirectResponse(f"/upload/{result.resource_id}?done=uploaded", status_code=303)
+    return RedirectResponse(Links.upload_path(result.resource_id, done="uploaded"), status_code=303)
 
 
 def _check_csrf(request: Request, form: FormData) -> None:
@@ -94,7 +94,7 @@ async def upload_package(request: Request, hub: HubDep, user: OptionalUser) -> R
     """Receive a package (a zip as ``file``, or a folder's files as ``files``) and accept it
     like the API; refused, the page shows the problems and the fix form."""
     if user is None:
-        return _to_login(request, "/upload")
+        return _to_login(request, Links.upload_path())
     resource_id: str | None = None
     change_note: str | None = None
     try:
@@ -129,7 +129,7 @@ async def upload_fix(request: Request, hub: HubDep, user: OptionalUser) -> Respo
     """Apply the fix form to a refused upload and accept it (``intent=preview``: only check
     it and show the rdf.yaml it would submit)."""
     if user is None:
-        return _to_login(request, "/upload")
+        return _to_login(request, Links.upload_path())
     limits = limits_of(hub)
     with receive.staging_area(hub.settings.staging_dir) as area:
         async with receive.form_of(
@@ -174,14 +174,14 @@ def _act(
     csrf: str, revision: int | None,
 ) -> Response:  # fmt: skip
     if user is None:
-        return _to_login(request, f"/upload/{resource_id}")
+        return _to_login(request, Links.upload_path(resource_id))
     if not render.csrf_ok(request, csrf):
         raise Forbidden(_EXPIRED_FORM)
     status.managed_resource(db, resource_id=resource_id, user=user)
     review.act(db, resource_id=resource_id, action=action, actor=user, revision=revision)
     db.commit()
     done = "submitted" if action == "submit" else "withdrawn"
-    return RedirectResponse(f"/upload/{resource_id}?done={done}", status_code=303)
+    return RedirectResponse(Links.upload_path(resource_id, done=done), status_code=303)
 
 
 _CSRF = Annotated[str, Form(max_length=128)]

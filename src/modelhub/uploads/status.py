@@ -14,6 +14,7 @@ from modelhub.catalog.service import open_draft
 from modelhub.checks.models import CheckStatus
 from modelhub.checks.service import latest_run
 from modelhub.errors import ResourceNotFound
+from modelhub.links import Links
 from modelhub.review.lifecycle import ACTIONS
 from modelhub.uploads.messages import plain_warning, user_loc
 from modelhub.uploads.page_models import (
@@ -87,15 +88,15 @@ def _actions(resource: Resource, version: ResourceVersion | None) -> list[PageAc
     actions = []
     if version is not None and version.status in ACTIONS["submit"].sources:
         actions.append(PageAction(name="submit", label="Submit for review", method="post",
-                                  url=f"/upload/{rid}/submit"))  # fmt: skip
+                                  url=Links.upload_action_path(rid, "submit")))  # fmt: skip
     if version is not None and version.status in ACTIONS["withdraw"].sources:
         actions.append(PageAction(name="withdraw", label="Withdraw", method="post",
-                                  url=f"/upload/{rid}/withdraw"))  # fmt: skip
+                                  url=Links.upload_action_path(rid, "withdraw")))  # fmt: skip
     if version is not None and version.status.is_open:
         actions.append(PageAction(name="view_draft", label="See the draft's page", method="get",
-                                  url=f"/resources/{rid}?version=draft"))  # fmt: skip
+                                  url=Links.resource_path(rid, "draft")))  # fmt: skip
     actions.append(PageAction(name="new_revision", label="Upload a new revision", method="get",
-                              url=f"/upload?resource_id={rid}"))  # fmt: skip
+                              url=Links.new_upload_path(rid)))  # fmt: skip
     return actions
 
 
@@ -129,8 +130,8 @@ def status_page(
         check=check,
         live=check.status in (CheckStatus.queued.value, CheckStatus.running.value),
         actions=_actions(resource, version),
-        card_url=f"/resources/{resource.id}",
-        draft_url=f"/resources/{resource.id}?version=draft" if is_open else None,
+        card_url=Links.resource_path(resource.id),
+        draft_url=Links.resource_path(resource.id, "draft") if is_open else None,
         notice=NOTICES.get(notice or ""),
     )
 
@@ -158,8 +159,8 @@ def my_uploads(db: Session, *, user: User) -> MyUploadsPage:
                 open_revision=draft.revision if draft is not None else None,
                 open_status=draft.status.value if draft is not None else None,
                 check_status=run.status.value if run is not None else None,
-                status_url=f"/upload/{resource.id}",
-                card_url=f"/resources/{resource.id}",
+                status_url=Links.upload_path(resource.id),
+                card_url=Links.resource_path(resource.id),
             )
         )
     return MyUploadsPage(items=items)

@@ -18,6 +18,7 @@ from modelhub.catalog.citation import (
     citation_info,
 )
 from modelhub.catalog.models import ResourceVersion, VersionStatus
+from modelhub.links import Links
 
 BASE = "https://hub.example.org/"
 PAGE = "https://hub.example.org/resources/affable-shark?version=v3"
@@ -90,7 +91,7 @@ def make_version(rdf: Any, **overrides: Any) -> ResourceVersion:
 
 
 def cff_of(rdf: Any, **overrides: Any) -> dict[str, Any]:
-    text = citation_cff(citation_info(make_version(rdf, **overrides), base_url=BASE))
+    text = citation_cff(citation_info(make_version(rdf, **overrides), links=Links(BASE)))
     data = yaml.safe_load(text)
     assert isinstance(data, dict)
     check_cff_rules(data)
@@ -98,7 +99,7 @@ def cff_of(rdf: Any, **overrides: Any) -> dict[str, Any]:
 
 
 def bib_of(rdf: Any, **overrides: Any) -> str:
-    text = citation_bibtex(citation_info(make_version(rdf, **overrides), base_url=BASE))
+    text = citation_bibtex(citation_info(make_version(rdf, **overrides), links=Links(BASE)))
     check_bibtex_shape(text)
     return text
 
@@ -358,7 +359,7 @@ def test_control_characters_and_line_breaks_are_cleaned() -> None:
     data = cff_of(rdf)
     assert data["title"] == "Line break tabnul[31mansi seplone"  # breaks are spaces, the rest go
     assert data["authors"] == [{"given-names": "Josiah", "family-names": "Carberry"}]
-    text = citation_cff(citation_info(make_version(rdf), base_url=BASE))
+    text = citation_cff(citation_info(make_version(rdf), links=Links(BASE)))
     text.encode("utf-8")  # no lone surrogate left
     assert "\x00" not in text and "\x1b" not in bib_of(rdf)
 
@@ -427,7 +428,7 @@ def test_not_a_mapping_and_empty_rows() -> None:
     version = make_version(
         ["not", "a", "mapping"], name="", description="", license=None, tags=None
     )
-    info = citation_info(version, base_url=BASE)
+    info = citation_info(version, links=Links(BASE))
     data = yaml.safe_load(citation_cff(info))
     check_cff_rules(data)
     assert data["title"] == "affable-shark" and "abstract" not in data
@@ -449,7 +450,7 @@ def test_release_date_is_the_publication_day_in_utc() -> None:
     late = datetime(2024, 12, 31, 23, 59, tzinfo=UTC)
     assert cff_of(RDF_05, published_at=late)["date-released"] == "2024-12-31"
     draft = make_version(RDF_05, number=None, status=VersionStatus.draft, published_at=None)
-    info = citation_info(draft, base_url=BASE)
+    info = citation_info(draft, links=Links(BASE))
     assert info.released == date(2025, 3, 1) and info.label == "draft"  # falls back to upload
 
 

@@ -1,0 +1,222 @@
+"""Every URL the hub hands out, built in one place from its public base URL and files origin.
+
+Two kinds of method:
+
+- *paths* (static methods, ``…_path``): origin-relative (``/resources/x?version=v2``), for
+  links inside pages, redirects and stored notifications — they do not depend on the hub;
+- *absolute URLs* (instance methods): ``base`` (``MODELHUB_BASE_URL``) or, for published package
+  files, the files origin (``MODELHUB_FILES_URL``) in front, for JSON answers, ``id_map.json``,
+  e-mails, citations and instructions to copy.
+
+One ``Links`` per hub (``Hub.links``, built by ``wiring.build_hub``; pages' templates get it as
+``urls``). Code without a hub builds one with ``Links.of(settings)``. Path segments are
+percent-encoded (a file path keeps its ``/``); nothing here imports the hub's other modules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlencode
+
+from modelhub.config import Settings
+
+_PUBLISHED = re.compile(r"v\d+")
+# the bioimage.io tools' staged-upload API (``interop.hypha``)
+HYPHA_PREFIX = "/public/services/artifact-manager"
+
+
+def _seg(value: str | int) -> str:
+    """One path segment (or query value), nothing left unescaped that could end it."""
+    return quote(str(value), safe="")
+
+
+def _query(path: str, **params: str | int | None) -> str:
+    """``path`` with the given (non-None) parameters, each value percent-encoded."""
+    given = [(k, v) for k, v in params.items() if v is not None]
+    if not given:
+        return path
+    return path + "?" + "&".join(f"{k}={_seg(v)}" for k, v in given)
+
+
+def _fragment(path: str, comment: int | None) -> str:
+    return f"{path}#comment-{comment}" if comment is not None else path
+
+
+@dataclass(frozen=True)
+class Links:
+    """The URLs of one hub. ``base`` and ``files`` are kept without a trailing slash.
+
+    With a files origin, published files are linked there directly; files of drafts and closed
+    revisions stay on the hub's origin, which checks the viewer and then redirects to a
+    short-lived signed link on the files origin (``downloads.origin``)."""
+
+    base: str
+    files: str | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base", self.base.rstrip("/"))
+        object.__setattr__(self, "files", self.files.rstrip("/") if self.files else None)
+
+    @classmethod
+    def of(cls, settings: Settings) -> Links:
+        """The links of the hub ``settings`` describe."""
+        return cls(settings.public_base, settings.public_files_base)
+
+    def absolute(self, path: str) -> str:
+        """``path`` (one of the ``…_path`` results, starting with ``/``) on the hub's origin."""
+        return self.base + path
+
+    # -- pages (paths) --------------------------------------------------------------------------
+
+    @staticmethod
+    def catalog_path(params: Sequence[tuple[str, str]] = ()) -> str:
+        """The catalog page in the state ``params`` describe (``search.params``)."""
+        return f"/?{urlencode(params)}" if params else "/"
+
+    @staticmethod
+    def tag_path(tag: str) -> str:
+        """The catalog filtered by one tag."""
+        return f"/?tags={quote(tag, safe='/')}"
+
+    @staticmethod
+    def resource_path(
+        resource_id: str, version: str | None = None, *, comment: int | None = None
+    ) -> str:
+        """A resource's page (its latest version, or ``version``: ``v3``, ``draft``)."""
+        return _fragment(_query(f"/resources/{_seg(resource_id)}", version=version), comment)
+
+    @staticmethod
+    def review_path(
+        resource_id: str | None = None, *, done: str | None = None, comment: int | None = None
+    ) -> str:
+        """The review desk of a resource (the queue without one)."""
+        path = f"/review/{_seg(resource_id)}" if resource_id is not None else "/review"
+        return _fragment(_query(path, done=done), comment)
+
+    @staticmethod
+    def review_queue_path(state: str | None = None) -> str:
+        """The review queue, showing revisions in ``state``."""
+        return _query("/review", state=state)
+
+    @staticmethod
+    def review_action_path(resource_id: str, action: str) -> str:
+        """Where the desk's form for ``action`` (``approve``, ``reject``…) posts."""
+        return f"/review/{_seg(resource_id)}/actions/{_seg(action)}"
+
+    @staticmethod
+    def review_comments_path(resource_id: str) -> str:
+        return f"/review/{_seg(resource_id)}/comments"
+
+    @staticmethod
+    def upload_path(
+        resource_id: str | None = None, *, done: str | None = None, as_json: bool = False
+    ) -> str:
+        """A resource's upload status page (the wizard without one); ``as_json``: its twin."""
+        if resource_id is None:
+            return "/upload"
+        return _query(f"/upload/{_seg(resource_id)}", done=done, format="json" if as_json else None)
+
+    @staticmethod
+    def new_upload_path(resource_id: str | None = None) -> str:
+        """The upload wizard, for a new revision of ``resource_id`` when given."""
+        return _query("/upload", resource_id=resource_id)
+
+    @staticmethod
+    def upload_action_path(resource_id: str, action: str) -> str:
+        """Where the status page's ``submit`` and ``withdraw`` buttons post."""
+        return f"/upload/{_seg(resource_id)}/{_seg(action)}"
+
+    @staticmethod
+    def login_path(next_path: str) -> str:
+        """The login form, coming back to ``next_path`` afterwards."""
+        return _query("/login", next=next_path)
+
+    @staticmethod
+    def account_path(*, done: str | None = None) -> str:
+        return _query("/account", done=done)
+
+    @staticmethod
+    def token_revoke_path(token_id: int) -> str:
+        return f"/account/tokens/{_seg(token_id)}/revoke"
+
+    @staticmethod
+    def admin_users_path(*, done: str | None = None, who: str | None = None) -> str:
+        """The user administration page, saying what was ``done`` to whom."""
+        given = [(k, v) for k, v in (("done", done), ("who", who)) if v is not None]
+        return f"/admin/users?{urlencode(given)}" if given else "/admin/users"
+
+    @staticmethod
+    def admin_user_path(username: str) -> str:
+        return f"/admin/users/{_seg(username)}"
+
+    # -- API (paths and absolute) ---------------------------------------------------------------
+
+    @staticmethod
+    def citation_path(resource_id: str, label: str, suffix: str) -> str:
+        """A version's citation file (``suffix``: ``cff``, ``bib``)."""
+        return f"/api/v1/resources/{_seg(resource_id)}/versions/{_seg(label)}/citation.{suffix}"
+
+    def api(self, path: str) -> str:
+        """An API URL: ``api("me")`` → ``<base>/api/v1/me``."""
+        return f"{self.base}/api/v1/{path}"
+
+    def resource_api(self, resource_id: str) -> str:
+        return self.api(f"resources/{_seg(resource_id)}")
+
+    def review_api(self, resource_id: str) -> str:
+        return self.api(f"resources/{_seg(resource_id)}/review")
+
+    # -- absolute pages -------------------------------------------------------------------------
+
+    def resource_page(self, resource_id: str, version: str | None = None) -> str:
+        return self.absolute(self.resource_path(resource_id, version))
+
+    def id_map(self) -> str:
+        """The id map the bioimage.io tools read (``BIOIMAGEIO_ID_MAP``)."""
+        return f"{self.base}/id_map.json"
+
+    def collection_pattern(self) -> str:
+        """``BIOIMAGEIO_COLLECTION_HTTP_PATTERN``: where the tools find an id's rdf.yaml."""
+        return f"{self.base}/artifacts/{{bioimageio_id}}/files/rdf.yaml"
+
+    def staged_file(self, key: str, *, path: str, signature: str) -> str:
+        """Where the bytes of ``path`` of a staged upload (``interop.hypha``) are PUT."""
+        query = urlencode({"path": path, "signature": signature})
+        return f"{self.base}{HYPHA_PREFIX}/files/{_seg(key)}?{query}"
+
+    # -- package files --------------------------------------------------------------------------
+
+    @staticmethod
+    def file_path(resource_id: str, label: str | None, path: str) -> str:
+        """``/artifacts/{id}[/{label}]/files/{path}`` (the latest published without a label)."""
+        return f"{_artifact(resource_id, label)}/files/{quote(path)}"
+
+    @staticmethod
+    def package_path(resource_id: str, label: str | None) -> str:
+        return f"{_artifact(resource_id, label)}/package.zip"
+
+    def _files_root(self, label: str | None) -> str:
+        if self.files is not None and (label is None or _PUBLISHED.fullmatch(label)):
+            return self.files
+        return self.base
+
+    def file(self, resource_id: str, label: str | None, path: str) -> str:
+        """A package file, on the files origin when it is published and one is set."""
+        return self._files_root(label) + self.file_path(resource_id, label, path)
+
+    def package(self, resource_id: str, label: str | None) -> str:
+        """A version's zip, on the files origin when it is published and one is set."""
+        return self._files_root(label) + self.package_path(resource_id, label)
+
+    def on_files_origin(self, raw_path: str) -> str:
+        """The same (already encoded) path on the files origin; ``RuntimeError`` without one."""
+        if self.files is None:
+            raise RuntimeError("the hub has no files origin")
+        return self.files + raw_path
+
+
+def _artifact(resource_id: str, label: str | None) -> str:
+    where = f"{_seg(resource_id)}/{_seg(label)}" if label else _seg(resource_id)
+    return f"/artifacts/{where}"
