@@ -6,10 +6,11 @@ from typing import Annotated
 
 import typer
 
+from modelhub.cli.database import migrate
 from modelhub.cli.options import JsonOption
 from modelhub.cli.output import emit, fail
 from modelhub.config import Settings
-from modelhub.db import make_engine, make_session_factory, upgrade_database
+from modelhub.db import make_engine, make_session_factory
 from modelhub.maintenance.findings import LOST, Report
 from modelhub.maintenance.folders import Places
 from modelhub.maintenance.service import fsck as run_fsck
@@ -28,7 +29,7 @@ def _parts(*, as_json: bool) -> tuple[Settings, LocalStorage, Places]:
             code="no_data_dir",
             exit_code=3,  # 1 and 2 are fsck's findings
         )
-    upgrade_database(settings.resolved_database_url)
+    migrate(settings)
     return settings, LocalStorage(settings.resolved_storage_dir), Places.of(settings)
 
 

@@ -33,7 +33,7 @@ def serve(
     """Start the hub (data directory from $MODELHUB_DATA_DIR, default ./modelhub-data)."""
     # imported here so that the other commands start without loading the web stack
     from modelhub.app import create_app
-    from modelhub.db import upgrade_database
+    from modelhub.cli.database import migrate
     from modelhub.demo.seed import seed_demo
     from modelhub.wiring import build_hub, dispatcher_for
 
@@ -41,7 +41,7 @@ def serve(
     if "MODELHUB_BASE_URL" not in os.environ:
         settings.base_url = f"http://{host}:{port}"
     hub = build_hub(settings)
-    upgrade_database(settings.resolved_database_url)
+    migrate(settings)
     where_jobs_run = None
     if settings.run_jobs and jobs:
         from modelhub.jobs.runtime import cluster_size, jobs_line

@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from modelhub.accounts import service
 from modelhub.accounts.models import Role
+from modelhub.cli.database import migrate
 from modelhub.cli.options import JsonOption
 from modelhub.cli.output import emit, fail
 from modelhub.config import Settings
-from modelhub.db import make_engine, make_session_factory, transaction, upgrade_database
+from modelhub.db import make_engine, make_session_factory, transaction
 from modelhub.errors import HubError
 from modelhub.private import private_dir
 
@@ -25,7 +26,7 @@ def _sessions() -> sessionmaker[Session]:
     """The hub's database (migrated), without starting the rest of the hub."""
     settings = Settings()
     private_dir(settings.data_dir)
-    upgrade_database(settings.resolved_database_url)
+    migrate(settings)
     return make_session_factory(make_engine(settings.resolved_database_url))
 
 

@@ -51,6 +51,12 @@ def delete(bind: Session | Connection, *, entry_id: int) -> None:
         bind.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": entry_id})
 
 
+def clear(bind: Session | Connection) -> None:
+    """Forget the full text of every entry (PostgreSQL's goes with the rows)."""
+    if _dialect(bind) != "postgresql":
+        bind.execute(text("DELETE FROM search_fts"))
+
+
 def matches(dialect: str, terms: list[tok.Term]) -> ColumnElement[bool]:
     """A condition on ``search_entries`` true for entries holding every term."""
     if dialect == "postgresql":

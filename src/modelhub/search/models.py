@@ -97,10 +97,17 @@ class SearchCount(Base):
     count: Mapped[int] = mapped_column(Integer)
 
 
+# the ``search_state`` row that asks the hub to build the index again from the catalog:
+# migration 0006 writes it when resources were published before the index existed (it never
+# runs the index's code itself), ``search.rebuild`` builds the index and deletes it
+REBUILD_MARK = 2
+
+
 class SearchState(Base):
     """One row (id 1) whose ``generation`` every change of the index bumps in its own
     transaction: a copy of the index kept in memory (``search.memory``) is current exactly when
-    it was read at the generation the database holds now."""
+    it was read at the generation the database holds now. A row with id ``REBUILD_MARK``
+    (its generation unused), while present, says the index must be rebuilt."""
 
     __tablename__ = "search_state"
 

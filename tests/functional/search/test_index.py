@@ -1,15 +1,14 @@
 """The index follows the listing in the same transaction: publish, yank/unyank, check results;
-and migration 0006 indexes what was published before it."""
+and the hub indexes what was published before migration 0006 made the index."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import httpx
-import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from modelhub.accounts.models import User
 from modelhub.catalog import service as catalog_service
@@ -25,8 +24,18 @@ from modelhub.checks.limits import SandboxLimits
 from modelhub.checks.models import CheckRun, CheckStatus
 from modelhub.checks.outcome import CheckReport, FormatReport
 from modelhub.checks.tasks import CheckSettings, make_kind
+from modelhub.cli.database import migrate
+from modelhub.config import Settings
 from modelhub.db import MIGRATIONS_DIR, make_engine, make_session_factory, transaction
 from modelhub.search import service
+from modelhub.search.models import (
+    REBUILD_MARK,
+    SearchChange,
+    SearchCount,
+    SearchDocument,
+    SearchEntry,
+    SearchState,
+)
 from modelhub.search.schemas import SearchQuery
 from modelhub.storage.factory import LocalStorageDescription
 from modelhub.storage.local import LocalStorage
@@ -112,20 +121,14 @@ def test_a_check_result_of_the_listed_version_updates_badges(
 def _alembic(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", url)
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.attributes["configure_logger"] = False
     return cfg
 
 
-def test_migration_indexes_what_was_published_before(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # its own SQLite file whatever the suite runs on: the shared database stays at head
-    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    cfg = _alembic(url)
-    command.upgrade(cfg, "0005")
+def _publish_before_search_existed(url: str, storage: LocalStorage) -> int:
+    """A resource published on a database at migration 0005; returns its version's id."""
     engine = make_engine(url)
-    storage = LocalStorage(tmp_path / "data" / "blobs")
     with transaction(make_session_factory(engine)) as db:
         user = User(username="old")
         db.add(user)
@@ -139,6 +142,8 @@ def test_migration_indexes_what_was_published_before(
                 description="Published before search existed.",
                 license="MIT",
                 created_by_id=user.id,
+                created_at=corpus.T0,
+                updated_at=corpus.T0,
                 published_at=corpus.T0,
                 latest_version=1,
             )
@@ -174,19 +179,113 @@ def test_migration_indexes_what_was_published_before(
                 media_type="text/markdown",
             )
         )
+        version_id = version.id
     engine.dispose()
-    # the hub migrating its own database (its settings name this database and its storage)
-    monkeypatch.setenv("MODELHUB_DATABASE_URL", url)
-    monkeypatch.setenv("MODELHUB_DATA_DIR", str(tmp_path / "data"))
+    return version_id
+
+
+def _index_tables(url: str) -> dict[str, object]:
+    """Every row of the index's tables; the full text as each entry's set of tokens."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            raw = conn.execute(text("SELECT id, tsv::text FROM search_entries")).all()
+            words = {i: {w.strip("'") for w in str(t or "").split()} for i, t in raw}
+        else:
+            raw = conn.execute(text("SELECT rowid, tokens FROM search_fts")).all()
+            words = {i: set(str(t).split()) for i, t in raw}
+        entries = conn.execute(select(SearchEntry.__table__)).mappings().all()
+        found: dict[str, object] = {
+            "entries": [dict(e) for e in entries],
+            "full_text": words,
+            "documents": conn.execute(select(SearchDocument.__table__)).all(),
+            "counts": conn.execute(
+                select(SearchCount.__table__).order_by(SearchCount.facet, SearchCount.value)
+            ).all(),
+            "state": conn.execute(select(SearchState.__table__).order_by("id")).all(),
+            "changes": conn.execute(select(SearchChange.__table__).order_by("generation")).all(),
+        }
+    engine.dispose()
+    return found
+
+
+# what the index of migration 0006 held for the resource below (its entry's full text)
+OLD_TIMER_TOKENS = (
+    "old timer legacy legaci published publish before befor search existed exist "
+    "ada lovelace lovelac works work on axolotl retinas retina"
+)
+
+
+def test_resources_published_before_search_are_indexed_by_the_hub(settings: Settings) -> None:
+    # the test's own database (an SQLite copy, or the PostgreSQL test database), taken back to
+    # the migration before search: the template was migrated with nothing published, unmarked
+    url = settings.resolved_database_url
+    assert _index_tables(url)["state"] == []
+    cfg = _alembic(url)
+    command.downgrade(cfg, "0005")
+    version_id = _publish_before_search_existed(url, LocalStorage(settings.resolved_storage_dir))
     command.upgrade(cfg, "head")
+    # the migration ran none of the index's code: it only marked the index for a rebuild
+    assert _index_tables(url) == {
+        "entries": [],
+        "full_text": {},
+        "documents": [],
+        "counts": [],
+        "state": [(REBUILD_MARK, 0)],
+        "changes": [],
+    }
+    migrate(settings)  # what `modelhub serve` does before it serves
+    assert _index_tables(url) == {
+        "entries": [
+            {
+                "id": 1,
+                "resource_id": "old-timer",
+                "version_id": version_id,
+                "version_number": 1,
+                "type": "model",
+                "emoji": "🦕",
+                "name": "Old timer",
+                "name_key": "old timer",
+                "description": "Published before search existed.",
+                "license": "MIT",
+                "tags": ["legacy"],
+                "authors": ["Ada Lovelace"],
+                "formats_mask": 4,
+                "checks": {"onnx": "not_run"},
+                "checked": False,
+                "cover": None,
+                "downloads": 0,
+                "created_at": corpus.T0,
+                "published_at": corpus.T0,
+                "updated_at": corpus.T0,
+                "name_tokens": " old timer ",
+                "tag_tokens": " legacy legaci ",
+                "description_tokens": " published publish before befor search existed exist ",
+                "author_tokens": " ada lovelace lovelac ",
+            }
+        ],
+        "full_text": {1: set(OLD_TIMER_TOKENS.split())},
+        "documents": [(version_id, "works work on axolotl retinas retina")],
+        "counts": [
+            ("format", "onnx", 1),
+            ("license", "MIT", 1),
+            ("tag", "legacy", 1),
+            ("type", "model", 1),
+        ],
+        # one change for the whole index (copies in memory read it again), one per entry;
+        # the mark is gone with the same commit
+        "state": [(1, 2)],
+        "changes": [(1, None), (2, "old-timer")],
+    }
     engine = make_engine(url)
     with make_session_factory(engine)() as db:
         for words in ("old timer", "axolotl", "lovelace", "publish"):
             found = service.search(db, query=SearchQuery(q=words))
             assert [e.resource_id for e in found.entries] == ["old-timer"], words
-        tagged = service.search(db, query=SearchQuery(tags=["legacy"], formats=["onnx"]))
-        assert tagged.total == 1 and tagged.facets.tags[0].value == "legacy"
     engine.dispose()
+    before = _index_tables(url)
+    migrate(settings)  # the next start: no mark, no rebuild
+    assert _index_tables(url) == before
 
 
 def test_a_refresh_that_changes_nothing_keeps_the_generation(server: LiveServer) -> None:
