@@ -122,6 +122,23 @@ class Settings(BaseSettings):
             " network)"
         ),
     )
+    fetch_allow_hosts: str = Field(
+        default="",
+        description=(
+            "host:port pairs, comma-separated, that URLs the hub fetches (submit by URL, partner"
+            " collections) may reach although they resolve to private addresses (an intranet"
+            " server, a test server on loopback); nothing else private is ever fetched"
+        ),
+    )
+    fetch_timeout_s: float = Field(
+        default=15, gt=0, description="Seconds to connect, and to wait for each read, when fetching"
+    )
+    fetch_total_s: float = Field(
+        default=1800, gt=0, description="Seconds one fetch (all redirects and the body) may take"
+    )
+    fetch_max_redirects: int = Field(
+        default=5, ge=0, description="Redirects one fetch follows (each checked like the URL)"
+    )
     search_memory: bool = Field(
         default=True,
         description="Answer searches from a copy of the search index in memory (false: SQL only)",
@@ -186,6 +203,12 @@ class Settings(BaseSettings):
         parse_delays(value)
         return value
 
+    @field_validator("fetch_allow_hosts")
+    @classmethod
+    def _hosts_have_ports(cls, value: str) -> str:
+        parse_allow_hosts(value)
+        return value
+
     @model_validator(mode="after")
     def _files_origin_is_separate(self) -> Settings:
         if self.files_url is not None:
@@ -225,6 +248,11 @@ class Settings(BaseSettings):
         return parse_delays(self.webhook_retry_delays)
 
     @property
+    def fetch_allowed_hosts(self) -> frozenset[tuple[str, int]]:
+        """``fetch_allow_hosts`` as (host in lower case, port) pairs."""
+        return parse_allow_hosts(self.fetch_allow_hosts)
+
+    @property
     def public_base(self) -> str:
         """The base URL without a trailing slash."""
         return self.base_url.rstrip("/")
@@ -240,6 +268,25 @@ def parse_delays(text: str) -> tuple[float, ...]:
     if not all(0 < delay < float("inf") for delay in delays):
         raise ValueError("every delay must be a positive number of seconds")
     return delays
+
+
+def parse_allow_hosts(text: str) -> frozenset[tuple[str, int]]:
+    """``"intranet.lab:443, [::1]:8080"`` → ``{("intranet.lab", 443), ("::1", 8080)}``;
+    ``ValueError`` unless every entry is a host with a port (no scheme, no path)."""
+    pairs: set[tuple[str, int]] = set()
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        host, colon, port = entry.rpartition(":")
+        host = host.strip().lower().rstrip(".")
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]  # an IPv6 address is written in brackets
+        if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"'{entry}' is not host:port (e.g. intranet.lab:443)")
+        if any(ch in host for ch in "/@[] "):
+            raise ValueError(f"'{entry}' is not host:port (e.g. intranet.lab:443)")
+        pairs.add((host, int(port)))
+    return frozenset(pairs)
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
@@ -41,7 +41,17 @@ def _read(path: Path, progress: Progress, label: str) -> Iterator[bytes]:
 
 
 def upload(
-    path: Annotated[Path, typer.Argument(help="A package zip, or a folder holding rdf.yaml")],
+    path: Annotated[
+        Path | None, typer.Argument(help="A package zip, or a folder holding rdf.yaml")
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="Let the hub fetch the package from this URL (a package zip, or an rdf.yaml"
+            " whose files lie beside it) instead of sending PATH",
+        ),
+    ] = None,
     resource: Annotated[
         str | None, typer.Option("--resource", help="Add a revision to this resource id")
     ] = None,
@@ -50,20 +60,25 @@ def upload(
     token: TokenOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Upload a package as a draft; prints the resource id as the last line."""
-    if not path.exists():
-        fail(f"'{path}' does not exist.", as_json=as_json, code="not_found")
+    """Upload a package as a draft (from PATH, or fetched by the hub from --url); prints the
+    resource id as the last line."""
+    if (path is None) == (url is None):
+        fail("Give either a PATH or --url.", as_json=as_json, code="invalid_request")
     params = {k: v for k, v in (("resource_id", resource), ("change_note", note)) if v}
-    with tempfile.TemporaryDirectory(prefix="modelhub-upload-") as tmp:
-        archive = path if path.is_file() and path.suffix.lower() == ".zip" else None
-        if archive is None:
-            folder = path.parent if path.is_file() else path
-            archive = zip_folder(folder, Path(tmp) / "package.zip")
-        try:
-            with HubClient(hub_url(hub), hub_token(token)) as client, _progress(as_json) as bar:
-                result = client.upload(_read(archive, bar, "uploading"), params=params)
-        except HubError as exc:
-            fail(exc.message, as_json=as_json, code=exc.code, details=details_of(exc))
+    if url is not None:
+        result = _send(iter(()), params={**params, "url": url}, hub=hub, token=token,
+                       as_json=as_json)  # fmt: skip
+    elif path is not None and not path.exists():
+        fail(f"'{path}' does not exist.", as_json=as_json, code="not_found")
+    elif path is not None:
+        with tempfile.TemporaryDirectory(prefix="modelhub-upload-") as tmp:
+            archive = path if path.is_file() and path.suffix.lower() == ".zip" else None
+            if archive is None:
+                folder = path.parent if path.is_file() else path
+                archive = zip_folder(folder, Path(tmp) / "package.zip")
+            with _progress(as_json) as bar:
+                chunks = _read(archive, bar, "uploading")
+                result = _send(chunks, params=params, hub=hub, token=token, as_json=as_json)
     lines = [
         f"{result['emoji']} {result['name']}: {result['version']} (revision "
         f"{result['revision']}) of",
@@ -72,6 +87,21 @@ def upload(
     for w in result.get("warnings", []):
         err.print(f"warning: {'.'.join(map(str, w['loc']))}: {w['msg']}", highlight=False)
     emit(result, as_json=as_json, lines=lines)
+
+
+def _send(
+    chunks: Iterator[bytes],
+    *,
+    params: dict[str, str],
+    hub: str | None,
+    token: str | None,
+    as_json: bool,
+) -> Any:
+    try:
+        with HubClient(hub_url(hub), hub_token(token)) as client:
+            return client.upload(chunks, params=params)
+    except HubError as exc:
+        fail(exc.message, as_json=as_json, code=exc.code, details=details_of(exc))
 
 
 def publish(

@@ -15,6 +15,7 @@ from modelhub.review import service as review
 from modelhub.storage.service import committed_blobs
 from modelhub.uploads import service
 from modelhub.uploads.archive import PackageFile, UnpackLimits, unpack_zip
+from modelhub.uploads.from_url import fetch_package
 from modelhub.uploads.schemas import Problem, UploadResult
 from modelhub.uploads.validation import validate_package
 
@@ -37,10 +38,14 @@ def accept_upload(
     resource_id: str | None,
     change_note: str | None,
     submit: bool = False,
+    url: str | None = None,
 ) -> UploadResult:
     """Validate the package staged in ``area`` (``area/upload.zip``, or files already written to
-    ``area/pkg``) and store it as a draft; with ``submit``, also submit it for review in the same
-    transaction. Any refusal or failure leaves no blob and no row."""
+    ``area/pkg``; with ``url``, first fetched from there into ``area``) and store it as a draft;
+    with ``submit``, also submit it for review in the same transaction. Any refusal or failure
+    leaves no blob and no row."""
+    if url is not None:
+        files = fetch_package(hub.settings, area=area, url=url, limits=limits_of(hub))
     root = area / "pkg"
     if files is None:
         archive = area / "upload.zip"

@@ -24,7 +24,10 @@ _NOTE = Query(
     max_length=NOTE_IN_QUERY,
     description=f"What changed in this revision (a form field may hold {receive.NOTE_CHARS:,})",
 )
-_FORM_ONLY = "Send either one package zip as 'file', or the rdf.yaml and its files as 'files'."
+_FORM_ONLY = (
+    "Send either one package zip as 'file', the rdf.yaml and its files as 'files', or the"
+    " 'url' of a package zip or an rdf.yaml."
+)
 API = receive.Surface(
     raw_body=True, strip_top_folder=False, no_package=_FORM_ONLY, ambiguous=_FORM_ONLY
 )
@@ -43,13 +46,24 @@ async def upload(
     submit: Annotated[
         bool, Query(description="Also submit the draft for review (status in_review)")
     ] = False,
+    url: Annotated[
+        str | None,
+        Query(
+            max_length=receive.URL_CHARS,
+            description="Fetch the package from this URL (a package zip, or an rdf.yaml whose"
+            " files are fetched beside it) instead of sending it",
+        ),
+    ] = None,
 ) -> UploadResult:
     """Upload a package. It is unpacked safely, validated with the bioimage.io rules and stored
     as a draft (with ``submit``: submitted for review in the same step); a refused upload
     answers 4xx with the reasons and keeps nothing. A body over ``MODELHUB_MAX_UPLOAD_BYTES``
-    answers 413 ``upload_too_large``."""
+    answers 413 ``upload_too_large``. With ``url`` (query or form field) the hub fetches the
+    package itself, from public addresses only; a failed fetch answers 4xx ``fetch_*``."""
     with receive.staging_area(hub.settings.staging_dir) as area:
-        got = await receive.receive_package(request, area=area, limits=limits_of(hub), surface=API)
+        got = await receive.receive_package(
+            request, area=area, limits=limits_of(hub), surface=API, url=url
+        )
         return await run_in_threadpool(
             accept_upload,
             hub,
@@ -60,4 +74,5 @@ async def upload(
             resource_id=got.resource_id or resource_id,
             change_note=got.change_note or change_note,
             submit=submit if got.submit is None else got.submit,
+            url=got.url,
         )

@@ -19,7 +19,10 @@ WIZARD = receive.Surface(
     raw_body=False,
     strip_top_folder=True,
     no_package="No package was chosen. Choose a .zip file or a folder to upload.",
-    ambiguous="Choose either one package .zip file or the folder holding rdf.yaml and its files.",
+    ambiguous=(
+        "Choose either one package .zip file, the folder holding rdf.yaml and its files, or the"
+        " URL of a package zip or an rdf.yaml."
+    ),
 )
 
 

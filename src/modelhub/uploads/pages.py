@@ -91,8 +91,9 @@ def upload_form(
 
 @router.post("/upload")
 async def upload_package(request: Request, hub: HubDep, user: OptionalUser) -> Response:
-    """Receive a package (a zip as ``file``, or a folder's files as ``files``) and accept it
-    like the API; refused, the page shows the problems and the fix form."""
+    """Receive a package (a zip as ``file``, a folder's files as ``files``, or the ``url`` to
+    fetch it from) and accept it like the API; refused, the page shows the problems and the fix
+    form."""
     if user is None:
         return _to_login(request, Links.upload_path())
     resource_id: str | None = None
@@ -107,7 +108,7 @@ async def upload_package(request: Request, hub: HubDep, user: OptionalUser) -> R
             try:
                 result = await run_in_threadpool(
                     accept_upload, hub, area=area, uploader_id=user.id, files=got.files,
-                    resource_id=resource_id, change_note=change_note,
+                    resource_id=resource_id, change_note=change_note, url=got.url,
                 )  # fmt: skip
             except UploadRefused as exc:
                 state = await run_in_threadpool(

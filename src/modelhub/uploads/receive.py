@@ -28,6 +28,7 @@ CHUNK = 1024 * 1024
 UPLOAD_PREFIX = "upload-"
 MAX_FIELDS = 16  # the few text fields of an upload form (and a browser's CSRF token)
 RESOURCE_ID_CHARS = 64
+URL_CHARS = 2000
 NOTE_CHARS = 10_000
 
 
@@ -66,10 +67,11 @@ class Surface:
 class Received:
     """A package written into the staging area, and the text fields sent with it."""
 
-    files: list[PackageFile] | None  # None: the package is ``area/upload.zip``
+    files: list[PackageFile] | None  # None: the package is ``area/upload.zip`` (or ``url``'s)
     resource_id: str | None = None
     change_note: str | None = None
     submit: bool | None = None  # None: not in the form
+    url: str | None = None  # the package is to be fetched from there (nothing was written)
 
 
 async def receive_package(
@@ -79,13 +81,20 @@ async def receive_package(
     limits: UnpackLimits,
     surface: Surface,
     check_form: Callable[[FormData], None] | None = None,
+    url: str | None = None,
 ) -> Received:
     """Write the request's package into ``area``: ``area/upload.zip`` (a zip as the raw body or
     as the form's ``file``), or a folder's files (the form's ``files``, each named by its path)
-    under ``area/pkg``. ``check_form`` sees the parsed form before any package byte is written
-    (the wizard's CSRF check)."""
+    under ``area/pkg``; or, given a ``url`` (the query's, or the form's field), write nothing
+    and say where to fetch the package from. ``check_form`` sees the parsed form before any
+    package byte is written (the wizard's CSRF check)."""
     limit = limits.max_upload_bytes
     multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
+    if not multipart and surface.raw_body and url:
+        async for chunk in request.stream():
+            if chunk:
+                raise _no_package(surface.ambiguous)  # a body and a URL: which one?
+        return Received(files=None, url=url)
     if not multipart and surface.raw_body:
         _declared_length_ok(request, limit)
         if await _stream_body(request, area / "upload.zip", limit) == 0:
@@ -99,8 +108,14 @@ async def receive_package(
         resource_id = _text(form, "resource_id", RESOURCE_ID_CHARS)
         change_note = _text(form, "change_note", NOTE_CHARS)
         submit = _flag(form.get("submit"))
+        url = _text(form, "url", URL_CHARS) or url
         zips = chosen_files(form, "file")
         parts = chosen_files(form, "files")
+        if url and not zips and not parts:
+            return Received(files=None, resource_id=resource_id, change_note=change_note,
+                            submit=submit, url=url)  # fmt: skip
+        if url:
+            raise _no_package(surface.ambiguous)
         if len(zips) == 1 and not parts:
             await save_part(zips[0], area / "upload.zip", limit=limit, refusal=too_large(limit))
             files = None

@@ -203,6 +203,13 @@ def check_named_files(
     return sorted(referenced)
 
 
+def named_paths(descr: Any, root: Path, description_file: str) -> list[str]:
+    """The clean relative paths of every file the validated description names inside the
+    package (what a description given by URL needs fetched beside it)."""
+    paths = {_inside(source, root) for source, _ in _named_files(descr, root, description_file)}
+    return sorted(p for p in paths if p is not None)
+
+
 def _named_files(descr: Any, root: Path, description_file: str) -> list[tuple[Any, Any]]:
     """(source, sha256 or None) of every file the description names.
 

@@ -30,7 +30,7 @@ from modelhub.uploads.archive import (
     unpack_zip,
 )
 from modelhub.uploads.messages import plain_warning, short, translate_errors, user_loc
-from modelhub.uploads.refs import check_named_files, find_outside_references
+from modelhub.uploads.refs import check_named_files, find_outside_references, named_paths
 from modelhub.uploads.tensors import check_test_tensors
 from modelhub.uploads.yamlsafe import parse_description_yaml
 
@@ -38,6 +38,7 @@ __all__ = [
     "DESCRIPTION_NAMES",
     "MAX_DESCRIPTION_BYTES",
     "ValidatedPackage",
+    "files_to_fetch",
     "find_description",
     "validate_package",
     "validate_path",
@@ -101,30 +102,9 @@ def validate_package(
     description when the caller knows it; otherwise it is found with ``find_description``.
     """
     name = description_file or find_description(files)
-    raw = parse_description_yaml(
-        _read_description(root, name, files), max_bytes=MAX_DESCRIPTION_BYTES, file_name=name
+    raw, rtype, format_version, descr, summary, warnings = _checked_description(
+        _read_description(root, name, files), root, name
     )
-    rtype, format_version = _check_type_and_version(raw)
-    _check_id(raw)
-
-    outside = find_outside_references(raw)
-    if outside:
-        raise UploadRefused(
-            "The description names files outside the package. The hub only uses files "
-            "that are uploaded with the package.",
-            outside,
-            code="external_reference",
-        )
-
-    descr, summary = _validate_format(raw, root, name)
-    errors, warnings = _collect_problems(summary, raw)
-    if errors or summary.status == "failed":
-        raise UploadRefused(
-            "The description does not follow the bioimage.io format.",
-            errors,
-            code="invalid_description",
-        )
-
     referenced = check_named_files(descr, root, name, files, raw)
     tensor_problems = check_test_tensors(descr, root)
     if tensor_problems:
@@ -152,6 +132,49 @@ def validate_package(
         summary=_summary_json(summary),
         warnings=warnings,
     )
+
+
+def files_to_fetch(root: Path, name: str) -> list[str]:
+    """The files a lone description at ``root/name`` names, as clean relative paths, for a
+    description given by URL whose files are fetched beside it.
+
+    The checks that need no file run first, exactly as in ``validate_package`` (safe YAML, type
+    and format version, nothing outside the package, the format itself), so that a bad
+    description is refused before anything else is fetched.
+    """
+    with (root / name).open("rb") as f:
+        data = f.read(MAX_DESCRIPTION_BYTES + 1)
+    descr = _checked_description(data, root, name)[3]
+    return [path for path in named_paths(descr, root, name) if path != name]
+
+
+def _checked_description(
+    data: bytes, root: Path, name: str
+) -> tuple[dict[str, Any], str, str, Any, ValidationSummary, list[ErrorDetail]]:
+    """The description parsed and validated without its files: (raw, type, format version,
+    the library's description, its summary, warnings); ``UploadRefused`` otherwise."""
+    raw = parse_description_yaml(data, max_bytes=MAX_DESCRIPTION_BYTES, file_name=name)
+    rtype, format_version = _check_type_and_version(raw)
+    _check_id(raw)
+
+    outside = find_outside_references(raw)
+    if outside:
+        raise UploadRefused(
+            "The description names files outside the package. The hub only uses files "
+            "that are uploaded with the package.",
+            outside,
+            code="external_reference",
+        )
+
+    descr, summary = _validate_format(raw, root, name)
+    errors, warnings = _collect_problems(summary, raw)
+    if errors or summary.status == "failed":
+        raise UploadRefused(
+            "The description does not follow the bioimage.io format.",
+            errors,
+            code="invalid_description",
+        )
+    return raw, rtype, format_version, descr, summary, warnings
 
 
 def validate_path(path: Path, staging: Path, limits: UnpackLimits) -> ValidatedPackage:

@@ -19,7 +19,8 @@ import httpx
 
 from modelhub import __version__
 from modelhub.db import utcnow
-from modelhub.webhooks.urls import AddressRefused, IPAddress, resolve_allowed
+from modelhub.fetch.addresses import AddressRefused, IPAddress, resolve_allowed
+from modelhub.fetch.pinned import default_port, pin
 
 TIMEOUT_S = 10.0
 REFUSED_NOT_PUBLIC = "Not sent: refused: not a public address."
@@ -76,8 +77,7 @@ def post(
     # never the addresses the hub resolved it to (which would map the hub's network for them).
     try:
         target = httpx.URL(url)
-        port = target.port or (443 if target.scheme == "https" else 80)
-        addresses = resolve_allowed(target.host, port, allow_private=allow_private)
+        addresses = resolve_allowed(target.host, default_port(target), allow_private=allow_private)
     except AddressRefused as exc:
         log.info("webhook delivery to %s not sent: %s", url, exc)  # the details: operators only
         return outcome(None, REFUSED_NOT_PUBLIC, permanent=True)
@@ -148,18 +148,12 @@ def _within(seconds: float, work: Callable[[], T]) -> T:
 def _post_to(
     target: httpx.URL, address: IPAddress, body: bytes, headers: dict[str, str], timeout_s: float
 ) -> tuple[int, str]:
-    """POST to ``address`` itself, telling the server the name from the URL.
-
-    Connecting to the address that was checked, rather than handing the name to httpx and
-    checking again, closes the gap between check and connect: a name whose DNS answer changes
-    in between (DNS rebinding) cannot lead the hub to an address it refused. TLS still checks
-    the certificate against the name (``sni_hostname``), and the Host header carries it.
-    """
-    name = target.host
-    extensions = {"sni_hostname": name} if target.scheme == "https" else {}
+    """POST to ``address`` itself, telling the server the name from the URL (``pin``: no
+    second DNS lookup between the check and the connection)."""
+    pinned = pin(target, address)
     sent_headers = {
         **headers,
-        "Host": target.netloc.decode("ascii"),
+        **pinned.headers,
         "User-Agent": USER_AGENT,
         # the excerpt is read raw: ask for no compression, so that it is readable and small
         "Accept-Encoding": "identity",
@@ -169,10 +163,10 @@ def _post_to(
         httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False) as client,
         client.stream(
             "POST",
-            target.copy_with(host=str(address)),
+            pinned.url,
             content=body,
             headers=sent_headers,
-            extensions=extensions,
+            extensions=pinned.extensions,
         ) as response,
     ):
         excerpt = b""

@@ -1,9 +1,9 @@
-"""Which webhook URLs the hub accepts, and which addresses it connects to (the SSRF guard).
+"""Which webhook URLs the hub accepts (the address rules are the fetcher's:
+``modelhub.fetch.addresses``).
 
-Webhook URLs come from users, and the hub POSTs to them from inside its network: without a
-guard, anyone could make it talk to its own database, a cloud metadata service (169.254.169.254)
-or a lab's intranet. So only globally routable unicast addresses are allowed, unless the setting
-``webhook_allow_private`` says that the hub serves a lab network.
+Webhook URLs come from users, and the hub POSTs to them from inside its network: only globally
+routable unicast addresses are allowed, unless the setting ``webhook_allow_private`` says that
+the hub serves a lab network.
 
 Two checks: ``check_url`` when a webhook is created (its form, and a literal address or
 ``localhost`` at once), and ``resolve_allowed`` on the worker right before each attempt, because
@@ -12,17 +12,13 @@ a name may resolve to anything, and differently tomorrow.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-
 import httpx
 
 from modelhub.errors import ErrorDetail, InvalidRequest
+from modelhub.fetch.addresses import literal_problem
 
 MAX_URL_LENGTH = 2000
 SCHEMES = ("http", "https")
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class InvalidWebhookUrl(InvalidRequest):
@@ -30,10 +26,6 @@ class InvalidWebhookUrl(InvalidRequest):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, [ErrorDetail(("url",), message)], code="invalid_webhook_url")
-
-
-class AddressRefused(Exception):
-    """The host of a webhook resolves to an address the hub must not connect to."""
 
 
 def check_url(url: str, *, allow_private: bool) -> str:
@@ -58,63 +50,7 @@ def check_url(url: str, *, allow_private: bool) -> str:
             " delivery comes from this hub."
         )
     if not allow_private:
-        problem = _host_problem(parsed.host)
+        problem = literal_problem(parsed.host)
         if problem is not None:
             raise InvalidWebhookUrl(f"Webhooks cannot go to {problem} on this hub.")
     return url
-
-
-def _host_problem(host: str) -> str | None:
-    name = host.lower().rstrip(".")
-    if name == "localhost" or name.endswith(".localhost"):
-        return "localhost"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None  # a name: checked when it is resolved, at delivery
-    problem = address_problem(address)
-    return None if problem is None else f"{address} ({problem})"
-
-
-def address_problem(address: IPAddress) -> str | None:
-    """Why the hub must not connect to ``address`` (when private addresses are not allowed),
-    or None for a globally routable unicast address."""
-    if isinstance(address, ipaddress.IPv6Address):
-        # an IPv4 address wrapped in IPv6 reaches that IPv4 address: judge that one
-        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
-        if embedded is not None:
-            return address_problem(embedded)
-    checks = (
-        (address.is_unspecified, "an unspecified address"),
-        (address.is_loopback, "a loopback address"),
-        (address.is_link_local, "a link-local address"),
-        (address.is_multicast, "a multicast address"),
-        (address.is_reserved, "a reserved address"),
-        (address.is_private, "a private address"),
-        (not address.is_global, "an address that is not globally routable"),
-    )
-    return next((reason for failed, reason in checks if failed), None)
-
-
-def resolve_allowed(host: str, port: int, *, allow_private: bool) -> list[IPAddress]:
-    """The addresses of ``host`` that the worker may connect to, in the resolver's order.
-
-    ``AddressRefused`` when any of them is refused: a name that also points inside the network
-    is not used at all. ``socket.gaierror`` when the name does not resolve.
-    """
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    addresses: list[IPAddress] = []
-    for info in infos:
-        # a scoped IPv6 address comes as "fe80::1%eth0"
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if address not in addresses:
-            addresses.append(address)
-    for address in addresses:
-        problem = None if allow_private else address_problem(address)
-        if problem is not None:
-            raise AddressRefused(
-                f"{host} resolves to {address}, {problem}; webhooks cannot go there on this hub."
-            )
-    if not addresses:
-        raise AddressRefused(f"{host} has no address.")
-    return addresses

@@ -1,18 +1,10 @@
-"""Webhook URL rules and the SSRF guard's address rules."""
+"""Webhook URL rules (the address rules behind them: tests/unit/fetch/test_addresses.py)."""
 
 from __future__ import annotations
 
-import ipaddress
-
 import pytest
 
-from modelhub.webhooks.urls import (
-    AddressRefused,
-    InvalidWebhookUrl,
-    address_problem,
-    check_url,
-    resolve_allowed,
-)
+from modelhub.webhooks.urls import InvalidWebhookUrl, check_url
 
 pytestmark = pytest.mark.dbless
 
@@ -77,44 +69,3 @@ def test_private_literal_addresses_are_refused_unless_allowed(url: str) -> None:
     with pytest.raises(InvalidWebhookUrl, match="cannot go to"):
         check_url(url, allow_private=False)
     assert check_url(url, allow_private=True) == url
-
-
-@pytest.mark.parametrize(
-    ("address", "problem"),
-    [
-        ("127.0.0.1", "loopback"),
-        ("::1", "loopback"),
-        ("10.0.0.1", "private"),
-        ("172.16.5.4", "private"),
-        ("192.168.1.1", "private"),
-        ("fc00::1", "private"),
-        ("169.254.169.254", "link-local"),
-        ("fe80::1", "link-local"),
-        ("224.0.1.1", "multicast"),
-        ("ff02::1", "multicast"),
-        ("0.0.0.0", "unspecified"),  # noqa: S104 (refused, not bound to)
-        ("240.0.0.1", "reserved"),
-        ("100.64.0.1", "not globally routable"),
-        ("::ffff:10.0.0.1", "private"),  # IPv4-mapped: judged as the IPv4 address
-        ("2002:7f00:1::", "loopback"),  # 6to4 around 127.0.0.1
-    ],
-)
-def test_address_problems(address: str, problem: str) -> None:
-    found = address_problem(ipaddress.ip_address(address))
-    assert found is not None and problem in found
-
-
-@pytest.mark.parametrize("address", ["8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"])
-def test_public_addresses_are_fine(address: str) -> None:
-    assert address_problem(ipaddress.ip_address(address)) is None
-
-
-def test_resolving_refuses_a_name_of_a_loopback_address() -> None:
-    # "localhost" resolves from the hosts file: no network is used
-    with pytest.raises(AddressRefused, match="loopback"):
-        resolve_allowed("localhost", 80, allow_private=False)
-    allowed = resolve_allowed("localhost", 80, allow_private=True)
-    assert allowed and all(a.is_loopback for a in allowed)
-    assert resolve_allowed("127.0.0.1", 80, allow_private=True) == [
-        ipaddress.ip_address("127.0.0.1")
-    ]

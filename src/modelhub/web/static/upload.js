@@ -151,8 +151,14 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var pick = chosen();
-      if (!pick) {
-        say("Choose a package .zip file or a folder first (not both).", true);
+      var urlField = form.elements["url"];
+      var url = urlField ? urlField.value.trim() : "";
+      if (!pick && !url) {
+        say("Choose a package .zip file or a folder first (not both), or give its URL.", true);
+        return;
+      }
+      if (pick && url) {
+        say("Choose either a package or a URL, not both.", true);
         return;
       }
       var data = new FormData();
@@ -161,7 +167,9 @@
         if (field) data.append(name, field.value);
       });
       var total = 0;
-      if (pick.zip) {
+      if (url) {
+        data.append("url", url);
+      } else if (pick.zip) {
         data.append("file", pick.zip, pick.zip.name);
         total = pick.zip.size;
       } else {
@@ -186,7 +194,7 @@
       progressWrap.hidden = false;
       progress.value = 0;
       button.disabled = true;
-      say("Uploading " + humanSize(total) + "…", false);
+      say(total ? "Uploading " + humanSize(total) + "…" : "Fetching the package…", false);
       xhr.upload.addEventListener("progress", function (e) {
         if (!e.lengthComputable) return;
         progress.value = Math.round((e.loaded / e.total) * 100);
