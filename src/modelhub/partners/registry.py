@@ -33,7 +33,7 @@ def maintainers_of(db: Session, *, partner_id: str) -> list[tuple[User, PartnerM
         .where(PartnerMaintainer.partner_id == partner_id)
         .order_by(User.username)
     )
-    return [(user, link) for user, link in rows.tuples()]
+    return [(user, link) for user, link in rows]
 
 
 def maintains(db: Session, *, partner_id: str, user: User | None) -> bool:
