@@ -68,7 +68,7 @@ def add(
             label = (name or partner_id).strip() or partner_id
             application = service.apply(
                 db,
-                applicant=people[0] if people else None,
+                applicant=None,  # an admin's registration: nobody to tell
                 data=ApplicationCreate(
                     name=label,
                     description=f"{label}, registered by an admin on the hub's host.",
@@ -80,7 +80,7 @@ def add(
                 ),
             )
             service.approve(db, application_id=application.id, actor=None, partner_id=partner_id)
-            for person in people[1:]:
+            for person in people:
                 registry.add_maintainer(db, partner_id=partner_id, actor=None, name=person.username)
             detail = views.partner_detail(db, registry.get_partner(db, partner_id=partner_id))
     except HubError as exc:

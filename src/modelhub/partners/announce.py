@@ -19,12 +19,13 @@ def _admins(db: Session) -> list[User]:
 
 
 def applied(db: Session, event: PartnerApplied) -> Announcement | None:
-    """A new application, for the admins (not the applicant, if an admin applied)."""
+    """A new application, for the admins (not the applicant, if an admin applied; nobody
+    when an admin registered the partner on the hub's host)."""
     application = db.get(PartnerApplication, event.application_id)
-    if application is None:
-        return None
     applicant = db.get(User, event.applicant_id) if event.applicant_id is not None else None
-    who = applicant.username if applicant else "the hub's host"
+    if application is None or applicant is None:
+        return None
+    who = applicant.username
     return Announcement(
         user_ids=tuple(u.id for u in _admins(db) if u.id != event.applicant_id),
         event="partner.apply",
@@ -34,7 +35,7 @@ def applied(db: Session, event: PartnerApplied) -> Announcement | None:
         about=f"partner-application{application.id}",
         payload={
             "application": {"id": application.id, "name": application.name},
-            "applicant": applicant.username if applicant else None,
+            "applicant": applicant.username,
         },
     )
 
