@@ -14,6 +14,7 @@ from modelhub.events.models import DomainEvent, EventDelivery
 from modelhub.jobs.models import Job
 from modelhub.maintenance.models import MaintenanceLease
 from modelhub.notifications.models import Notification
+from modelhub.partners.models import Partner, PartnerApplication, PartnerMaintainer, PartnerToken
 from modelhub.review.models import ReviewComment, ReviewEvent
 from modelhub.search.models import SearchCount, SearchDocument, SearchEntry
 from modelhub.storage.models import Blob
@@ -30,6 +31,10 @@ __all__ = [
     "LoginThrottle",
     "MaintenanceLease",
     "Notification",
+    "Partner",
+    "PartnerApplication",
+    "PartnerMaintainer",
+    "PartnerToken",
     "Resource",
     "ResourceMaintainer",
     "ResourceTag",

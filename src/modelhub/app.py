@@ -31,6 +31,10 @@ from modelhub.jobs import api as jobs_api
 from modelhub.maintenance.periodic import PeriodicGc
 from modelhub.notifications import api as notifications_api
 from modelhub.pages import resource as resource_page
+from modelhub.partners import admin_pages as partner_admin_pages
+from modelhub.partners import api as partners_api
+from modelhub.partners import manage_pages as partner_manage_pages
+from modelhub.partners import pages as partner_pages
 from modelhub.review import api as review_api
 from modelhub.review import pages as review_pages
 from modelhub.search import api as search_api
@@ -103,11 +107,15 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         notifications_api.router,
         webhooks_api.router,
         review_api.router,
+        partners_api.router,
         search_pages.router,
         resource_page.router,
         uploads_pages.router,
         review_pages.router,
         accounts_pages.router,
+        partner_pages.router,
+        partner_manage_pages.router,
+        partner_admin_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")

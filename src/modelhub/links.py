@@ -151,6 +151,41 @@ class Links:
     def admin_user_path(username: str) -> str:
         return f"/admin/users/{_seg(username)}"
 
+    # -- community partners ---------------------------------------------------------------------
+
+    @staticmethod
+    def partner_path(partner_id: str, *, done: str | None = None) -> str:
+        return _query(f"/partners/{_seg(partner_id)}", done=done)
+
+    @staticmethod
+    def partner_apply_path(*, done: str | None = None) -> str:
+        return _query("/partners/apply", done=done)
+
+    @staticmethod
+    def partner_maintainers_path(partner_id: str) -> str:
+        return f"/partners/{_seg(partner_id)}/maintainers"
+
+    @staticmethod
+    def partner_maintainer_remove_path(partner_id: str, username: str) -> str:
+        return f"/partners/{_seg(partner_id)}/maintainers/{_seg(username)}/remove"
+
+    @staticmethod
+    def partner_tokens_path(partner_id: str) -> str:
+        return f"/partners/{_seg(partner_id)}/tokens"
+
+    @staticmethod
+    def partner_token_revoke_path(partner_id: str, token_id: int) -> str:
+        return f"/partners/{_seg(partner_id)}/tokens/{_seg(token_id)}/revoke"
+
+    @staticmethod
+    def partner_applications_path() -> str:
+        return "/admin/partners"
+
+    @staticmethod
+    def partner_application_action_path(application_id: int, action: str) -> str:
+        """``action``: ``approve`` or ``decline``."""
+        return f"/admin/partners/{_seg(application_id)}/{_seg(action)}"
+
     # -- API (paths and absolute) ---------------------------------------------------------------
 
     @staticmethod

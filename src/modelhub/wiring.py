@@ -31,6 +31,8 @@ from modelhub.events import (
     Event,
     EventBus,
     ListingChanged,
+    PartnerApplied,
+    PartnerDecided,
     ReviewMoved,
 )
 from modelhub.hub import Hub
@@ -40,6 +42,7 @@ from modelhub.jobs.sizing import ClusterSize
 from modelhub.notifications import fanout
 from modelhub.notifications.email import SmtpSettings
 from modelhub.notifications.email import make_kind as email_kind
+from modelhub.partners import announce as partner_news
 from modelhub.private import private_dir
 from modelhub.review import announce as review_news
 from modelhub.search import reactions as search_reactions
@@ -197,6 +200,8 @@ def subscribe_reactions(hub: Hub) -> None:
     _announce(hub, ReviewMoved, review_news.transition)
     _announce(hub, CommentAdded, review_news.comment)
     _announce(hub, CheckFinished, check_news.finished)
+    _announce(hub, PartnerApplied, partner_news.applied)
+    _announce(hub, PartnerDecided, partner_news.decided)
 
 
 def _announce(

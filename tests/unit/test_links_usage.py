@@ -32,6 +32,7 @@ PREFIXES = (
     "/me/",
     "/id_map",
     "/public/services",
+    "/partners",
 )
 # links.py builds them; the command-line client calls a hub's API from outside (the paths it
 # requests are the routes', not URLs the hub hands out)

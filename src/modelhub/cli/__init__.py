@@ -7,6 +7,7 @@ import typer
 from modelhub.cli import (
     checks,
     maintenance,
+    partners,
     review,
     search,
     serve,
@@ -36,6 +37,7 @@ app.command("gc")(maintenance.gc)
 app.add_typer(review.app, name="review")
 app.add_typer(yanks.maintainers_app, name="maintainers")
 app.add_typer(users.app, name="users")
+app.add_typer(partners.app, name="partners")
 app.add_typer(search.app, name="search")
 
 

@@ -22,7 +22,7 @@ app = typer.Typer(
 )
 
 
-def _sessions() -> sessionmaker[Session]:
+def local_sessions() -> sessionmaker[Session]:
     """The hub's database (migrated), without starting the rest of the hub."""
     settings = Settings()
     private_dir(settings.data_dir)
@@ -41,7 +41,7 @@ def create(
     as_json: JsonOption = False,
 ) -> None:
     """Create a user and an API token; the token is printed as the last line (shown only once)."""
-    sessions = _sessions()
+    sessions = local_sessions()
     try:
         with transaction(sessions) as db:
             user = service.create_user(db, username=name, role=role, password=password, email=email)
@@ -62,7 +62,7 @@ def token(
     as_json: JsonOption = False,
 ) -> None:
     """Create another API token for an existing user; printed as the last line."""
-    sessions = _sessions()
+    sessions = local_sessions()
     try:
         with transaction(sessions) as db:
             user = service.get_user(db, username=name)
@@ -79,7 +79,7 @@ def set_role(
     as_json: JsonOption = False,
 ) -> None:
     """Change a user's role."""
-    sessions = _sessions()
+    sessions = local_sessions()
     try:
         with transaction(sessions) as db:
             service.set_role(db, username=name, role=role)

@@ -78,6 +78,25 @@ class CommentAdded(Event):
     actor_id: int
 
 
+@dataclass(frozen=True)
+class PartnerApplied(Event):
+    """Somebody applied to become a community partner."""
+
+    application_id: int
+    applicant_id: int | None
+
+
+@dataclass(frozen=True)
+class PartnerDecided(Event):
+    """Admins approved (``partner_id`` is the agreed id) or declined a partner application;
+    ``actor_id`` is None when the decision came from the hub's command line."""
+
+    application_id: int
+    decision: str
+    partner_id: str | None
+    actor_id: int | None
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -88,6 +107,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CheckFinished,
         ReviewMoved,
         CommentAdded,
+        PartnerApplied,
+        PartnerDecided,
     )
 }
 """Every event by its stored name (the class name): a constant, read only."""

@@ -1,0 +1,108 @@
+"""Community partners: their applications, the approved partners, their maintainers and the
+tokens of their automation."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from modelhub.db import Base, UtcDateTime, utcnow
+
+URL_LENGTH = 2000
+
+
+class ApplicationStatus(enum.StrEnum):
+    applied = "applied"
+    approved = "approved"
+    declined = "declined"
+
+
+class PartnerApplication(Base):
+    """A request to become a community partner, as the applicant wrote it, and the admins'
+    decision. Kept after the decision: it is the record of what was agreed."""
+
+    __tablename__ = "partner_applications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # none when an admin registered the partner directly (``modelhub partners add``)
+    applicant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    about_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
+    resources: Mapped[str] = mapped_column(Text)
+    collection_url: Mapped[str] = mapped_column(String(URL_LENGTH))
+    test_summary_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
+    maintenance_plan: Mapped[str] = mapped_column(Text)
+    proposed_id: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[ApplicationStatus] = mapped_column(
+        Enum(ApplicationStatus, native_enum=False, length=16, validate_strings=True),
+        default=ApplicationStatus.applied,
+        index=True,
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decision_message: Mapped[str | None] = mapped_column(Text)
+    partner_id: Mapped[str | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"))
+
+
+class Partner(Base):
+    """An approved partner under the id agreed at approval. Its collection's entries become
+    resources ``<partner id>/<name>``; the sync fields stay empty until a sync ran."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    about_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
+    collection_url: Mapped[str] = mapped_column(String(URL_LENGTH))
+    test_summary_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_sync_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_sync_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_sync_error: Mapped[str | None] = mapped_column(Text)
+
+    maintainers: Mapped[list[PartnerMaintainer]] = relationship(
+        cascade="all, delete-orphan", order_by="PartnerMaintainer.added_at"
+    )
+
+
+class PartnerMaintainer(Base):
+    """An account that looks after a partner: edits its details, its maintainers, its tokens."""
+
+    __tablename__ = "partner_maintainers"
+
+    partner_id: Mapped[str] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PartnerToken(Base):
+    """A token of the partner's automation (its CI): it acts for the partner, never as a person.
+    Only its sha256 is stored; the token itself is shown once."""
+
+    __tablename__ = "partner_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[str] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    partner: Mapped[Partner] = relationship()
