@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from modelhub.cli import checks, maintenance, review, serve, transfer, users, validate, yanks
+from modelhub.cli import (
+    checks,
+    exports,
+    maintenance,
+    review,
+    serve,
+    transfer,
+    users,
+    validate,
+    yanks,
+)
 
 app = typer.Typer(
     name="modelhub",
@@ -26,6 +36,7 @@ app.command("gc")(maintenance.gc)
 app.add_typer(review.app, name="review")
 app.add_typer(yanks.maintainers_app, name="maintainers")
 app.add_typer(users.app, name="users")
+app.add_typer(exports.app, name="exports")
 
 
 def main() -> None:
