@@ -10,7 +10,10 @@ from typing import Any
 import httpx
 from sqlalchemy import event, func, select
 
+from modelhub.db import transaction
 from modelhub.exports.models import ExportEntry
+from modelhub.exports.service import rebuild
+from modelhub.exports.urls import export_urls
 from tests.conftest import LiveServer
 from tests.functional.exports.common import (
     document,
@@ -160,9 +163,6 @@ def test_a_rebuild_from_empty_gives_the_same_documents(
         db.query(ExportEntry).delete()
         db.commit()
         assert db.scalar(select(func.count()).select_from(ExportEntry)) == 0
-    from modelhub.exports.service import rebuild
-    from modelhub.exports.urls import export_urls
-    from modelhub.db import transaction
 
     with transaction(hub.sessions) as db:
         assert rebuild(db, urls=export_urls(hub.settings)) == 3
