@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from modelhub.deps import DbSession, HubDep
 from modelhub.exports import documents, service
 from modelhub.exports.models import ExportEntry
 from modelhub.exports.service import StateNow
 from modelhub.exports.urls import ExportUrls, export_urls
+from modelhub.hub import Hub
 
 router = APIRouter(tags=["compatibility"])
 
@@ -27,7 +29,7 @@ def _matches(request: Request, etag: str) -> bool:
     return wanted.strip() == "*" or etag in [t.strip() for t in wanted.split(",")]
 
 
-def _current(hub: HubDep, db: DbSession, urls: ExportUrls) -> StateNow:
+def _current(hub: Hub, db: Session, urls: ExportUrls) -> StateNow:
     """The state to serve from, after a rebuild when the rows are stale (an upgrade, or other
     addresses: a one-off, then every request is back to one query)."""
     state = service.state_now(db)
@@ -40,7 +42,7 @@ def _current(hub: HubDep, db: DbSession, urls: ExportUrls) -> StateNow:
     return state
 
 
-def _answer(request: Request, etag: str, body: bytes | None) -> Response:
+def _answer(etag: str, body: bytes | None) -> Response:
     headers = {"etag": etag, **_HEADERS}
     if body is None:
         return Response(status_code=304, headers=headers)
@@ -56,10 +58,10 @@ def collection_json(request: Request, hub: HubDep, db: DbSession) -> Response:
     head = documents.collection_head(db, settings=hub.settings, urls=urls)
     etag = documents.collection_etag(state, head)
     if _matches(request, etag):
-        return _answer(request, etag, None)
+        return _answer(etag, None)
     rows = documents.read_rows(db, ExportEntry.item, state)
     body = documents.collection_bytes(head, rows)
-    return _answer(request, documents.collection_etag(rows.state, head), body)
+    return _answer(documents.collection_etag(rows.state, head), body)
 
 
 @router.get("/index.json")
@@ -70,6 +72,6 @@ def index_json(request: Request, hub: HubDep, db: DbSession) -> Response:
     state = _current(hub, db, urls)
     etag = documents.index_etag(state)
     if _matches(request, etag):
-        return _answer(request, etag, None)
+        return _answer(etag, None)
     rows = documents.read_rows(db, ExportEntry.index_entry, state)
-    return _answer(request, documents.index_etag(rows.state), documents.index_bytes(rows))
+    return _answer(documents.index_etag(rows.state), documents.index_bytes(rows))

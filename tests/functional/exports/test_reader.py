@@ -76,5 +76,5 @@ def test_bioimageio_spec_loads_what_the_exports_name(
             [data, "DatasetDescr", "v2", True],
             [data, "DatasetDescr", "v1", True],
             [model, "ModelDescr", "v1", True],
-        ]  # fmt: skip
+        ]
     )
