@@ -18,6 +18,7 @@ for name in (
     "card_page",
     "search",
     "search_during_publications",
+    "exports",
     "oversized_bodies",
     "fsck_gc",
 ):

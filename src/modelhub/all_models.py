@@ -11,6 +11,7 @@ from modelhub.catalog.models import (
 from modelhub.checks.models import CheckRun
 from modelhub.db import Base
 from modelhub.events.models import DomainEvent, EventDelivery
+from modelhub.exports.models import ExportEntry, ExportState
 from modelhub.jobs.models import Job
 from modelhub.maintenance.models import MaintenanceLease
 from modelhub.notifications.models import Notification
@@ -27,6 +28,8 @@ __all__ = [
     "CheckRun",
     "DomainEvent",
     "EventDelivery",
+    "ExportEntry",
+    "ExportState",
     "Job",
     "LoginThrottle",
     "MaintenanceLease",

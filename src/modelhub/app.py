@@ -24,6 +24,7 @@ from modelhub.config import Settings
 from modelhub.downloads import api as downloads_api
 from modelhub.downloads import origin as files_origin
 from modelhub.errors import HubError, Overloaded
+from modelhub.exports import api as exports_api
 from modelhub.hub import Hub
 from modelhub.interop import api as interop_api
 from modelhub.interop import hypha as interop_hypha
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         accounts_api.router,
         downloads_api.router,
         interop_api.router,
+        exports_api.router,
         interop_hypha.router,
         jobs_api.router,
         checks_api.router,

@@ -31,6 +31,14 @@ class Settings(BaseSettings):
     base_url: str = Field(
         default="http://127.0.0.1:8000", description="Public base URL used in links and id_map.json"
     )
+    hub_name: str = Field(
+        default="modelhub", max_length=200, description="The hub's name in collection.json"
+    )
+    hub_description: str = Field(
+        default="A community repository of pretrained AI models for (bio)image analysis.",
+        max_length=2000,
+        description="The hub's one-line description in collection.json",
+    )
     files_url: str | None = Field(
         default=None,
         description=(

@@ -212,6 +212,14 @@ class Links:
         """The id map the bioimage.io tools read (``BIOIMAGEIO_ID_MAP``)."""
         return f"{self.base}/id_map.json"
 
+    def collection_json(self) -> str:
+        """The whole collection in bioimage.io's collection shape (``exports``)."""
+        return f"{self.base}/collection.json"
+
+    def index_json(self) -> str:
+        """The published resources in bioimage.io's index shape (``exports``)."""
+        return f"{self.base}/index.json"
+
     def collection_pattern(self) -> str:
         """``BIOIMAGEIO_COLLECTION_HTTP_PATTERN``: where the tools find an id's rdf.yaml."""
         return f"{self.base}/artifacts/{{bioimageio_id}}/files/rdf.yaml"

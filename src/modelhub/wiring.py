@@ -34,7 +34,11 @@ from modelhub.events import (
     PartnerApplied,
     PartnerDecided,
     ReviewMoved,
+    VersionPublished,
+    VersionUnyanked,
+    VersionYanked,
 )
+from modelhub.exports import reactions as export_reactions
 from modelhub.hub import Hub
 from modelhub.jobs.registry import KINDS_INFO, JobKinds, kinds_of
 from modelhub.jobs.runtime import cluster_size, jobs_line
@@ -197,6 +201,15 @@ def subscribe_reactions(hub: Hub) -> None:
         ListingChanged, "search", lambda db, e: search_reactions.listing_changed(db, storage, e)
     )
     bus.subscribe(CheckFinished, "search", search_reactions.check_finished)
+
+    def follow(db: Session, event: export_reactions.Changed) -> None:
+        # the settings are read at delivery: the base URL may be set after the hub was built
+        export_reactions.resource_changed(db, hub.settings, event)
+
+    bus.subscribe(VersionPublished, "exports", follow)
+    bus.subscribe(VersionYanked, "exports", follow)
+    bus.subscribe(VersionUnyanked, "exports", follow)
+    bus.subscribe(ListingChanged, "exports", follow)
     _announce(hub, ReviewMoved, review_news.transition)
     _announce(hub, CommentAdded, review_news.comment)
     _announce(hub, CheckFinished, check_news.finished)

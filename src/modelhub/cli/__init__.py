@@ -6,6 +6,7 @@ import typer
 
 from modelhub.cli import (
     checks,
+    exports,
     maintenance,
     partners,
     review,
@@ -37,6 +38,7 @@ app.command("gc")(maintenance.gc)
 app.add_typer(review.app, name="review")
 app.add_typer(yanks.maintainers_app, name="maintainers")
 app.add_typer(users.app, name="users")
+app.add_typer(exports.app, name="exports")
 app.add_typer(partners.app, name="partners")
 app.add_typer(search.app, name="search")
 

@@ -35,6 +35,8 @@ def serve(
     from modelhub.app import create_app
     from modelhub.cli.database import migrate
     from modelhub.demo.seed import seed_demo
+    from modelhub.exports.service import rebuild_if_needed
+    from modelhub.exports.urls import export_urls
     from modelhub.wiring import build_hub, dispatcher_for
 
     settings = Settings()
@@ -42,6 +44,10 @@ def serve(
         settings.base_url = f"http://{host}:{port}"
     hub = build_hub(settings)
     migrate(settings)
+    # an upgrade from a hub without exports, or other addresses: once, before serving
+    rebuilt = rebuild_if_needed(hub.sessions, urls=export_urls(settings))
+    if rebuilt is not None:
+        typer.echo(f"exports rebuilt: {rebuilt} published resource(s)", err=True)
     where_jobs_run = None
     if settings.run_jobs and jobs:
         from modelhub.jobs.runtime import cluster_size, jobs_line
