@@ -178,8 +178,8 @@ class Links:
         return f"/partners/{_seg(partner_id)}/tokens/{_seg(token_id)}/revoke"
 
     @staticmethod
-    def partner_applications_path() -> str:
-        return "/admin/partners"
+    def partner_applications_path(*, done: str | None = None, who: str | int | None = None) -> str:
+        return _query("/admin/partners", done=done, who=who)
 
     @staticmethod
     def partner_application_action_path(application_id: int, action: str) -> str:

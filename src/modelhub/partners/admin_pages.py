@@ -4,7 +4,6 @@ forms, then the decided ones."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -108,7 +107,7 @@ def approve(
             request, db, admin, status_code=exc.status_code, error=exc.message,
             error_application=application_id,
         )  # fmt: skip
-    return RedirectResponse(f"{PAGE}?{urlencode({'done': 'approved', 'who': partner.id})}", 303)
+    return RedirectResponse(Links.partner_applications_path(done="approved", who=partner.id), 303)
 
 
 @router.post(PAGE + "/{application_id}/decline")
@@ -134,4 +133,6 @@ def decline(
             request, db, admin, status_code=exc.status_code, error=exc.message,
             error_application=application_id,
         )  # fmt: skip
-    return RedirectResponse(f"{PAGE}?{urlencode({'done': 'declined', 'who': application_id})}", 303)
+    return RedirectResponse(
+        Links.partner_applications_path(done="declined", who=application_id), 303
+    )

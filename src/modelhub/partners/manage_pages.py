@@ -3,12 +3,15 @@ and maintainers (added and removed). Each form carries the page's CSRF token."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from modelhub.accounts.deps import OptionalUser
+from modelhub.accounts.models import User
 from modelhub.accounts.views import login_redirect
 from modelhub.deps import DbSession
 from modelhub.errors import HubError
@@ -23,6 +26,29 @@ _Csrf = Annotated[str, Form(max_length=128)]
 
 def _back(partner_id: str, done: str) -> RedirectResponse:
     return RedirectResponse(Links.partner_path(partner_id, done=done), status_code=303)
+
+
+def _change_maintainers(
+    request: Request,
+    db: Session,
+    user: User,
+    partner_id: str,
+    change: Callable[[], None],
+    done: str,
+) -> Response:
+    """Apply ``change`` and go back to the page; a refusal other than 403 shows the page again
+    with its message (nothing kept)."""
+    try:
+        change()
+        db.commit()
+    except HubError as exc:
+        db.rollback()
+        if exc.status_code == 403:
+            raise
+        return partner_page(
+            request, db, user, partner_id, status_code=exc.status_code, error=exc.message
+        )
+    return _back(partner_id, done)
 
 
 @router.post("/partners/{partner_id}/tokens")
@@ -81,17 +107,11 @@ def add_maintainer(
     check_form(request, csrf)
     if user is None:
         return login_redirect(request, Links.partner_path(partner_id))
-    try:
+
+    def change() -> None:
         registry.add_maintainer(db, partner_id=partner_id, actor=user, name=username)
-        db.commit()
-    except HubError as exc:
-        db.rollback()
-        if exc.status_code == 403:
-            raise
-        return partner_page(
-            request, db, user, partner_id, status_code=exc.status_code, error=exc.message
-        )
-    return _back(partner_id, "added")
+
+    return _change_maintainers(request, db, user, partner_id, change, "added")
 
 
 @router.post("/partners/{partner_id}/maintainers/{username}/remove")
@@ -107,14 +127,8 @@ def remove_maintainer(
     check_form(request, csrf)
     if user is None:
         return login_redirect(request, Links.partner_path(partner_id))
-    try:
+
+    def change() -> None:
         registry.remove_maintainer(db, partner_id=partner_id, actor=user, username=username)
-        db.commit()
-    except HubError as exc:
-        db.rollback()
-        if exc.status_code == 403:
-            raise
-        return partner_page(
-            request, db, user, partner_id, status_code=exc.status_code, error=exc.message
-        )
-    return _back(partner_id, "removed")
+
+    return _change_maintainers(request, db, user, partner_id, change, "removed")
