@@ -31,7 +31,7 @@ def _when(value: object) -> str:
     return str(value) if value is not None else "never"
 
 
-def _detail_lines(p: PartnerDetail) -> list[str]:
+def detail_lines(p: PartnerDetail) -> list[str]:
     lines = [
         f"{p.id}: {p.name}",
         f"collection: {p.collection_url}",
@@ -42,6 +42,8 @@ def _detail_lines(p: PartnerDetail) -> list[str]:
     ]
     if p.sync.last_error:
         lines.append(f"last error: {p.sync.last_error}")
+    if p.sync.report:
+        lines.append("last sync: " + ", ".join(f"{k} {v}" for k, v in p.sync.report.items()))
     if not p.entries:
         lines.append("entries: none (the collection has not been synced yet)")
     for entry in p.entries:
@@ -110,7 +112,7 @@ def show(partner_id: PartnerArg, as_json: JsonOption = False) -> None:
             detail = views.partner_detail(db, registry.get_partner(db, partner_id=partner_id))
         except HubError as exc:
             fail(exc.message, as_json=as_json, code=exc.code)
-    emit(detail.model_dump(mode="json"), as_json=as_json, lines=_detail_lines(detail))
+    emit(detail.model_dump(mode="json"), as_json=as_json, lines=detail_lines(detail))
 
 
 @app.command("list")
@@ -150,7 +152,7 @@ def sync(
     if detail is None:
         return
     failed = [e for e in detail.entries if e.status == "failed"]
-    emit(detail.model_dump(mode="json"), as_json=as_json, lines=_detail_lines(detail))
+    emit(detail.model_dump(mode="json"), as_json=as_json, lines=detail_lines(detail))
     if detail.sync.last_error or failed:
         raise typer.Exit(1)
 

@@ -20,14 +20,23 @@ MAX_ATTEMPTS = 2  # a sync that fails to finish (a worker lost) is tried once mo
 
 
 def request_sync(
-    db: Session, *, partner: Partner, full: bool = False, requested_by: User | None = None
+    db: Session,
+    *,
+    partner: Partner,
+    full: bool = False,
+    requested_by: User | None = None,
+    url: str | None = None,
 ) -> Job:
     """The partner's queued or running sync, or a new one (in the caller's transaction).
-    ``full`` fetches every entry again, even unchanged ones (a queued sync stays as asked)."""
+    ``full`` fetches every entry again, even unchanged ones (a queued sync stays as asked);
+    ``url`` reads the collection from there this once (``modelhub mirror`` of a folder)."""
+    payload: dict[str, object] = {"partner_id": partner.id, "full": full}
+    if url is not None:
+        payload["url"] = url
     return jobs.enqueue(
         db,
         kind=SYNC_JOB,
-        payload={"partner_id": partner.id, "full": full},
+        payload=payload,
         dedupe_key=f"{SYNC_JOB}:{partner.id}:{partner.sync_count}",
         max_attempts=MAX_ATTEMPTS,
         created_by_id=requested_by.id if requested_by else None,
@@ -41,7 +50,8 @@ def request_due_syncs(db: Session, *, interval_s: float) -> list[Job]:
     before = utcnow() - timedelta(seconds=interval_s)
     due = db.scalars(
         select(Partner).where(
-            or_(Partner.last_sync_attempt_at.is_(None), Partner.last_sync_attempt_at < before)
+            or_(Partner.last_sync_attempt_at.is_(None), Partner.last_sync_attempt_at < before),
+            Partner.collection_url.not_like("file:%"),  # a mirror of a folder: by hand only
         )
     )
     return [request_sync(db, partner=p) for p in due]

@@ -50,7 +50,7 @@ def make_kind(settings: SyncSettings, storage: Storage) -> JobKind:
         known = {key: print_ for key, print_ in rows}
         return SyncTask(
             partner_id=partner.id,
-            collection_url=partner.collection_url,
+            collection_url=str(payload.get("url") or partner.collection_url),
             etag=None if full else partner.collection_etag,
             last_modified=None if full else partner.collection_last_modified,
             last_sha256=None if full else partner.collection_sha256,

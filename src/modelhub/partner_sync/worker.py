@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from modelhub.errors import UploadRefused
 from modelhub.fetch.client import Fetched, fetch
 from modelhub.fetch.errors import FetchError
@@ -201,7 +203,9 @@ def _package(
             used=len(data),
         )  # fmt: skip
         return validate_package(root, files), len(files) - 1
-    files_or_none = fetch_package(task.rules, area=area, url=entry.source, limits=task.limits)
+    # a relative source lies beside the collection (an offline copy of a collection)
+    url = str(httpx.URL(base_url).join(entry.source))
+    files_or_none = fetch_package(task.rules, area=area, url=url, limits=task.limits)
     if files_or_none is None:
         root.mkdir()
         files = unpack_zip(area / "upload.zip", root, task.limits)

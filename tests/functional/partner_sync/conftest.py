@@ -30,14 +30,14 @@ def files(hub: Hub) -> Iterator[FileServer]:
         yield server
 
 
-def dataset(name: str, **changes: Any) -> dict[str, Any]:
+def dataset(entry_id: str, **changes: Any) -> dict[str, Any]:
     """An inline dataset description, valid as it is."""
     return {
         "format_version": "0.3.0",
         "type": "dataset",
-        "id": name,
-        "name": f"Dataset {name.rsplit('/', 1)[-1]}",
-        "description": f"Images of {name}.",
+        "id": entry_id,
+        "name": f"Dataset {entry_id.rsplit('/', 1)[-1]}",
+        "description": f"Images of {entry_id}.",
         "license": "CC0-1.0",
         "authors": [{"name": "Ada Lovelace"}],
         "cite": [{"text": "Data", "doi": "10.5281/zenodo.1234567"}],
