@@ -19,6 +19,7 @@ for name in (
     "search",
     "search_during_publications",
     "exports",
+    "partner_sync",
     "oversized_bodies",
     "fsck_gc",
 ):

@@ -8,8 +8,10 @@ to; every connection goes to a checked address (``pinned``); no proxy from the e
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+import ssl
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +29,13 @@ from modelhub.fetch.policy import FetchPolicy, checked_url
 USER_AGENT = f"modelhub/{__version__}"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 log = logging.getLogger(__name__)
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The system's certificate store, loaded once per process (loading it takes about as long
+    as a small fetch on loopback)."""
+    return ssl.create_default_context()
 
 
 @dataclass(frozen=True)
@@ -74,7 +83,7 @@ def fetch(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    with httpx.Client(follow_redirects=False, trust_env=False) as client:
+    with httpx.Client(follow_redirects=False, trust_env=False, verify=_tls()) as client:
         for _ in range(policy.max_redirects + 1):
             with _response(client, target, policy, headers, deadline) as response:
                 location = response.headers.get("location")
