@@ -163,9 +163,7 @@ def measure(url: str, data_dir: Path, catalog: int, label: str) -> None:
     served = Served()
     publish_collection(served, {})
     with partner_server(served) as host:
-        hub = build_hub(
-            Settings(data_dir=data_dir, database_url=url, fetch_allow_hosts=host)
-        )
+        hub = build_hub(Settings(data_dir=data_dir, database_url=url, fetch_allow_hosts=host))
         with transaction(hub.sessions) as db:
             application = service.apply(
                 db,
@@ -182,7 +180,9 @@ def measure(url: str, data_dir: Path, catalog: int, label: str) -> None:
         with Searcher(hub) as before:
             time.sleep(3)
         base50, base95 = _percentiles(before.samples)
-        print(f"\n{label}: catalog search before the syncs p50 {base50:.1f} ms, p95 {base95:.1f} ms")
+        print(
+            f"\n{label}: catalog search before the syncs p50 {base50:.1f} ms, p95 {base95:.1f} ms"
+        )
         print(f"{'sync':<22} {'seconds':>8} {'requests':>9}  {'search p50':>10} {'p95':>6}  report")
         revisions = {i: 1 for i in range(0, ENTRIES, ENTRIES // CHANGED)}
         for name, change in (("first (1,000 new)", None), ("unchanged", None),

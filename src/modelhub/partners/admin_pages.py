@@ -1,5 +1,5 @@
-"""The admins' page of partner applications: waiting ones with their approve and decline
-forms, then the decided ones."""
+"""The admins' page of partners: waiting applications with their approve and decline forms,
+every partner's sync status with its failing entries, then the decided applications."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from modelhub.links import Links
 from modelhub.partners import service, views
 from modelhub.partners.pages import check_form
 from modelhub.partners.rules import ID_MAX
-from modelhub.partners.schemas import ApplicationRead
+from modelhub.partners.schemas import ApplicationRead, PartnerSyncRow
 from modelhub.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -30,6 +30,7 @@ PAGE = Links.partner_applications_path()
 class AdminPartnersPage(BaseModel):
     waiting: list[ApplicationRead]
     decided: list[ApplicationRead]
+    syncs: list[PartnerSyncRow] = []
     id_max: int = ID_MAX
     notice: str | None = None
     error: str | None = None
@@ -58,6 +59,7 @@ def _page(
     data = AdminPartnersPage(
         waiting=[a for a in rows if a.status.value == "applied"],
         decided=[a for a in rows if a.status.value != "applied"],
+        syncs=views.sync_overview(db),
         notice=notice,
         error=error,
         error_application=error_application,

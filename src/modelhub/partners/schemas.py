@@ -151,3 +151,15 @@ class PartnerTokenCreated(PartnerTokenRead):
     """Returned once, when the token is made: the only time the secret is shown."""
 
     token: str
+
+
+class PartnerSyncRow(BaseModel):
+    """One partner in the admins' view of syncs: its status and its failing entries (the
+    first few; the partner's page lists them all)."""
+
+    id: str
+    name: str
+    url: str
+    sync: SyncStatus
+    entries: dict[str, int]  # status -> count
+    failing: list[EntryRead]

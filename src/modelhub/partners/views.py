@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from modelhub.accounts.models import User
@@ -15,6 +15,7 @@ from modelhub.partners.schemas import (
     PartnerDetail,
     PartnerRead,
     PartnerResource,
+    PartnerSyncRow,
     SyncStatus,
 )
 
@@ -101,3 +102,36 @@ def partner_detail(db: Session, partner: Partner) -> PartnerDetail:
         resources=resources,
         entries=entries_of(db, partner),
     )
+
+
+FAILING_SHOWN = 5
+
+
+def sync_overview(db: Session) -> list[PartnerSyncRow]:
+    """Every partner's sync status for the admins, partners with problems first."""
+    counts: dict[str, dict[str, int]] = {}
+    for partner_id, status, n in db.execute(
+        select(PartnerEntry.partner_id, PartnerEntry.status, func.count()).group_by(
+            PartnerEntry.partner_id, PartnerEntry.status
+        )
+    ):
+        counts.setdefault(partner_id, {})[status.value] = n
+    rows = []
+    for partner in registry.list_partners(db):
+        mine = counts.get(partner.id, {})
+        failing = (
+            [e for e in entries_of(db, partner) if e.status == "failed"][:FAILING_SHOWN]
+            if mine.get("failed")
+            else []
+        )
+        rows.append(
+            PartnerSyncRow(
+                id=partner.id,
+                name=partner.name,
+                url=Links.partner_path(partner.id),
+                sync=sync_status(partner),
+                entries=mine,
+                failing=failing,
+            )
+        )
+    return sorted(rows, key=lambda r: (not (r.sync.last_error or r.failing), r.id))

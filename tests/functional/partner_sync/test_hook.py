@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 
+from modelhub.accounts.models import Role
 from modelhub.db import transaction
 from modelhub.jobs.models import Job
 from modelhub.partner_sync.inline import run_here
@@ -18,6 +19,7 @@ from tests.functional.partner_sync.conftest import (
     collection,
     dataset,
     serve,
+    sync,
 )
 from tests.functional.review_pages.common import Page, logged_in, post_form
 
@@ -77,3 +79,24 @@ def test_maintainers_and_admins_sync_from_the_page(
     with transaction(hub.sessions) as db:
         queued = db.query(Job).filter(Job.kind == "partner_sync").all()
         assert [j.payload["partner_id"] for j in queued] == ["lab"]
+
+
+def test_admins_see_every_partners_sync_and_failing_entries(
+    server: LiveServer, http: httpx.Client, files: FileServer
+) -> None:
+    hub = server.hub
+    serve(files, collection(dataset("cells"), {"id": "x" * 300}))
+    add_partner(hub, files.url(COLLECTION))
+    add_partner(hub, files.url("/missing.yaml"), "gone")
+    sync(hub)
+    sync(hub, "gone")
+    make_user(hub, "root", role=Role.admin, password="root-password-1")
+    with logged_in(server, "root", "root-password-1") as browser:
+        page = browser.get("/admin/partners")
+        twin = browser.get("/admin/partners?format=json").json()
+    rows = {r["id"]: r for r in twin["syncs"]}
+    assert rows["gone"]["sync"]["last_error"] and "404" in rows["gone"]["sync"]["last_error"]
+    assert rows["lab"]["entries"] == {"ok": 1, "failed": 1}
+    assert rows["lab"]["failing"][0]["error_code"] == "invalid_entry"
+    text = Page(page.text).text
+    assert "Syncs of partners' collections" in text and "invalid_entry" in text
