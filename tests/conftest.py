@@ -19,12 +19,13 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, make_url, select, text
 
 from modelhub.accounts import service as accounts
-from modelhub.accounts.models import Role
+from modelhub.accounts.models import Role, User
 from modelhub.all_models import Base
 from modelhub.app import build_hub, create_app
+from modelhub.catalog.models import Resource, ResourceMaintainer, ResourceType
 from modelhub.config import Settings
 from modelhub.db import transaction, upgrade_database
 from modelhub.hub import Hub
@@ -213,3 +214,26 @@ def auth(token: str) -> dict[str, str]:
 def files_under(root: Path) -> set[str]:
     """Every file below ``root`` (to prove that a refused upload kept nothing)."""
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+def namespaced_resource(
+    hub: Hub, resource_id: str, *, maintainer: str, type: str = "model"
+) -> None:
+    """An empty resource under a partner's namespaced id (``ilastik/pixel-classifier``), kept by
+    ``maintainer``, as a community partner's collection brings one in; its versions then come
+    through the real upload path (``POST /api/v1/uploads?resource_id=…``)."""
+    with transaction(hub.sessions) as db:
+        user = db.scalar(select(User).where(User.username == maintainer))
+        assert user is not None, maintainer
+        db.add(
+            Resource(
+                id=resource_id,
+                emoji="\N{MICROSCOPE}",
+                type=ResourceType(type),
+                name=resource_id,
+                description="",
+                created_by_id=user.id,
+            )
+        )
+        db.flush()
+        db.add(ResourceMaintainer(resource_id=resource_id, user_id=user.id))

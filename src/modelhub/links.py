@@ -10,7 +10,8 @@ Two kinds of method:
 
 One ``Links`` per hub (``Hub.links``, built by ``wiring.build_hub``; pages' templates get it as
 ``urls``). Code without a hub builds one with ``Links.of(settings)``. Path segments are
-percent-encoded (a file path keeps its ``/``); nothing here imports the hub's other modules.
+percent-encoded (a file path keeps its ``/``, and so does a namespaced resource id,
+``<partner id>/<name>``: ``modelhub.web.ids``); nothing here imports the hub's other modules.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ HYPHA_PREFIX = "/public/services/artifact-manager"
 def _seg(value: str | int) -> str:
     """One path segment (or query value), nothing left unescaped that could end it."""
     return quote(str(value), safe="")
+
+
+def _rid(resource_id: str) -> str:
+    """A resource id in a path: each segment escaped, the ``/`` of a namespaced id
+    (``ilastik/pixel-classifier``) kept, as the routes' ``{resource_id:rid}`` expects."""
+    return quote(resource_id, safe="/")
 
 
 def _query(path: str, **params: str | int | None) -> str:
@@ -85,14 +92,14 @@ class Links:
         resource_id: str, version: str | None = None, *, comment: int | None = None
     ) -> str:
         """A resource's page (its latest version, or ``version``: ``v3``, ``draft``)."""
-        return _fragment(_query(f"/resources/{_seg(resource_id)}", version=version), comment)
+        return _fragment(_query(f"/resources/{_rid(resource_id)}", version=version), comment)
 
     @staticmethod
     def review_path(
         resource_id: str | None = None, *, done: str | None = None, comment: int | None = None
     ) -> str:
         """The review desk of a resource (the queue without one)."""
-        path = f"/review/{_seg(resource_id)}" if resource_id is not None else "/review"
+        path = f"/review/{_rid(resource_id)}" if resource_id is not None else "/review"
         return _fragment(_query(path, done=done), comment)
 
     @staticmethod
@@ -103,11 +110,11 @@ class Links:
     @staticmethod
     def review_action_path(resource_id: str, action: str) -> str:
         """Where the desk's form for ``action`` (``approve``, ``reject``…) posts."""
-        return f"/review/{_seg(resource_id)}/actions/{_seg(action)}"
+        return f"/review/{_rid(resource_id)}/actions/{_seg(action)}"
 
     @staticmethod
     def review_comments_path(resource_id: str) -> str:
-        return f"/review/{_seg(resource_id)}/comments"
+        return f"/review/{_rid(resource_id)}/comments"
 
     @staticmethod
     def upload_path(
@@ -116,7 +123,7 @@ class Links:
         """A resource's upload status page (the wizard without one); ``as_json``: its twin."""
         if resource_id is None:
             return "/upload"
-        return _query(f"/upload/{_seg(resource_id)}", done=done, format="json" if as_json else None)
+        return _query(f"/upload/{_rid(resource_id)}", done=done, format="json" if as_json else None)
 
     @staticmethod
     def new_upload_path(resource_id: str | None = None) -> str:
@@ -126,7 +133,7 @@ class Links:
     @staticmethod
     def upload_action_path(resource_id: str, action: str) -> str:
         """Where the status page's ``submit`` and ``withdraw`` buttons post."""
-        return f"/upload/{_seg(resource_id)}/{_seg(action)}"
+        return f"/upload/{_rid(resource_id)}/{_seg(action)}"
 
     @staticmethod
     def login_path(next_path: str) -> str:
@@ -198,17 +205,17 @@ class Links:
     @staticmethod
     def citation_path(resource_id: str, label: str, suffix: str) -> str:
         """A version's citation file (``suffix``: ``cff``, ``bib``)."""
-        return f"/api/v1/resources/{_seg(resource_id)}/versions/{_seg(label)}/citation.{suffix}"
+        return f"/api/v1/resources/{_rid(resource_id)}/versions/{_seg(label)}/citation.{suffix}"
 
     def api(self, path: str) -> str:
         """An API URL: ``api("me")`` → ``<base>/api/v1/me``."""
         return f"{self.base}/api/v1/{path}"
 
     def resource_api(self, resource_id: str) -> str:
-        return self.api(f"resources/{_seg(resource_id)}")
+        return self.api(f"resources/{_rid(resource_id)}")
 
     def review_api(self, resource_id: str) -> str:
-        return self.api(f"resources/{_seg(resource_id)}/review")
+        return self.api(f"resources/{_rid(resource_id)}/review")
 
     # -- absolute pages -------------------------------------------------------------------------
 
@@ -268,5 +275,5 @@ class Links:
 
 
 def _artifact(resource_id: str, label: str | None) -> str:
-    where = f"{_seg(resource_id)}/{_seg(label)}" if label else _seg(resource_id)
+    where = f"{_rid(resource_id)}/{_seg(label)}" if label else _rid(resource_id)
     return f"/artifacts/{where}"

@@ -166,6 +166,28 @@ def test_published_files_come_from_the_files_origin_and_the_rest_from_the_hub(
     )
 
 
-def test_odd_ids_cannot_leave_their_segment(links: Links) -> None:
-    assert links.resource_path("a/b?c", "v1#x") == "/resources/a%2Fb%3Fc?version=v1%23x"
-    assert links.file_path("a/b", "v1", "x.txt") == "/artifacts/a%2Fb/v1/files/x.txt"
+def test_odd_ids_cannot_leave_their_segments(links: Links) -> None:
+    assert links.resource_path("a/b?c", "v1#x") == "/resources/a/b%3Fc?version=v1%23x"
+    assert links.file_path("a b/c%d", "v1", "x.txt") == "/artifacts/a%20b/c%25d/v1/files/x.txt"
+
+
+def test_namespaced_ids_keep_their_slash(links: Links) -> None:
+    rid = "ilastik/pixel-classifier"
+    assert links.resource_path(rid, "v1") == "/resources/ilastik/pixel-classifier?version=v1"
+    assert links.file(rid, "v2", "rdf.yaml") == (
+        f"{HUB}/artifacts/ilastik/pixel-classifier/v2/files/rdf.yaml"
+    )
+    assert links.package(rid, None) == f"{HUB}/artifacts/ilastik/pixel-classifier/package.zip"
+    assert links.resource_api(rid) == f"{HUB}/api/v1/resources/ilastik/pixel-classifier"
+    assert links.review_action_path(rid, "approve") == (
+        "/review/ilastik/pixel-classifier/actions/approve"
+    )
+    assert links.upload_action_path(rid, "submit") == "/upload/ilastik/pixel-classifier/submit"
+    assert links.citation_path(rid, "v1", "cff") == (
+        "/api/v1/resources/ilastik/pixel-classifier/versions/v1/citation.cff"
+    )
+    # in a query the id is one value: its slash is escaped there
+    assert links.new_upload_path(rid) == "/upload?resource_id=ilastik%2Fpixel-classifier"
+    assert links.collection_pattern().format(bioimageio_id=rid) == (
+        f"{HUB}/artifacts/ilastik/pixel-classifier/files/rdf.yaml"
+    )

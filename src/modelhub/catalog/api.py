@@ -10,18 +10,19 @@ from modelhub.catalog import citation, service, views
 from modelhub.catalog.schemas import ResourceRead, VersionRead, VersionSummary
 from modelhub.deps import DbSession, HubDep
 from modelhub.errors import Conflict
+from modelhub.web.ids import file_stem  # also registers the {resource_id:rid} convertor
 
 router = APIRouter(prefix="/api/v1/resources", tags=["resources"])
 
 
-@router.get("/{resource_id}")
+@router.get("/{resource_id:rid}")
 def get_resource(resource_id: str, hub: HubDep, db: DbSession, user: OptionalUser) -> ResourceRead:
     """One resource with its versions (drafts only for those who may see them)."""
     resource = service.get_resource(db, resource_id=resource_id, viewer=user)
     return views.resource_read(db, resource, hub.links, viewer=user, with_versions=True)
 
 
-@router.get("/{resource_id}/versions")
+@router.get("/{resource_id:rid}/versions")
 def list_versions(resource_id: str, db: DbSession, user: OptionalUser) -> list[VersionSummary]:
     """Published versions, newest first, and the open draft for its people."""
     resource = service.get_resource(db, resource_id=resource_id, viewer=user)
@@ -31,7 +32,7 @@ def list_versions(resource_id: str, db: DbSession, user: OptionalUser) -> list[V
     ]
 
 
-@router.get("/{resource_id}/versions/{label}")
+@router.get("/{resource_id:rid}/versions/{label}")
 def get_version(
     resource_id: str, label: str, hub: HubDep, db: DbSession, user: OptionalUser
 ) -> VersionRead:
@@ -58,7 +59,7 @@ def _citable(
 
 
 @router.get(
-    "/{resource_id}/versions/{label}/citation.cff",
+    "/{resource_id:rid}/versions/{label}/citation.cff",
     response_class=Response,
     responses={200: {"content": {_CFF_TYPE: {}}, "description": "CITATION.cff"}},
 )
@@ -79,7 +80,7 @@ def get_citation_cff(
 
 
 @router.get(
-    "/{resource_id}/versions/{label}/citation.bib",
+    "/{resource_id:rid}/versions/{label}/citation.bib",
     response_class=Response,
     responses={200: {"content": {_BIBTEX_TYPE: {}}, "description": "BibTeX entries"}},
 )
@@ -90,7 +91,7 @@ def get_citation_bibtex(
     one `@misc` entry per work the description asks to cite. A draft answers 409
     `not_published`."""
     info = _citable(hub, db, user, resource_id, label)
-    disposition = f'attachment; filename="{info.resource_id}-{info.label}.bib"'
+    disposition = f'attachment; filename="{file_stem(info.resource_id)}-{info.label}.bib"'
     return Response(
         citation.citation_bibtex(info),
         media_type=_BIBTEX_TYPE,

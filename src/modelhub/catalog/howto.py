@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from modelhub.web.ids import file_stem
+
 DEEPIMAGEJ_FORMATS = ("torchscript", "tensorflow_saved_model_bundle", "onnx")
 ILASTIK_FORMATS = ("pytorch_state_dict", "torchscript", "onnx")
 ZEROCOST_TAGS = {"zerocostdl4mic", "zero-cost-dl4mic", "zerocost"}
@@ -61,8 +63,8 @@ def _python(t: Target) -> HowTo:
         code = (
             'pip install "bioimageio.core"\n'
             "# this revision is not published: download its zip first (you are logged in)\n"
-            f"bioimageio test {t.resource_id}-{t.label}.zip\n"
-            f"bioimageio predict --example {t.resource_id}-{t.label}.zip"
+            f"bioimageio test {file_stem(t.resource_id)}-{t.label}.zip\n"
+            f"bioimageio predict --example {file_stem(t.resource_id)}-{t.label}.zip"
         )
         steps = ["Download the package zip, then test it and run it on its own test image."]
         return HowTo(key="python", title="Python (bioimageio.core)", steps=steps, code=code)

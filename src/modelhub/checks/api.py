@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+import modelhub.web.ids  # noqa: F401  (registers the {resource_id:rid} path convertor)
 from modelhub.accounts.deps import AdminUser, CurrentUser, OptionalUser
 from modelhub.accounts.models import Role
 from modelhub.catalog import access
@@ -23,7 +24,7 @@ def _wake(request: Request) -> None:
         jobs.notify()
 
 
-@router.get("/resources/{resource_id}/versions/{label}/checks")
+@router.get("/resources/{resource_id:rid}/versions/{label}/checks")
 def list_checks(
     resource_id: str, label: str, db: DbSession, user: OptionalUser
 ) -> list[CheckRunRead]:
@@ -44,7 +45,7 @@ def get_check(check_id: int, db: DbSession, user: OptionalUser) -> CheckRunDetai
     return CheckRunDetail.model_validate(run)
 
 
-@router.post("/resources/{resource_id}/checks", status_code=202)
+@router.post("/resources/{resource_id:rid}/checks", status_code=202)
 def recheck(
     request: Request,
     resource_id: str,

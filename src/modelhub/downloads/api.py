@@ -16,6 +16,7 @@ from modelhub.downloads import service
 from modelhub.downloads.origin import to_files_origin
 from modelhub.downloads.responses import blob_response, not_modified, zip_headers
 from modelhub.downloads.zipstream import stream_zip
+from modelhub.web.ids import file_stem  # also registers the {resource_id:rid} convertor
 
 # with a files origin set, the hub's origin answers these routes with a redirect there
 router = APIRouter(tags=["downloads"], dependencies=[Depends(to_files_origin)])
@@ -37,8 +38,8 @@ def _file(
     return blob_response(request, hub.storage, entry, immutable=immutable)
 
 
-@router.get("/artifacts/{resource_id}/files/{path:path}")
-@router.head("/artifacts/{resource_id}/files/{path:path}")
+@router.get("/artifacts/{resource_id:rid}/files/{path:path}")
+@router.head("/artifacts/{resource_id:rid}/files/{path:path}")
 def latest_file(
     request: Request,
     hub: HubDep,
@@ -52,10 +53,10 @@ def latest_file(
     return _file(request, hub, db, user, resource_id, version, path)
 
 
-@router.get("/artifacts/{resource_id}/{label}/files/{path:path}")
-@router.head("/artifacts/{resource_id}/{label}/files/{path:path}")
-@router.get("/api/v1/resources/{resource_id}/versions/{label}/files/{path:path}")
-@router.head("/api/v1/resources/{resource_id}/versions/{label}/files/{path:path}")
+@router.get("/artifacts/{resource_id:rid}/{label}/files/{path:path}")
+@router.head("/artifacts/{resource_id:rid}/{label}/files/{path:path}")
+@router.get("/api/v1/resources/{resource_id:rid}/versions/{label}/files/{path:path}")
+@router.head("/api/v1/resources/{resource_id:rid}/versions/{label}/files/{path:path}")
 def version_file(
     request: Request,
     hub: HubDep,
@@ -81,7 +82,7 @@ def _package(
     # plain values only: the session ends when this function returns, before the zip streams
     plan = service.plan_package(version)
     etag = f'"{plan.etag}"'
-    headers = zip_headers(etag, f"{resource_id}-{version.label}.zip")
+    headers = zip_headers(etag, f"{file_stem(resource_id)}-{version.label}.zip")
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     if request.method == "HEAD":
@@ -93,8 +94,8 @@ def _package(
     )
 
 
-@router.get("/artifacts/{resource_id}/package.zip")
-@router.head("/artifacts/{resource_id}/package.zip")
+@router.get("/artifacts/{resource_id:rid}/package.zip")
+@router.head("/artifacts/{resource_id:rid}/package.zip")
 def latest_package(
     request: Request,
     hub: HubDep,
@@ -107,10 +108,10 @@ def latest_package(
     return _package(request, hub, db, user, resource_id, version)
 
 
-@router.get("/artifacts/{resource_id}/{label}/package.zip")
-@router.head("/artifacts/{resource_id}/{label}/package.zip")
-@router.get("/api/v1/resources/{resource_id}/versions/{label}/package.zip")
-@router.head("/api/v1/resources/{resource_id}/versions/{label}/package.zip")
+@router.get("/artifacts/{resource_id:rid}/{label}/package.zip")
+@router.head("/artifacts/{resource_id:rid}/{label}/package.zip")
+@router.get("/api/v1/resources/{resource_id:rid}/versions/{label}/package.zip")
+@router.head("/api/v1/resources/{resource_id:rid}/versions/{label}/package.zip")
 def version_package(
     request: Request,
     hub: HubDep,

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+import modelhub.web.ids  # noqa: F401  (registers the {resource_id:rid} path convertor)
 from modelhub.accounts.deps import OptionalUser
 from modelhub.catalog import service, views
 from modelhub.catalog.card import CardData, build_card
@@ -31,7 +32,7 @@ class ResourceCard(BaseModel):
     review: ReviewState | None = None
 
 
-@router.get("/resources/{resource_id}")
+@router.get("/resources/{resource_id:rid}")
 def resource_page(
     request: Request,
     resource_id: str,

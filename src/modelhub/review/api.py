@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
+import modelhub.web.ids  # noqa: F401  (registers the {resource_id:rid} path convertor)
 from modelhub.accounts.deps import CurrentUser
 from modelhub.accounts.models import User
 from modelhub.accounts.schemas import UserRead
@@ -66,7 +67,7 @@ def review_queue(
     return [views.queue_item(db, v, last, hub.links) for v, last in rows]
 
 
-@router.get("/resources/{resource_id}/review")
+@router.get("/resources/{resource_id:rid}/review")
 def review_state(resource_id: str, hub: HubDep, db: DbSession, user: CurrentUser) -> ReviewState:
     """The open revision: its state, its check, what you may do (and why not), its thread."""
     return _state(hub, db, resource_id, user)
@@ -90,7 +91,7 @@ def _act(
     )
 
 
-@router.post("/resources/{resource_id}/review/submit")
+@router.post("/resources/{resource_id:rid}/review/submit")
 def submit(
     resource_id: str, db: DbSession, user: CurrentUser, body: ActionRequest | None = None
 ) -> ActionResult:
@@ -98,7 +99,7 @@ def submit(
     return _act(db, resource_id, user, "submit", body)
 
 
-@router.post("/resources/{resource_id}/review/withdraw")
+@router.post("/resources/{resource_id:rid}/review/withdraw")
 def withdraw(
     resource_id: str, db: DbSession, user: CurrentUser, body: ActionRequest | None = None
 ) -> ActionResult:
@@ -106,7 +107,7 @@ def withdraw(
     return _act(db, resource_id, user, "withdraw", body)
 
 
-@router.post("/resources/{resource_id}/review/request-changes")
+@router.post("/resources/{resource_id:rid}/review/request-changes")
 def request_changes(
     resource_id: str, db: DbSession, user: CurrentUser, body: ActionRequest
 ) -> ActionResult:
@@ -114,13 +115,13 @@ def request_changes(
     return _act(db, resource_id, user, "request_changes", body)
 
 
-@router.post("/resources/{resource_id}/review/reject")
+@router.post("/resources/{resource_id:rid}/review/reject")
 def reject(resource_id: str, db: DbSession, user: CurrentUser, body: ActionRequest) -> ActionResult:
     """Reject the revision in review with a message (reviewers and admins)."""
     return _act(db, resource_id, user, "reject", body)
 
 
-@router.post("/resources/{resource_id}/review/approve", status_code=201)
+@router.post("/resources/{resource_id:rid}/review/approve", status_code=201)
 def approve(
     resource_id: str, hub: HubDep, db: DbSession, user: CurrentUser, body: ApproveRequest
 ) -> VersionRead:
@@ -138,7 +139,7 @@ def approve(
     )  # fmt: skip
 
 
-@router.post("/resources/{resource_id}/publish", status_code=201)
+@router.post("/resources/{resource_id:rid}/publish", status_code=201)
 def publish(
     resource_id: str,
     hub: HubDep,
@@ -160,14 +161,14 @@ def publish(
     )  # fmt: skip
 
 
-@router.get("/resources/{resource_id}/review/comments")
+@router.get("/resources/{resource_id:rid}/review/comments")
 def list_comments(resource_id: str, db: DbSession, user: CurrentUser) -> list[CommentRead]:
     """The comments of the open draft's thread, oldest first."""
     items = thread.thread(db, resource_id=resource_id, viewer=user)
     return [views.comment_read(i.comment, i.author) for i in items if i.comment is not None]
 
 
-@router.post("/resources/{resource_id}/review/comments", status_code=201)
+@router.post("/resources/{resource_id:rid}/review/comments", status_code=201)
 def add_comment(
     resource_id: str, db: DbSession, user: CurrentUser, body: CommentCreate
 ) -> CommentRead:
@@ -180,7 +181,7 @@ def add_comment(
     return views.comment_read(note, user.username)
 
 
-@router.get("/resources/{resource_id}/history")
+@router.get("/resources/{resource_id:rid}/history")
 def history(resource_id: str, db: DbSession, user: CurrentUser) -> list[EventRead]:
     """The audit log of the resource: every transition, who, when, from, to, message."""
     events = service.history(db, resource_id=resource_id, viewer=user)
@@ -188,7 +189,7 @@ def history(resource_id: str, db: DbSession, user: CurrentUser) -> list[EventRea
     return [views.event_read(e, names.get(e.actor_id, "?")) for e in events]
 
 
-@router.post("/resources/{resource_id}/versions/{label}/yank")
+@router.post("/resources/{resource_id:rid}/versions/{label}/yank")
 def yank(
     resource_id: str, label: str, hub: HubDep, db: DbSession, user: CurrentUser, body: YankRequest
 ) -> VersionRead:
@@ -198,7 +199,7 @@ def yank(
     return version_read(version, hub.links)
 
 
-@router.post("/resources/{resource_id}/versions/{label}/unyank")
+@router.post("/resources/{resource_id:rid}/versions/{label}/unyank")
 def unyank(
     resource_id: str, label: str, hub: HubDep, db: DbSession, user: CurrentUser
 ) -> VersionRead:
@@ -208,14 +209,14 @@ def unyank(
     return version_read(version, hub.links)
 
 
-@router.get("/resources/{resource_id}/maintainers")
+@router.get("/resources/{resource_id:rid}/maintainers")
 def list_maintainers(resource_id: str, db: DbSession, user: CurrentUser) -> list[UserRead]:
     """Accounts added as maintainers of the resource."""
     people = maint.list_maintainers(db, resource_id=resource_id, viewer=user)
     return [UserRead.model_validate(u) for u in people]
 
 
-@router.post("/resources/{resource_id}/maintainers", status_code=201)
+@router.post("/resources/{resource_id:rid}/maintainers", status_code=201)
 def add_maintainer(
     resource_id: str, db: DbSession, user: CurrentUser, body: MaintainerAdd
 ) -> UserRead:
@@ -225,7 +226,7 @@ def add_maintainer(
     return UserRead.model_validate(added)
 
 
-@router.delete("/resources/{resource_id}/maintainers/{username}", status_code=204)
+@router.delete("/resources/{resource_id:rid}/maintainers/{username}", status_code=204)
 def remove_maintainer(resource_id: str, username: str, db: DbSession, user: CurrentUser) -> None:
     """Remove an added maintainer (admins)."""
     maint.remove_maintainer(db, resource_id=resource_id, actor=user, username=username)

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+import modelhub.web.ids  # noqa: F401  (registers the {resource_id:rid} path convertor)
 from modelhub.accounts.deps import OptionalUser
 from modelhub.accounts.models import User
 from modelhub.accounts.views import login_redirect
@@ -162,7 +163,7 @@ def _desk(
     return page
 
 
-@router.get("/review/{resource_id}")
+@router.get("/review/{resource_id:rid}")
 def desk_page(
     request: Request,
     resource_id: str,
@@ -226,7 +227,7 @@ def _approve(
         )  # fmt: skip
 
 
-@router.post("/review/{resource_id}/actions/{action}")
+@router.post("/review/{resource_id:rid}/actions/{action}")
 def take_action(
     request: Request,
     resource_id: str,
@@ -264,7 +265,7 @@ def take_action(
     return RedirectResponse(Links.review_path(resource_id, done=_DONE_KEY[name]), 303)
 
 
-@router.post("/review/{resource_id}/comments")
+@router.post("/review/{resource_id:rid}/comments")
 def comment(
     request: Request,
     resource_id: str,

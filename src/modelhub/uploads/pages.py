@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+import modelhub.web.ids  # noqa: F401  (registers the {resource_id:rid} path convertor)
 from modelhub.accounts.deps import OptionalUser
 from modelhub.accounts.models import User
 from modelhub.deps import DbSession, HubDep
@@ -155,7 +156,7 @@ async def upload_fix(request: Request, hub: HubDep, user: OptionalUser) -> Respo
     return _wizard(request, data, user, 422 if state.errors else 200)
 
 
-@router.get("/upload/{resource_id}")
+@router.get("/upload/{resource_id:rid}")
 def upload_status(
     request: Request,
     resource_id: str,
@@ -189,7 +190,7 @@ _CSRF = Annotated[str, Form(max_length=128)]
 _REVISION = Annotated[int | None, Form(ge=1)]
 
 
-@router.post("/upload/{resource_id}/submit")
+@router.post("/upload/{resource_id:rid}/submit")
 def upload_submit(
     request: Request, resource_id: str, db: DbSession, user: OptionalUser,
     csrf: _CSRF = "", revision: _REVISION = None,
@@ -198,7 +199,7 @@ def upload_submit(
     return _act(request, db, user, resource_id, "submit", csrf, revision)
 
 
-@router.post("/upload/{resource_id}/withdraw")
+@router.post("/upload/{resource_id:rid}/withdraw")
 def upload_withdraw(
     request: Request, resource_id: str, db: DbSession, user: OptionalUser,
     csrf: _CSRF = "", revision: _REVISION = None,

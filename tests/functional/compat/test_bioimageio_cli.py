@@ -17,18 +17,21 @@ import pytest
 
 from modelhub.cli.packing import zip_folder
 from modelhub.demo.builder import build_package
-from tests.conftest import OVERRIDE, LiveServer, auth
+from tests.conftest import OVERRIDE, LiveServer, auth, namespaced_resource
 
 pytestmark = pytest.mark.slow
 
 BIOIMAGEIO = Path(sys.executable).parent / "bioimageio"
 
 
-def _publish(http: httpx.Client, token: str, folder: Path, tmp: Path) -> str:
+def _publish(
+    http: httpx.Client, token: str, folder: Path, tmp: Path, resource_id: str | None = None
+) -> str:
     archive = zip_folder(folder, tmp / f"{folder.name}.zip")
     r = http.post(
         "/api/v1/uploads",
         content=archive.read_bytes(),
+        params={"resource_id": resource_id} if resource_id else {},
         headers={**auth(token), "content-type": "application/zip"},
     )
     assert r.status_code == 201, r.text
@@ -95,4 +98,23 @@ def test_tiny_models_test_by_id_and_version(
     built = build_package(kind, tmp_path / "src", seed=3)
     rid = _publish(http, admin_token, built.root, tmp_path)
     done = _bioimageio_test(server, f"{rid}/v1", tmp_path, pattern=pattern)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+
+
+@pytest.mark.parametrize(("source", "pattern"), [("", True), ("/v1", False)])
+def test_a_namespaced_id_tests_by_id(
+    http: httpx.Client,
+    server: LiveServer,
+    admin_token: str,
+    tmp_path: Path,
+    source: str,
+    pattern: bool,
+) -> None:
+    # a community partner's resource: the tools put its id, slash included, into the pattern
+    # (or look it up in id_map.json)
+    namespaced_resource(server.hub, "ilastik/tiny-smoother", maintainer="ada")
+    built = build_package("model-0.5-torchscript", tmp_path / "src", seed=5)
+    rid = _publish(http, admin_token, built.root, tmp_path, "ilastik/tiny-smoother")
+    assert rid == "ilastik/tiny-smoother"
+    done = _bioimageio_test(server, rid + source, tmp_path, pattern=pattern)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
