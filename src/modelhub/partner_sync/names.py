@@ -1,34 +1,20 @@
-"""The ids a partner's entries get: ``<partner id>/<name>``, or the entry's own id in a mirror."""
+"""The ids a partner's entries get: ``<partner id>/<name>``, or the entry's own id in a mirror.
+What an id may be is ``modelhub.web.ids``' rule (what the hub's addresses can carry)."""
 
 from __future__ import annotations
 
-import re
-
 from modelhub.errors import ErrorDetail, UploadRefused
-
-MAX_ID = 64  # resources.id
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-RESERVED = frozenset(
-    {
-        "versions", "review", "history", "maintainers", "checks", "publish", "files",
-        "package.zip", "draft", "latest", "open", "citation.cff", "citation.bib",
-    }
-)  # fmt: skip
-_LABEL = re.compile(r"^[vr]\d+$")
+from modelhub.web.ids import MAX_ID_LENGTH, is_namespaced, is_valid_name
 
 
 def _refuse(message: str, code: str) -> UploadRefused:
     return UploadRefused(message, [ErrorDetail(("id",), message)], code=code)
 
 
-def valid_name(name: str) -> bool:
-    """A name the hub's addresses can carry after ``<partner>/``."""
-    return bool(_NAME.match(name)) and name not in RESERVED and not _LABEL.match(name)
-
-
 def resource_id_for(partner_id: str, entry_id: str | None, *, keep_ids: bool) -> str:
     """The hub id of an entry whose id is ``entry_id`` (the collection's, or its description's);
-    ``UploadRefused`` (``invalid_entry_id`` / ``foreign_id``) when it cannot have one."""
+    ``UploadRefused`` (``invalid_entry_id`` / ``foreign_id``) when it cannot have one. Names are
+    lower-cased, as bioimage.io's ids are."""
     if not entry_id or not entry_id.strip():
         raise _refuse(
             "The entry has no id: give it an 'id' in the collection (or in its rdf.yaml).",
@@ -36,8 +22,8 @@ def resource_id_for(partner_id: str, entry_id: str | None, *, keep_ids: bool) ->
         )
     wanted = entry_id.strip()
     if keep_ids:  # a mirror keeps the ids of the hub it copies
-        parts = wanted.split("/")
-        if len(parts) > 2 or not all(valid_name(p) for p in parts) or len(wanted) > MAX_ID:
+        ok = is_namespaced(wanted) if "/" in wanted else is_valid_name(wanted)
+        if not ok or len(wanted) > MAX_ID_LENGTH:
             raise _refuse(f"'{wanted}' cannot be an id on this hub.", "invalid_entry_id")
         return wanted
     prefix, _, rest = wanted.rpartition("/")
@@ -47,12 +33,12 @@ def resource_id_for(partner_id: str, entry_id: str | None, *, keep_ids: bool) ->
             f"'{partner_id}' get ids '{partner_id}/<name>'.",
             "foreign_id",
         )
-    name = rest
-    full = f"{partner_id}/{name}"
-    if not valid_name(name) or len(full) > MAX_ID:
+    name = rest.lower()
+    if not is_valid_name(name, partner_id=partner_id):
         raise _refuse(
-            f"'{name}' cannot be an entry id: use letters, digits, '-', '_' and '.', at most "
-            f"{MAX_ID - len(partner_id) - 1} characters, not a word of the hub's addresses.",
+            f"'{rest}' cannot be an entry id: use letters, digits, '-', '_' and '.' (starting "
+            f"with a letter or digit), at most {MAX_ID_LENGTH - len(partner_id) - 1} characters,"
+            " and not a word of the hub's addresses ('versions', 'files', 'v1', …).",
             "invalid_entry_id",
         )
-    return full
+    return f"{partner_id}/{name}"
