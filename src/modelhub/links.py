@@ -96,9 +96,10 @@ class Links:
         return _fragment(_query(path, done=done), comment)
 
     @staticmethod
-    def review_queue_path(state: str | None = None) -> str:
-        """The review queue, showing revisions in ``state``."""
-        return _query("/review", state=state)
+    def review_queue_path(state: str | None = None, *, partner: str | None = None) -> str:
+        """The review queue, showing revisions in ``state`` (only those claiming ``partner``:
+        its queue)."""
+        return _query("/review", state=state, partner=partner)
 
     @staticmethod
     def review_action_path(resource_id: str, action: str) -> str:
