@@ -90,7 +90,9 @@ def test_a_partner_maintainer_approves_a_draft_claiming_their_partner(
     assert history[-1]["action"] == "approve" and history[-1]["actor"] == "pia"
 
 
-def test_a_partner_maintainer_is_refused_on_other_drafts(http: httpx.Client, people: People) -> None:
+def test_a_partner_maintainer_is_refused_on_other_drafts(
+    http: httpx.Client, people: People
+) -> None:
     rid = people.other
     for refused in (
         act(http, people.pia, rid, "approve", **OVERRIDE),
