@@ -40,5 +40,5 @@ def test_the_application_reads_its_context_and_nothing_of_the_hub(
     expect(frame.locator("#parent")).to_have_text("refused")
     assert "hub-secret" not in frame.locator("body").inner_text()
     # the frame's document has an origin of its own: opaque ("null")
-    inner = next(f for f in page.frames if "/app/index.html" in f.url)
+    inner = next(f for f in page.frames if f"/artifacts/{app}/v1/app/index.html#id=" in f.url)
     assert inner.evaluate("self.origin") == "null"
