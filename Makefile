@@ -44,7 +44,7 @@ PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15
 test: install postgres lint
 	$(PYTEST)
 	# again on PostgreSQL: every test that uses a database (browser tests drive the same pages)
-	MODELHUB_TEST_DATABASE_URL=$(PG_URL) $(PYTEST) -m "not dbless and not browser"
+	MODELHUB_TEST_DATABASE_URL=$(PG_URL) $(PYTEST) -m "not dbless and not browser and not once"
 
 lint: install
 	$(BIN)/ruff check src tests bench scripts

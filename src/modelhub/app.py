@@ -34,6 +34,8 @@ from modelhub.maintenance.periodic import PeriodicGc
 from modelhub.notifications import api as notifications_api
 from modelhub.pages import open_app as open_app_page
 from modelhub.pages import resource as resource_page
+from modelhub.partner_sync import api as sync_api
+from modelhub.partner_sync import pages as sync_pages
 from modelhub.partners import admin_pages as partner_admin_pages
 from modelhub.partners import api as partners_api
 from modelhub.partners import manage_pages as partner_manage_pages
@@ -112,6 +114,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         notifications_api.router,
         webhooks_api.router,
         review_api.router,
+        sync_api.router,
         partners_api.router,
         search_pages.router,
         resource_page.router,
@@ -122,6 +125,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         partner_pages.router,
         partner_manage_pages.router,
         partner_admin_pages.router,
+        sync_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")

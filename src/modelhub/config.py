@@ -147,6 +147,17 @@ class Settings(BaseSettings):
     fetch_max_redirects: int = Field(
         default=5, ge=0, description="Redirects one fetch follows (each checked like the URL)"
     )
+    partner_sync_interval_s: float = Field(
+        default=3600,
+        ge=0,
+        description="Seconds between syncs of each partner's collection (0: only on request)",
+    )
+    partner_collection_max_bytes: int = Field(
+        default=10 * 1024 * 1024, gt=0, description="Largest partner collection document fetched"
+    )
+    partner_max_entries: int = Field(
+        default=5000, gt=0, description="Most entries one partner collection may list"
+    )
     search_memory: bool = Field(
         default=True,
         description="Answer searches from a copy of the search index in memory (false: SQL only)",

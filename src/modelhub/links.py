@@ -171,6 +171,13 @@ class Links:
         return f"/partners/{_seg(partner_id)}/maintainers/{_seg(username)}/remove"
 
     @staticmethod
+    def partner_sync_path(partner_id: str) -> str:
+        return f"/partners/{_seg(partner_id)}/sync"
+
+    def partner_sync_api(self, partner_id: str) -> str:
+        return self.api(f"partners/{_seg(partner_id)}/sync")
+
+    @staticmethod
     def partner_tokens_path(partner_id: str) -> str:
         return f"/partners/{_seg(partner_id)}/tokens"
 

@@ -40,6 +40,7 @@ from modelhub.events import (
     VersionYanked,
 )
 from modelhub.exports import reactions as export_reactions
+from modelhub.fetch.policy import FetchPolicy
 from modelhub.hub import Hub
 from modelhub.jobs.registry import KINDS_INFO, JobKinds, kinds_of
 from modelhub.jobs.runtime import cluster_size, jobs_line
@@ -47,12 +48,16 @@ from modelhub.jobs.sizing import ClusterSize
 from modelhub.notifications import fanout
 from modelhub.notifications.email import SmtpSettings
 from modelhub.notifications.email import make_kind as email_kind
+from modelhub.partner_sync import reactions as sync_reactions
+from modelhub.partner_sync.tasks import SyncSettings
+from modelhub.partner_sync.tasks import make_kind as sync_kind
 from modelhub.partners import announce as partner_news
 from modelhub.private import private_dir
 from modelhub.review import announce as review_news
 from modelhub.review import duty
 from modelhub.search import reactions as search_reactions
 from modelhub.storage.factory import describe_storage, storage_from
+from modelhub.uploads.archive import UnpackLimits
 from modelhub.webhooks.service import queue_deliveries
 from modelhub.webhooks.tasks import WebhookSettings
 from modelhub.webhooks.tasks import make_kind as webhook_kind
@@ -127,8 +132,8 @@ def check_settings(hub: Hub) -> CheckSettings:
 
 
 def register_job_kinds(hub: Hub) -> None:
-    """Bind ``check``, ``email`` and ``webhook`` to this hub's storage, limits, SMTP server and
-    webhook rules (again after a change to its settings)."""
+    """Bind ``check``, ``email``, ``webhook`` and ``partner_sync`` to this hub's storage, limits,
+    SMTP server, webhook and fetch rules (again after a change to its settings)."""
     s = hub.settings
     kinds = job_kinds(hub)
     kinds.add(check_kind(check_settings(hub)))
@@ -147,6 +152,21 @@ def register_job_kinds(hub: Hub) -> None:
         max_attempts=s.webhook_max_attempts,
     )
     kinds.add(webhook_kind(rules))
+    kinds.add(sync_kind(sync_settings(s), hub.storage))
+
+
+def sync_settings(s: Settings) -> SyncSettings:
+    return SyncSettings(
+        storage=describe_storage(s),
+        rules=FetchPolicy.of(s, max_bytes=0),  # each fetch sets its own limit
+        limits=UnpackLimits(
+            max_upload_bytes=s.max_upload_bytes,
+            max_unpacked_bytes=s.max_unpacked_bytes,
+            max_files=s.max_files,
+        ),
+        collection_max_bytes=s.partner_collection_max_bytes,
+        max_entries=s.partner_max_entries,
+    )
 
 
 def dispatcher_for(hub: Hub, size: ClusterSize | None = None) -> Dispatcher:
@@ -219,6 +239,7 @@ def subscribe_reactions(hub: Hub) -> None:
     _announce(hub, CheckFinished, check_news.finished)
     _announce(hub, PartnerApplied, partner_news.applied)
     _announce(hub, PartnerDecided, partner_news.decided)
+    bus.subscribe(PartnerDecided, "partner_sync", sync_reactions.approved)
 
 
 def _announce(

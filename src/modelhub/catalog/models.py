@@ -73,6 +73,10 @@ class Resource(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     latest_version: Mapped[int | None] = mapped_column(Integer)
+    # a community partner's resource comes from its collection (``modelhub.partner_sync``)
+    partner_id: Mapped[str | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="SET NULL"), index=True
+    )
 
     versions: Mapped[list[ResourceVersion]] = relationship(
         back_populates="resource", order_by="ResourceVersion.revision"

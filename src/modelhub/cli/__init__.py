@@ -8,6 +8,7 @@ from modelhub.cli import (
     checks,
     exports,
     maintenance,
+    mirror,
     partners,
     review,
     search,
@@ -35,6 +36,7 @@ app.command("yank")(yanks.yank)
 app.command("unyank")(yanks.unyank)
 app.command("fsck")(maintenance.fsck)
 app.command("gc")(maintenance.gc)
+app.command("mirror")(mirror.mirror)
 app.add_typer(review.app, name="review")
 app.add_typer(yanks.maintainers_app, name="maintainers")
 app.add_typer(users.app, name="users")

@@ -8,13 +8,20 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from modelhub.cli.database import migrate
 from modelhub.cli.options import JsonOption
 from modelhub.cli.output import emit, fail
 from modelhub.cli.users import local_sessions
+from modelhub.config import Settings
 from modelhub.db import transaction
 from modelhub.errors import HubError
+from modelhub.hub import Hub
+from modelhub.partner_sync.inline import run_here
+from modelhub.partner_sync.service import request_sync
 from modelhub.partners import registry, service, views
 from modelhub.partners.schemas import ApplicationCreate, PartnerDetail
+from modelhub.private import private_dir
+from modelhub.wiring import build_hub, sync_settings
 
 app = typer.Typer(help="Community partners of this machine's hub.", no_args_is_help=True)
 PartnerArg = Annotated[str, typer.Argument(help="The partner id, e.g. ilastik")]
@@ -24,7 +31,7 @@ def _when(value: object) -> str:
     return str(value) if value is not None else "never"
 
 
-def _detail_lines(p: PartnerDetail) -> list[str]:
+def detail_lines(p: PartnerDetail) -> list[str]:
     lines = [
         f"{p.id}: {p.name}",
         f"collection: {p.collection_url}",
@@ -35,11 +42,13 @@ def _detail_lines(p: PartnerDetail) -> list[str]:
     ]
     if p.sync.last_error:
         lines.append(f"last error: {p.sync.last_error}")
+    if p.sync.report:
+        lines.append("last sync: " + ", ".join(f"{k} {v}" for k, v in p.sync.report.items()))
     if not p.entries:
         lines.append("entries: none (the collection has not been synced yet)")
     for entry in p.entries:
-        problem = f" - error: {entry.error}" if entry.error else ""
-        lines.append(f"entry {entry.source}: {entry.resource_id or '-'}{problem}")
+        problem = f" - {entry.error_code}: {entry.error}" if entry.error else ""
+        lines.append(f"entry {entry.key} [{entry.status}]: {entry.resource_id or '-'}{problem}")
     lines.append(f"resources: {', '.join(r.id for r in p.resources) or 'none'}")
     return lines
 
@@ -103,7 +112,7 @@ def show(partner_id: PartnerArg, as_json: JsonOption = False) -> None:
             detail = views.partner_detail(db, registry.get_partner(db, partner_id=partner_id))
         except HubError as exc:
             fail(exc.message, as_json=as_json, code=exc.code)
-    emit(detail.model_dump(mode="json"), as_json=as_json, lines=_detail_lines(detail))
+    emit(detail.model_dump(mode="json"), as_json=as_json, lines=detail_lines(detail))
 
 
 @app.command("list")
@@ -117,3 +126,54 @@ def list_partners(as_json: JsonOption = False) -> None:
         for r in rows
     ] or ["no partners"]
     emit(data, as_json=as_json, lines=lines)
+
+
+@app.command("sync")
+def sync(
+    partner_id: PartnerArg,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Sync in this process now (or wait for the hub's sync)")
+    ] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Fetch every entry again, even unchanged ones")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Sync a partner's collection: queue it for the hub's workers, or with --wait run it here
+    and show the result (exit 1 when the collection could not be read or an entry failed)."""
+    settings = Settings()
+    private_dir(settings.data_dir)
+    migrate(settings)
+    hub = build_hub(settings)
+    try:
+        detail = sync_partner(hub, partner_id=partner_id, wait=wait, full=full, as_json=as_json)
+    finally:
+        hub.engine.dispose()
+    if detail is None:
+        return
+    failed = [e for e in detail.entries if e.status == "failed"]
+    emit(detail.model_dump(mode="json"), as_json=as_json, lines=detail_lines(detail))
+    if detail.sync.last_error or failed:
+        raise typer.Exit(1)
+
+
+def sync_partner(
+    hub: Hub, *, partner_id: str, wait: bool, full: bool, as_json: bool
+) -> PartnerDetail | None:
+    """Queue (and with ``wait``, run here) a sync; the partner afterwards (None: queued)."""
+    with transaction(hub.sessions) as db:
+        try:
+            partner = registry.get_partner(db, partner_id=partner_id)
+        except HubError as exc:
+            fail(exc.message, as_json=as_json, code=exc.code)
+        job_id = request_sync(db, partner=partner, full=full).id
+    if not wait:
+        emit(
+            {"partner_id": partner_id, "job_id": job_id, "status": "queued"},
+            as_json=as_json,
+            lines=[f"sync of {partner_id} queued (job {job_id}): a running hub does it"],
+        )
+        return None
+    run_here(hub, job_id=job_id, settings=sync_settings(hub.settings))
+    with transaction(hub.sessions) as db:
+        return views.partner_detail(db, registry.get_partner(db, partner_id=partner_id))

@@ -164,6 +164,37 @@ def claim_next(
     return list(jobs)
 
 
+def claim(
+    db: Session,
+    *,
+    job_id: int,
+    owner: str,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    default_max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> Job | None:
+    """Take one queued job for ``owner`` (a process that runs it itself, not through a
+    dispatcher); None when it is not queued (someone else took it, or it ended)."""
+    now = utcnow()
+    stmt = (
+        update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.queued)
+        .values(
+            status=JobStatus.running,
+            attempts=Job.attempts + 1,
+            max_attempts=func.coalesce(Job.max_attempts, default_max_attempts),
+            lease_owner=owner,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            started_at=now,
+        )
+        .returning(Job.id)
+    )
+    if db.execute(stmt, execution_options={"synchronize_session": False}).first() is None:
+        return None
+    return db.scalars(
+        select(Job).where(Job.id == job_id).execution_options(populate_existing=True)
+    ).one()
+
+
 def _held(job_id: int, owner: str, attempt: int) -> list[ColumnElement[bool]]:
     return [
         Job.id == job_id,

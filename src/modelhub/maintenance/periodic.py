@@ -1,6 +1,7 @@
-"""The hub's own gc: once at start, then every ``gc_interval_s``, one process at a time; and the
-sweep of domain events that were committed but not delivered, at every wake-up (every quarter
-interval) in every process (each (event, subscriber) is delivered once whoever sweeps)."""
+"""The hub's own gc: once at start, then every ``gc_interval_s``, one process at a time; and, at
+every wake-up (every quarter interval) in every process, the sweep of domain events that were
+committed but not delivered (each (event, subscriber) is delivered once whoever sweeps) and the
+syncs of partners due one (each queued once: the sync job's dedupe key)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from modelhub.jobs.owners import new_owner_id
 from modelhub.maintenance import lease
 from modelhub.maintenance.folders import Places
 from modelhub.maintenance.service import GcResult, gc
+from modelhub.partner_sync.service import request_due_syncs
 from modelhub.storage.local import LocalStorage
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,16 @@ class PeriodicGc:
         if self._thread.is_alive():
             self._thread.join(timeout=30)
 
+    def request_partner_syncs(self) -> int:
+        """Queue a sync of each partner due one (once across processes: the job's key)."""
+        every = self.hub.settings.partner_sync_interval_s
+        if every <= 0:
+            return 0
+        with self.hub.sessions() as db:
+            queued = request_due_syncs(db, interval_s=every)
+            db.commit()
+        return len(queued)
+
     def _loop(self) -> None:
         interval = self.hub.settings.gc_interval_s
         due_after = STARTUP_DUE_S
@@ -77,6 +89,10 @@ class PeriodicGc:
                 self.hub.events.redeliver_pending()
             except Exception:
                 logger.exception("delivering pending events failed")
+            try:
+                self.request_partner_syncs()
+            except Exception:
+                logger.exception("asking for partner syncs failed")
             if interval > 0:
                 try:
                     run_if_due(self.hub, holder=self.holder, due_after_s=due_after)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from modelhub.db import Base, UtcDateTime, utcnow
@@ -67,6 +68,16 @@ class Partner(Base):
     last_sync_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_sync_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_sync_error: Mapped[str | None] = mapped_column(Text)
+    # what the next conditional request of the collection sends, and what the last one got
+    collection_etag: Mapped[str | None] = mapped_column(String(500))
+    collection_last_modified: Mapped[str | None] = mapped_column(String(100))
+    collection_sha256: Mapped[str | None] = mapped_column(String(64))
+    # finished syncs: part of the sync job's dedupe key (one queued or running sync at a time)
+    sync_count: Mapped[int] = mapped_column(Integer, default=0)
+    # counts of the last finished sync (added, updated, unchanged, retired, failed, requests)
+    last_sync_report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # a mirror: its entries keep their ids, and nobody edits its resources here
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False)
 
     maintainers: Mapped[list[PartnerMaintainer]] = relationship(
         cascade="all, delete-orphan", order_by="PartnerMaintainer.added_at"
@@ -106,3 +117,35 @@ class PartnerToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     partner: Mapped[Partner] = relationship()
+
+
+class EntryStatus(enum.StrEnum):
+    ok = "ok"  # its resource holds what the collection says
+    failed = "failed"  # the last attempt failed; the resource (if any) keeps the last good version
+    removed = "removed"  # no longer in the collection: its resource is retired
+
+
+class PartnerEntry(Base):
+    """One entry of a partner's collection as the syncs saw it, under its key (its ``id``, or
+    its source URL when it has none). Never deleted: a removed entry keeps its resource id."""
+
+    __tablename__ = "partner_entries"
+    __table_args__ = (UniqueConstraint("partner_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(URL_LENGTH))
+    source: Mapped[str] = mapped_column(String(URL_LENGTH))  # a URL, or "inline"
+    resource_id: Mapped[str | None] = mapped_column(
+        ForeignKey("resources.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[EntryStatus] = mapped_column(
+        Enum(EntryStatus, native_enum=False, length=16, validate_strings=True)
+    )
+    # digest of the entry's text in the collection when it last succeeded (unchanged: skipped)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_details: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -194,6 +194,7 @@ _DONE = {
     "revoked": "The token was revoked: it stops working at once.",
     "added": "The maintainer was added.",
     "removed": "The maintainer was removed.",
+    "sync": "A sync of the collection is on its way: this page shows its result once it ran.",
 }
 
 

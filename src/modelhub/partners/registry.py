@@ -126,14 +126,11 @@ def remove_maintainer(db: Session, *, partner_id: str, actor: User | None, usern
 
 
 def resources_of(db: Session, *, partner_id: str) -> list[Resource]:
-    """The partner's published resources: ids ``<partner id>/<name>``."""
-    prefix = f"{partner_id}/"
+    """The partner's published resources (from its collection: ``<partner id>/<name>``, or a
+    mirror's own ids)."""
     query = (
         select(Resource)
-        .where(
-            func.substr(Resource.id, 1, len(prefix)) == prefix,
-            Resource.latest_version.is_not(None),
-        )
+        .where(Resource.partner_id == partner_id, Resource.latest_version.is_not(None))
         .order_by(Resource.id)
     )
     return list(db.scalars(query))

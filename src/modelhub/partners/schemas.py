@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -75,6 +76,8 @@ class SyncStatus(BaseModel):
     last_success_at: datetime | None
     last_error: str | None
     never_synced: bool
+    # the last finished sync's counts: added, updated, unchanged, failed, retired, requests…
+    report: dict[str, Any] | None = None
 
 
 class PartnerRead(BaseModel):
@@ -99,11 +102,17 @@ class PartnerResource(BaseModel):
 
 
 class EntryRead(BaseModel):
-    """One entry of the partner's collection as the last sync saw it."""
+    """One entry of the partner's collection as the last sync saw it: ``ok`` (its resource
+    holds what the collection says), ``failed`` (the error; the resource keeps its last good
+    version) or ``removed`` (no longer listed: its resource is retired)."""
 
+    key: str
     source: str
     resource_id: str | None
+    status: str
     error: str | None
+    error_code: str | None = None
+    error_details: list[dict[str, Any]] = []
     last_attempt_at: datetime | None
     last_success_at: datetime | None
 

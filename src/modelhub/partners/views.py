@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modelhub.accounts.models import User
 from modelhub.links import Links
 from modelhub.partners import registry
-from modelhub.partners.models import Partner, PartnerApplication
+from modelhub.partners.models import EntryStatus, Partner, PartnerApplication, PartnerEntry
 from modelhub.partners.schemas import (
     ApplicationRead,
     EntryRead,
@@ -50,6 +51,7 @@ def sync_status(partner: Partner) -> SyncStatus:
         last_success_at=partner.last_sync_success_at,
         last_error=partner.last_sync_error,
         never_synced=partner.last_sync_attempt_at is None,
+        report=partner.last_sync_report,
     )
 
 
@@ -69,8 +71,24 @@ def partner_read(db: Session, partner: Partner) -> PartnerRead:
 
 
 def entries_of(db: Session, partner: Partner) -> list[EntryRead]:
-    """The collection's entries as the last sync saw them: none before the first sync."""
-    return []
+    """The collection's entries as the syncs saw them (none before the first sync): failed
+    ones first, then by key."""
+    rows = db.scalars(select(PartnerEntry).where(PartnerEntry.partner_id == partner.id))
+    order = {EntryStatus.failed: 0, EntryStatus.ok: 1, EntryStatus.removed: 2}
+    return [
+        EntryRead(
+            key=e.key,
+            source=e.source,
+            resource_id=e.resource_id,
+            status=e.status.value,
+            error=e.error,
+            error_code=e.error_code,
+            error_details=e.error_details or [],
+            last_attempt_at=e.last_attempt_at,
+            last_success_at=e.last_success_at,
+        )
+        for e in sorted(rows, key=lambda e: (order[e.status], e.key))
+    ]
 
 
 def partner_detail(db: Session, partner: Partner) -> PartnerDetail:

@@ -40,11 +40,25 @@ def yank(db: Session, *, resource_id: str, label: str, actor: User, reason: str)
     version = _published(db, resource_id=resource_id, label=label, actor=actor)
     if version.yanked_at is not None:
         raise Conflict(f"{version.label} of '{resource_id}' is already yanked.", code="yanked")
+    flag(db, version=version, actor=actor, reason=reason)
+    return version
+
+
+def flag(db: Session, *, version: ResourceVersion, actor: User, reason: str) -> None:
+    """Yank a published version that is not yanked, without asking who ``actor`` is: the
+    caller decided (``yank``, or a partner's sync retiring an entry it no longer lists)."""
     version.yanked_at = utcnow()
     version.yanked_by_id = actor.id
     version.yank_reason = reason
     _after(db, version=version, actor=actor, action="yank", message=reason)
-    return version
+
+
+def lift(db: Session, *, version: ResourceVersion, actor: User) -> None:
+    """Lift the yank of a yanked version; the caller decided that ``actor`` may."""
+    version.yanked_at = None
+    version.yanked_by_id = None
+    version.yank_reason = None
+    _after(db, version=version, actor=actor, action="unyank", message=None)
 
 
 def unyank(db: Session, *, resource_id: str, label: str, actor: User) -> ResourceVersion:
@@ -52,10 +66,7 @@ def unyank(db: Session, *, resource_id: str, label: str, actor: User) -> Resourc
     version = _published(db, resource_id=resource_id, label=label, actor=actor)
     if version.yanked_at is None:
         raise Conflict(f"{version.label} of '{resource_id}' is not yanked.", code="not_yanked")
-    version.yanked_at = None
-    version.yanked_by_id = None
-    version.yank_reason = None
-    _after(db, version=version, actor=actor, action="unyank", message=None)
+    lift(db, version=version, actor=actor)
     return version
 
 

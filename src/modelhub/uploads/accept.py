@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from modelhub.accounts.models import User
 from modelhub.checks.models import CheckRun
 from modelhub.errors import Conflict, NotAuthenticated
+from modelhub.fetch.policy import FetchPolicy
 from modelhub.hub import Hub
 from modelhub.review import service as review
 from modelhub.storage.service import committed_blobs
@@ -45,7 +46,8 @@ def accept_upload(
     with ``submit``, also submit it for review in the same transaction. Any refusal or failure
     leaves no blob and no row."""
     if url is not None:
-        files = fetch_package(hub.settings, area=area, url=url, limits=limits_of(hub))
+        rules = FetchPolicy.of(hub.settings, max_bytes=0)  # each fetch sets its own limit
+        files = fetch_package(rules, area=area, url=url, limits=limits_of(hub))
     root = area / "pkg"
     if files is None:
         archive = area / "upload.zip"

@@ -11,12 +11,12 @@ self-contained, and the hub never follows URLs found inside a description.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 
-from modelhub.config import Settings
 from modelhub.errors import ErrorDetail, UploadRefused
 from modelhub.fetch import errors as fetch_errors
 from modelhub.fetch.client import Fetched, fetch
@@ -35,14 +35,15 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first entry, or an empty z
 
 
 def fetch_package(
-    settings: Settings, *, area: Path, url: str, limits: UnpackLimits
+    rules: FetchPolicy, *, area: Path, url: str, limits: UnpackLimits
 ) -> list[PackageFile] | None:
-    """Fetch the package at ``url`` into ``area``: ``area/upload.zip`` for a zip (None is
+    """Fetch the package at ``url`` into ``area`` by the fetcher's ``rules`` (their byte limit
+    is set per file here): ``area/upload.zip`` for a zip (None is
     returned, as for a zip upload), or the description and its files under ``area/pkg`` (their
     list is returned). ``UploadRefused`` with the fetcher's ``fetch_*`` code when a fetch fails.
     """
     download = area / "download"
-    got = _fetch(settings, url, download, limits.max_upload_bytes)
+    got = _fetch(rules, url, download, limits.max_upload_bytes)
     with download.open("rb") as f:
         head = f.read(4)
     if head in ZIP_MAGIC:
@@ -60,17 +61,28 @@ def fetch_package(
     name = _description_name(got.url)
     os.replace(download, root / name)
     files = [PackageFile(path=name, size=got.size, sha256=got.sha256)]
+    files += fetch_named_files(rules, root=root, name=name, base_url=got.url, limits=limits,
+                               used=got.size)  # fmt: skip
+    return files
+
+
+def fetch_named_files(
+    rules: FetchPolicy, *, root: Path, name: str, base_url: str, limits: UnpackLimits, used: int
+) -> list[PackageFile]:
+    """Fetch the files the description ``root/name`` names, relative to ``base_url``, beside
+    it; ``used`` bytes of the package's budget are already spent (the description's)."""
     paths = files_to_fetch(root, name)
     if len(paths) + 1 > limits.max_files:
         raise messages.too_many_files(limits.max_files)
-    budget = min(limits.max_upload_bytes, limits.max_unpacked_bytes) - got.size
-    base = httpx.URL(got.url)
+    budget = min(limits.max_upload_bytes, limits.max_unpacked_bytes) - used
+    base = httpx.URL(base_url)
+    files: list[PackageFile] = []
     for path in paths:
         rel = safe_member_name(path)
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         file_url = str(base.join(quote(rel)))
-        fetched = _fetch(settings, file_url, target, budget, package_file=rel)
+        fetched = _fetch(rules, file_url, target, budget, package_file=rel)
         budget -= fetched.size
         files.append(PackageFile(path=rel, size=fetched.size, sha256=fetched.sha256))
     return files
@@ -83,10 +95,10 @@ def _description_name(url: str) -> str:
 
 
 def _fetch(
-    settings: Settings, url: str, dest: Path, max_bytes: int, *, package_file: str | None = None
+    rules: FetchPolicy, url: str, dest: Path, max_bytes: int, *, package_file: str | None = None
 ) -> Fetched:
     try:
-        got = fetch(url, dest=dest, policy=FetchPolicy.of(settings, max_bytes=max_bytes))
+        got = fetch(url, dest=dest, policy=replace(rules, max_bytes=max(max_bytes, 0)))
     except FetchError as exc:
         raise _refusal(exc, package_file, max_bytes) from None
     if not isinstance(got, Fetched):  # an unconditional request is never "not modified"

@@ -124,6 +124,12 @@ def _target(
     if resource is None or not _visible(db, resource=resource, uploader=uploader):
         # one answer for "no such id" and "someone's draft": the draft's id stays unknown
         raise ResourceNotFound(f"There is no resource '{resource_id}' to add a version to.")
+    if resource.partner_id is not None:
+        raise Forbidden(
+            f"'{resource.id}' comes from the collection of the community partner "
+            f"'{resource.partner_id}': its versions change there, not by upload.",
+            code="partner_resource",
+        )
     if not access.can_upload_to(db, resource=resource, user=uploader):
         raise Forbidden(
             f"Only the maintainers of '{resource.id}' can upload new versions of it. "

@@ -1,0 +1,1 @@
+"""Syncing community partners' collections into the catalog (see ``docs/partners.md``)."""
