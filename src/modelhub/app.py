@@ -22,6 +22,7 @@ from modelhub.catalog import api as catalog_api
 from modelhub.checks import api as checks_api
 from modelhub.config import Settings
 from modelhub.downloads import api as downloads_api
+from modelhub.downloads import apps as app_files
 from modelhub.downloads import origin as files_origin
 from modelhub.errors import HubError, Overloaded
 from modelhub.exports import api as exports_api
@@ -31,6 +32,7 @@ from modelhub.interop import hypha as interop_hypha
 from modelhub.jobs import api as jobs_api
 from modelhub.maintenance.periodic import PeriodicGc
 from modelhub.notifications import api as notifications_api
+from modelhub.pages import open_app as open_app_page
 from modelhub.pages import resource as resource_page
 from modelhub.partner_sync import api as sync_api
 from modelhub.partner_sync import pages as sync_pages
@@ -103,6 +105,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         catalog_api.router,
         accounts_api.router,
         downloads_api.router,
+        app_files.router,
         interop_api.router,
         exports_api.router,
         interop_hypha.router,
@@ -115,6 +118,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         partners_api.router,
         search_pages.router,
         resource_page.router,
+        open_app_page.router,
         uploads_pages.router,
         review_pages.router,
         accounts_pages.router,
@@ -131,7 +135,9 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     app.add_middleware(AdmissionLimit, limit=limit, retry_after_s=retry)
     app.add_middleware(RefuseNulInUrl)  # inside SecurityHeaders: its answers get the headers too
     app.add_middleware(SecurityHeaders, settings=hub.settings)
-    files_origin.install(app, hub.settings, downloads_api.router.routes)
+    files_origin.install(
+        app, hub.settings, downloads_api.router.routes, framed=app_files.router.routes
+    )
     if hub.settings.access_log:
         app.add_middleware(AccessLog)  # outermost: it sees every answer, refusals included
     app.add_exception_handler(DataError, database_refused)

@@ -103,9 +103,10 @@ class Links:
         return _fragment(_query(path, done=done), comment)
 
     @staticmethod
-    def review_queue_path(state: str | None = None) -> str:
-        """The review queue, showing revisions in ``state``."""
-        return _query("/review", state=state)
+    def review_queue_path(state: str | None = None, *, partner: str | None = None) -> str:
+        """The review queue, showing revisions in ``state`` (only those claiming ``partner``:
+        its queue)."""
+        return _query("/review", state=state, partner=partner)
 
     @staticmethod
     def review_action_path(resource_id: str, action: str) -> str:
@@ -266,6 +267,23 @@ class Links:
     def package(self, resource_id: str, label: str | None) -> str:
         """A version's zip, on the files origin when it is published and one is set."""
         return self._files_root(label) + self.package_path(resource_id, label)
+
+    # -- applications (``catalog.applications``) ----------------------------------------------
+
+    @staticmethod
+    def open_app_path(resource_id: str, app_id: str, version: str | None = None) -> str:
+        """The hub's page that opens ``resource_id`` (``version``: ``v2``; the latest without
+        one) in the application ``app_id``."""
+        return _query(f"/resources/{_seg(resource_id)}/open/{_seg(app_id)}", version=version)
+
+    @staticmethod
+    def app_entry_path(app_id: str, label: str, path: str) -> str:
+        """A published application's web page (``path``: its entry), served to run framed."""
+        return f"{_artifact(app_id, label)}/app/{quote(path)}"
+
+    def app_entry(self, app_id: str, label: str, path: str) -> str:
+        """The application's web page, on the files origin when one is set."""
+        return self._files_root(label) + self.app_entry_path(app_id, label, path)
 
     def on_files_origin(self, raw_path: str) -> str:
         """The same (already encoded) path on the files origin; ``RuntimeError`` without one."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from modelhub.catalog.access import DRAFT_READERS_INFO
 from modelhub.checks import announce as check_news
 from modelhub.checks.cleanup import sweep_checks
 from modelhub.checks.limits import SandboxLimits
@@ -53,6 +54,7 @@ from modelhub.partner_sync.tasks import make_kind as sync_kind
 from modelhub.partners import announce as partner_news
 from modelhub.private import private_dir
 from modelhub.review import announce as review_news
+from modelhub.review import duty
 from modelhub.search import reactions as search_reactions
 from modelhub.storage.factory import describe_storage, storage_from
 from modelhub.uploads.archive import UnpackLimits
@@ -78,7 +80,9 @@ def build_hub(settings: Settings) -> Hub:
         pool_size=settings.resolved_db_pool_size,
         pool_timeout=settings.db_pool_timeout_s,
     )
-    sessions = make_session_factory(engine, info={KINDS_INFO: JobKinds()})
+    # partner maintainers read the drafts they review: a rule of review, asked by the catalog
+    info = {KINDS_INFO: JobKinds(), DRAFT_READERS_INFO: duty.reads_draft}
+    sessions = make_session_factory(engine, info=info)
     hub = Hub(
         settings=settings,
         engine=engine,

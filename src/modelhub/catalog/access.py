@@ -7,6 +7,7 @@ published version or the open revision."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -73,11 +74,28 @@ def is_reviewer(user: User | None) -> bool:
     return user is not None and user.role.at_least(Role.reviewer)
 
 
+DraftReaders = Callable[[Session, Resource, User], bool]
+DRAFT_READERS_INFO = "modelhub.catalog.draft_readers"
+"""``Session.info`` key of the hub's further draft readers: a ``DraftReaders`` callable set by
+the composition root on its session factory (the maintainers of a partner whose compatibility
+the open revision claims: ``review.duty``), which this layer cannot know of itself."""
+
+
+def _further_reader(db: Session, *, resource: Resource, user: User) -> bool:
+    readers = db.info.get(DRAFT_READERS_INFO)
+    return bool(readers(db, resource, user)) if callable(readers) else False
+
+
 def can_see_drafts(db: Session, *, resource: Resource, user: User | None) -> bool:
-    """Drafts are visible to the resource's maintainers, reviewers and admins."""
+    """Drafts are visible to the resource's maintainers, reviewers and admins, and to the
+    further readers the hub names (``DRAFT_READERS_INFO``)."""
     if user is None:
         return False
-    return is_reviewer(user) or is_maintainer(db, resource=resource, user=user)
+    return (
+        is_reviewer(user)
+        or is_maintainer(db, resource=resource, user=user)
+        or _further_reader(db, resource=resource, user=user)
+    )
 
 
 def can_upload_to(db: Session, *, resource: Resource, user: User) -> bool:

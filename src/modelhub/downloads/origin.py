@@ -6,7 +6,9 @@ proxy must pass it on). On the files origin:
 - only the package-file routes exist (GET and HEAD); anything else answers 404;
 - the ``Cookie`` and ``Authorization`` headers are dropped before the app sees the request:
   published files are public, private ones open only through a signed link (``grants``);
-- every answer carries the package headers (sandbox policy, nosniff, no framing).
+- every answer carries the package headers (sandbox policy, nosniff, no framing) — but an
+  application's page (``downloads.apps``), which carries its own: scripts in an opaque origin,
+  framed by the hub's pages only.
 
 On the hub's own origin the package-file routes answer with a redirect to the same address on
 the files origin; for a version that is not published, the hub first checks that the viewer
@@ -30,7 +32,7 @@ from modelhub.accounts.deps import optional_user
 from modelhub.catalog import service as catalog
 from modelhub.catalog.models import VersionStatus
 from modelhub.config import Settings
-from modelhub.downloads.safety import PACKAGE_HEADERS
+from modelhub.downloads.safety import APP_SANDBOX, PACKAGE_HEADERS
 from modelhub.errors import ResourceNotFound
 
 if TYPE_CHECKING:
@@ -59,10 +61,18 @@ def _requested_host(scope: Scope) -> str:
 class FilesOrigin:
     """Pure ASGI middleware guarding the files origin (see the module's docstring)."""
 
-    def __init__(self, app: ASGIApp, *, settings: Settings, routes: Sequence[BaseRoute]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        settings: Settings,
+        routes: Sequence[BaseRoute],
+        framed: Sequence[BaseRoute] = (),
+    ) -> None:
         self.app = app
         self.settings = settings
-        self.routes = routes
+        self.routes = [*routes, *framed]
+        self.framed = framed
 
     def _on_files_origin(self, scope: Scope) -> bool:
         files = self.settings.public_files_base
@@ -76,18 +86,31 @@ class FilesOrigin:
             return
         headers = [(n, v) for n, v in scope.get("headers", []) if n.lower() not in _DROPPED]
         scope = {**scope, "headers": headers, grants.FILES_ORIGIN_KEY: True}
-        if not any(route.matches(scope)[0] is Match.FULL for route in self.routes):
+        matched = next((r for r in self.routes if r.matches(scope)[0] is Match.FULL), None)
+        if matched is None:
             gone = ResourceNotFound("This address serves package files only.")
             await JSONResponse(gone.as_json(), 404, headers=PACKAGE_HEADERS)(scope, receive, send)
             return
+        framed = matched in self.framed
 
         async def sealed(message: Message) -> None:
             if message["type"] == "http.response.start":
-                kept = [(n, v) for n, v in message.get("headers", []) if n not in _SEALED_NAMES]
-                message["headers"] = [*kept, *_SEALED]
+                headers = message.get("headers", [])
+                if not (framed and _runs_framed(headers)):
+                    kept = [(n, v) for n, v in headers if n not in _SEALED_NAMES]
+                    message["headers"] = [*kept, *_SEALED]
             await send(message)
 
         await self.app(scope, receive, sealed)
+
+
+def _runs_framed(headers: list[tuple[bytes, bytes]]) -> bool:
+    """An application page's answer: its own sandbox policy (scripts, opaque origin) and no
+    other; anything else a framed route answers (an error) gets the package headers."""
+    policies = [v for n, v in headers if n == b"content-security-policy"]
+    directives = [d.strip() for d in policies[0].split(b";")] if len(policies) == 1 else []
+    sandboxes = [d for d in directives if d.startswith(b"sandbox")]
+    return sandboxes == [APP_SANDBOX.encode()]
 
 
 class FilesRedirect(Exception):
@@ -135,8 +158,17 @@ async def _redirect(_request: Request, exc: Exception) -> Response:
     return Response(status_code=307, headers=headers)
 
 
-def install(app: FastAPI, settings: Settings, routes: Sequence[BaseRoute]) -> None:
+def install(
+    app: FastAPI,
+    settings: Settings,
+    routes: Sequence[BaseRoute],
+    *,
+    framed: Sequence[BaseRoute] = (),
+) -> None:
     """Guard the files origin and answer ``FilesRedirect``; ``routes`` are the package-file
-    routes (the only ones the files origin serves). Inert while ``files_url`` is unset."""
+    routes (the only ones the files origin serves), ``framed`` the application pages, which
+    keep their own sandbox policy. Inert while ``files_url`` is unset."""
     app.add_exception_handler(FilesRedirect, _redirect)
-    app.add_middleware(FilesOrigin, settings=settings, routes=routes)
+    app.add_middleware(
+        FilesOrigin, settings=settings, routes=routes, framed=framed
+    )  # fmt: skip

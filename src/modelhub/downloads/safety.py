@@ -31,6 +31,9 @@ PACKAGE_HEADERS: dict[str, str] = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
 }
+# an application's web page (``downloads.apps``), the one kind of package bytes that runs:
+# scripts only, in an opaque origin (never ``allow-same-origin``), framed by the hub's pages
+APP_SANDBOX = "sandbox allow-scripts"
 TEXT = "text/plain; charset=utf-8"
 BINARY = "application/octet-stream"
 

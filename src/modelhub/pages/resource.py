@@ -6,21 +6,33 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 import modelhub.web.ids  # noqa: F401  (registers the {resource_id:rid} path convertor)
 from modelhub.accounts.deps import OptionalUser
 from modelhub.catalog import service, views
+from modelhub.catalog.applications import linked_applications
 from modelhub.catalog.card import CardData, build_card
+from modelhub.catalog.models import ResourceVersion, VersionStatus
 from modelhub.catalog.schemas import ResourceRead, VersionRead
 from modelhub.checks import service as checks
 from modelhub.checks.schemas import CheckRunDetail
 from modelhub.deps import DbSession, HubDep
+from modelhub.links import Links
 from modelhub.review import thread
 from modelhub.review import views as review_views
 from modelhub.review.schemas import ReviewState
 from modelhub.web import render
 
 router = APIRouter(include_in_schema=False)
+
+
+class OpenIn(BaseModel):
+    """An "Open in <application>" action: a published application the version links to."""
+
+    id: str
+    name: str
+    url: str
 
 
 class ResourceCard(BaseModel):
@@ -30,6 +42,8 @@ class ResourceCard(BaseModel):
     card: CardData
     # the open revision's review (state, thread) for the people who take part in it
     review: ReviewState | None = None
+    # published applications among a published version's ``links`` (``catalog.applications``)
+    open_in: list[OpenIn] = []
 
 
 @router.get("/resources/{resource_id:rid}")
@@ -60,5 +74,16 @@ def resource_page(
         checks=[CheckRunDetail.model_validate(r) for r in runs],
         card=build_card(chosen, storage=hub.storage, links=links),
         review=review,
+        open_in=_open_in(db, chosen),
     )
     return render.page(request, "resource.html", data, extra={"user": user})
+
+
+def _open_in(db: Session, version: ResourceVersion) -> list[OpenIn]:
+    if version.status is not VersionStatus.published:
+        return []
+    return [
+        OpenIn(id=app.id, name=app.name,
+               url=Links.open_app_path(version.resource_id, app.id, version.label))
+        for app in linked_applications(db, version=version)
+    ]  # fmt: skip

@@ -15,7 +15,7 @@ from modelhub.catalog.models import ResourceVersion, VersionStatus
 from modelhub.events.announcement import Announcement
 from modelhub.events.types import CommentAdded, ReviewMoved
 from modelhub.links import Links
-from modelhub.review import thread
+from modelhub.review import duty, thread
 from modelhub.review.models import ReviewComment, ReviewEvent
 
 _SUBJECTS = {
@@ -86,8 +86,8 @@ def _payload(
 
 
 def transition(db: Session, moved: ReviewMoved) -> Announcement | None:
-    """One audit row, for the draft's people and the reviewers involved (all reviewers for a
-    new submission), never for the actor."""
+    """One audit row, for the draft's people and the reviewers involved (all reviewers and
+    the maintainers of the partners it claims, for a new submission), never for the actor."""
     event = db.get(ReviewEvent, moved.review_event_id)
     version = db.get(ResourceVersion, moved.version_id)
     actor = db.get(User, moved.actor_id)
@@ -95,7 +95,7 @@ def transition(db: Session, moved: ReviewMoved) -> Announcement | None:
         return None
     audience = people_of(db, version=version) + participants(db, version=version)
     if event.action == "submit":
-        audience += reviewers(db)
+        audience += reviewers(db) + duty.reviewers_for(db, version=version)
     label, status = _as_at(version, event.to_status)
     subject = f"{_SUBJECTS.get(event.action, event.action)}: {version.name} ({version.resource_id})"
     what = label if label.startswith("v") else f"revision {version.revision}"

@@ -61,9 +61,13 @@ def review_queue(
     status: Annotated[VersionStatus, Query(description="in_review (default) or another")] = (
         VersionStatus.in_review
     ),
+    partner: Annotated[
+        str | None, Query(max_length=32, description="only revisions claiming this partner")
+    ] = None,
 ) -> list[QueueItem]:
-    """Revisions waiting for a reviewer, oldest first (reviewers and admins)."""
-    rows = thread.queue(db, viewer=user, status=status)
+    """Revisions waiting for a reviewer, oldest first: all of them for reviewers and admins,
+    those claiming compatibility with their partners for partner maintainers."""
+    rows = thread.queue(db, viewer=user, status=status, partner=partner)
     return [views.queue_item(db, v, last, hub.links) for v, last in rows]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from modelhub.deps import DbSession, HubDep
 from modelhub.errors import Conflict, Forbidden, HubError, InvalidRequest, ResourceNotFound
 from modelhub.hub import Hub
 from modelhub.links import Links
-from modelhub.review import desk, service, thread, views
+from modelhub.review import desk, duty, service, thread, views
 from modelhub.review.lifecycle import ACTIONS
 from modelhub.review.schemas import QueueItem, ReviewState
 from modelhub.storage.service import committed_blobs
@@ -64,6 +64,10 @@ class QueuePage(BaseModel):
     state: VersionStatus
     states: list[VersionStatus]
     items: list[QueueRow]
+    # the queue "for <partner>" shown (None: every revision the viewer reviews)
+    partner: str | None = None
+    # the partners the viewer maintains: a queue tab each
+    partners: list[str] = []
 
 
 def waited(since: datetime, now: datetime) -> str:
@@ -78,24 +82,31 @@ def waited(since: datetime, now: datetime) -> str:
 
 @router.get("/review")
 def queue_page(
-    request: Request, db: DbSession, hub: HubDep, user: OptionalUser, state: str = "in_review"
+    request: Request,
+    db: DbSession,
+    hub: HubDep,
+    user: OptionalUser,
+    state: str = "in_review",
+    partner: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Response:
-    """The review queue (reviewers and admins), oldest first; ``state`` also lists revisions
-    sent back for changes or still drafts."""
+    """The review queue, oldest first: reviewers and admins see every revision, partner
+    maintainers those claiming their partners (``partner``: the queue "for" one partner);
+    ``state`` also lists revisions sent back for changes or still drafts."""
     if user is None:
         return login_redirect(request)
-    if not access.is_reviewer(user):
-        raise Forbidden("Only reviewers and admins can see the review queue.")
     status = next((s for s in QUEUE_STATES if s.value == state), None)
     if status is None:
         raise InvalidRequest("state must be in_review, changes_requested or draft.")
     now = datetime.now(UTC)
     rows = []
-    for version, last in thread.queue(db, viewer=user, status=status):
+    for version, last in thread.queue(db, viewer=user, status=status, partner=partner or None):
         item = views.queue_item(db, version, last, hub.links)
         rows.append(QueueRow(**item.model_dump(), desk_url=Links.review_path(version.resource_id),
                              waiting=waited(item.since, now)))  # fmt: skip
-    data = QueuePage(state=status, states=list(QUEUE_STATES), items=rows)
+    data = QueuePage(
+        state=status, states=list(QUEUE_STATES), items=rows, partner=partner or None,
+        partners=duty.partners_of(db, user=user),
+    )  # fmt: skip
     return render.page(request, "review_queue.html", data, extra={"user": user})
 
 
@@ -113,7 +124,10 @@ class DeskPage(BaseModel):
     draft_url: str
     package_url: str
     rdf_url: str
+    # a reviewer of this revision: the hub's reviewers and admins, and the maintainers of the
+    # partners it claims (``for_partners``)
     is_reviewer: bool
+    for_partners: list[str] = []
     # None when the resource has no open revision (it was withdrawn, rejected or published)
     review: ReviewState | None = None
     diff: desk.DeskDiff | None = None
@@ -154,6 +168,8 @@ def _desk(
             raise
         return page
     items = thread.thread(db, resource_id=resource_id, viewer=user)
+    page.for_partners = duty.duties(db, version=version, user=user)
+    page.is_reviewer = page.is_reviewer or bool(page.for_partners)
     page.review = views.review_state(
         db, version=version, viewer=user, items=items, allow_own=hub.settings.allow_self_approval
     )

@@ -106,6 +106,8 @@ class QueueItem(BaseModel):
     since: datetime
     check: CheckState
     url: str
+    # the partners whose compatibility the revision claims: their maintainers review it too
+    partners: list[str] = []
 
 
 class ActionResult(BaseModel):

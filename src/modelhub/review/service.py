@@ -14,6 +14,7 @@ from modelhub.catalog.service import get_resource, open_draft
 from modelhub.checks.models import CheckStatus
 from modelhub.checks.service import latest_run
 from modelhub.errors import Conflict, ErrorDetail, Forbidden, InvalidRequest, ResourceNotFound
+from modelhub.review import duty
 from modelhub.review.lifecycle import ACTIONS, Action, Who, move, not_possible
 from modelhub.review.models import ReviewEvent
 from modelhub.storage.base import Storage
@@ -24,9 +25,15 @@ def open_revision(
     db: Session, *, resource_id: str, viewer: User, revision: int | None = None
 ) -> ResourceVersion:
     """The open revision of a resource the viewer may see drafts of; with ``revision``, it must
-    be that one (a 409 says what it became otherwise)."""
-    resource = get_resource(db, resource_id=resource_id, viewer=viewer)
+    be that one (a 409 says what it became otherwise). A partner maintainer asking about a
+    draft that is not theirs to review gets the 403 that says so."""
+    try:
+        resource = get_resource(db, resource_id=resource_id, viewer=viewer)
+    except ResourceNotFound:
+        duty.refuse_outside(db, resource_id=resource_id, user=viewer)
+        raise
     if not access.can_see_drafts(db, resource=resource, user=viewer):
+        duty.refuse_outside(db, resource_id=resource_id, user=viewer)
         raise ResourceNotFound(f"'{resource_id}' has no draft you can see.")
     version = open_draft(db, resource_id=resource_id)
     if revision is not None and (version is None or version.revision != revision):
@@ -57,8 +64,8 @@ def _may(db: Session, *, version: ResourceVersion, actor: User, action: Action) 
             f"Only the maintainers of '{resource.id}' (and admins) can do this; "
             "reviewers comment, request changes, approve or reject."
         )
-    if action.who is Who.reviewers and not access.is_reviewer(actor):
-        raise Forbidden("Only reviewers and admins can review a draft.")
+    if action.who is Who.reviewers and not duty.may_review(db, version=version, user=actor):
+        raise duty.not_yours(version, actor, duty.partners_of(db, user=actor))
 
 
 def _ready(

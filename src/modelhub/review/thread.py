@@ -13,6 +13,8 @@ from modelhub.catalog import access
 from modelhub.catalog.models import ResourceVersion, VersionStatus
 from modelhub.errors import ErrorDetail, Forbidden, InvalidRequest
 from modelhub.events.types import CommentAdded
+from modelhub.partners.claims import claimed_partners
+from modelhub.review import duty
 from modelhub.review.models import ReviewComment, ReviewEvent
 from modelhub.review.service import open_revision
 from modelhub.web.markdown import render_markdown
@@ -96,12 +98,33 @@ def thread(db: Session, *, resource_id: str, viewer: User) -> list[ThreadItem]:
 
 
 def queue(
-    db: Session, *, viewer: User, status: VersionStatus = VersionStatus.in_review
+    db: Session,
+    *,
+    viewer: User,
+    status: VersionStatus = VersionStatus.in_review,
+    partner: str | None = None,
 ) -> list[tuple[ResourceVersion, ReviewEvent | None]]:
-    """Open revisions in ``status`` with the event that put them there, oldest first."""
-    if not access.is_reviewer(viewer):
-        raise Forbidden("Only reviewers and admins can see the review queue.")
+    """Open revisions in ``status`` with the event that put them there, oldest first: every one
+    for reviewers and admins, those claiming the viewer's partners for partner maintainers;
+    with ``partner``, only those claiming that partner (its maintainers, reviewers, admins)."""
+    mine = duty.partners_of(db, user=viewer)
+    if partner is not None:
+        if partner not in mine and not access.is_reviewer(viewer):
+            raise Forbidden(
+                f"Only the maintainers of '{partner}', reviewers and admins can see its "
+                "review queue.",
+                code=duty.NOT_PARTNER_REVIEW,
+            )
+        wanted: list[str] | None = [partner]
+    elif access.is_reviewer(viewer):
+        wanted = None
+    elif mine:
+        wanted = mine
+    else:
+        raise Forbidden("Only reviewers, admins and partner maintainers can see the review queue.")
     versions = list(db.scalars(select(ResourceVersion).where(ResourceVersion.status == status)))
+    if wanted is not None:
+        versions = [v for v in versions if claimed_partners(v.rdf or {}, wanted)]
     result = []
     for version in versions:
         last = db.scalar(

@@ -9,6 +9,7 @@ from modelhub.catalog import access
 from modelhub.catalog.models import ResourceVersion
 from modelhub.checks.service import latest_run
 from modelhub.links import Links
+from modelhub.review import duty
 from modelhub.review.lifecycle import ACTIONS, Who
 from modelhub.review.models import ReviewComment, ReviewEvent
 from modelhub.review.schemas import (
@@ -68,7 +69,7 @@ def allowed_actions(
     """What ``viewer`` may do with the open revision now (buttons on the page), and why an
     action the state would allow is withheld from them (said on the page instead)."""
     maintainer = access.can_upload_to(db, resource=version.resource, user=viewer)
-    reviewer = access.is_reviewer(viewer)
+    reviewer = duty.may_review(db, version=version, user=viewer)
     allowed = [
         name
         for name, step in ACTIONS.items()
@@ -123,4 +124,5 @@ def queue_item(
         since=last.created_at if last else version.created_at,
         check=check_state(db, version),
         url=links.review_api(version.resource_id),
+        partners=duty.claims(db, version=version),
     )

@@ -10,13 +10,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from modelhub.config import Settings
 
 
-def content_security_policy(files_origin: str | None = None) -> str:
+def content_security_policy(files_origin: str | None = None, *, frames: bool = False) -> str:
     """'self' only: no page needs a script, style, font or image from elsewhere; images may
     also be data: URLs (small previews), blob: URLs (the upload wizard's local previews) and
-    package files on the files origin (covers, documentation images)."""
+    package files on the files origin (covers, documentation images). ``frames``: the page
+    frames an application's page (``pages.open_app``), from the files origin when set."""
     images = "'self' data: blob:" + (f" {files_origin}" if files_origin else "")
+    framed = files_origin or "'self'"
+    framing = f"frame-src {framed}; " if frames else ""
     return (
-        f"default-src 'self'; img-src {images}; style-src 'self'; script-src 'self'; "
+        f"default-src 'self'; img-src {images}; style-src 'self'; script-src 'self'; {framing}"
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
 
