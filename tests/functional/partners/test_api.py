@@ -47,6 +47,7 @@ def test_apply_approve_and_the_applicant_hears_of_it(
     assert detail["sync"] == {
         "last_attempt_at": None, "last_success_at": None, "last_error": None,
         "never_synced": True,
+        "report": None,
     }  # fmt: skip
     assert (detail["resources"], detail["entries"]) == ([], [])
 

@@ -121,17 +121,19 @@ def test_a_token_belongs_to_one_partner(hub: Hub, people: dict[str, int]) -> Non
         assert db.scalars(select(PartnerToken.revoked_at)).all() == [None]
 
 
-def test_the_resources_of_a_partner_are_the_published_ones_under_its_id(
+def test_the_resources_of_a_partner_are_the_published_ones_from_its_collection(
     hub: Hub, people: dict[str, int]
 ) -> None:
     approved(hub, "lab")
+    approved(hub, "lab-x")
     with transaction(hub.sessions) as db:
-        for rid, latest in (("lab/cells", 1), ("lab/draft", None), ("lab-x/cells", 1),
-                            ("labcells", 1), ("lab/nuclei", 2)):  # fmt: skip
+        for rid, latest, partner in (("lab/cells", 1, "lab"), ("lab/draft", None, "lab"),
+                                     ("lab-x/cells", 1, "lab-x"), ("labcells", 1, None),
+                                     ("lab/nuclei", 2, "lab")):  # fmt: skip
             db.add(
                 Resource(
                     id=rid, emoji="🦠", type=ResourceType.model, name=rid, description="",
-                    created_by_id=people["mo"], latest_version=latest,
+                    created_by_id=people["mo"], latest_version=latest, partner_id=partner,
                 )
             )  # fmt: skip
     with hub.sessions() as db:
