@@ -178,6 +178,14 @@ class Links:
         return f"/partners/{_seg(partner_id)}/tokens/{_seg(token_id)}/revoke"
 
     @staticmethod
+    def partner_ci_hook_path(partner_id: str) -> str:
+        return f"/partners/{_seg(partner_id)}/ci-hook"
+
+    @staticmethod
+    def partner_summaries_pull_path(partner_id: str) -> str:
+        return f"/partners/{_seg(partner_id)}/test-summaries/pull"
+
+    @staticmethod
     def partner_applications_path(*, done: str | None = None, who: str | int | None = None) -> str:
         return _query("/admin/partners", done=done, who=who)
 

@@ -1,6 +1,7 @@
 """The hub's own gc: once at start, then every ``gc_interval_s``, one process at a time; and the
 sweep of domain events that were committed but not delivered, at every wake-up (every quarter
-interval) in every process (each (event, subscriber) is delivered once whoever sweeps)."""
+interval) in every process (each (event, subscriber) is delivered once whoever sweeps); and, at
+every wake-up, the pulls of partners' test summaries that are due (one per partner at a time)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from modelhub.maintenance import lease
 from modelhub.maintenance.folders import Places
 from modelhub.maintenance.service import GcResult, gc
 from modelhub.storage.local import LocalStorage
+from modelhub.summaries.pulls import request_due
 
 logger = logging.getLogger(__name__)
 NAME = "gc"
@@ -48,6 +50,18 @@ def run_if_due(hub: Hub, *, holder: str, due_after_s: float) -> GcResult | None:
             )
 
 
+def pull_due_summaries(hub: Hub) -> int:
+    """Queue a pull of test summaries for each partner whose last one is older than
+    ``summary_pull_interval_s`` (a pull already queued or running is found, not doubled)."""
+    interval = hub.settings.summary_pull_interval_s
+    if interval <= 0:
+        return 0
+    with hub.sessions() as db:
+        asked = request_due(db, interval_s=interval)
+        db.commit()
+    return asked
+
+
 EVENTS_ONLY_WAKE_S = 900.0
 """How often the loop sweeps pending events when the hub's gc is off."""
 
@@ -77,6 +91,10 @@ class PeriodicGc:
                 self.hub.events.redeliver_pending()
             except Exception:
                 logger.exception("delivering pending events failed")
+            try:
+                pull_due_summaries(self.hub)
+            except Exception:
+                logger.exception("queueing pulls of test summaries failed")
             if interval > 0:
                 try:
                     run_if_due(self.hub, holder=self.holder, due_after_s=due_after)

@@ -13,6 +13,8 @@ from modelhub.catalog.card import CardData, build_card
 from modelhub.catalog.schemas import ResourceRead, VersionRead
 from modelhub.checks import service as checks
 from modelhub.checks.schemas import CheckRunDetail
+from modelhub.compat import views as compat_views
+from modelhub.compat.schemas import VersionSummaries
 from modelhub.deps import DbSession, HubDep
 from modelhub.review import thread
 from modelhub.review import views as review_views
@@ -29,6 +31,8 @@ class ResourceCard(BaseModel):
     card: CardData
     # the open revision's review (state, thread) for the people who take part in it
     review: ReviewState | None = None
+    # partners' test summaries and the "compatible with" badges (published versions only)
+    compatibility: VersionSummaries | None = None
 
 
 @router.get("/resources/{resource_id}")
@@ -41,7 +45,8 @@ def resource_page(
     version: str | None = None,
 ) -> Response:
     """A resource's card: documentation, covers, inputs and outputs, weights and their checks,
-    people and citations, versions, files to download and how to use it."""
+    partners' test results and the software it works with, people and citations, versions,
+    files to download and how to use it."""
     links = hub.links
     resource = service.get_resource(db, resource_id=resource_id, viewer=user)
     chosen = service.get_version(db, resource_id=resource_id, label=version, viewer=user)
@@ -59,5 +64,10 @@ def resource_page(
         checks=[CheckRunDetail.model_validate(r) for r in runs],
         card=build_card(chosen, storage=hub.storage, links=links),
         review=review,
+        compatibility=(
+            compat_views.version_summaries(db, version=chosen)
+            if chosen.number is not None
+            else None
+        ),
     )
     return render.page(request, "resource.html", data, extra={"user": user})

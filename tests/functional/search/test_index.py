@@ -253,6 +253,8 @@ def test_resources_published_before_search_are_indexed_by_the_hub(settings: Sett
                 "formats_mask": 4,
                 "checks": {"onnx": "not_run"},
                 "checked": False,
+                "compatible": [],
+                "compat_mask": 0,
                 "cover": None,
                 "downloads": 0,
                 "created_at": corpus.T0,
