@@ -6,6 +6,7 @@ and two processes storing at once both succeed."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ from modelhub.db import utcnow
 from modelhub.errors import ResourceNotFound
 from modelhub.events import SummariesReceived, record
 
+_LEADING_DIGITS = re.compile(r"(\d+)(.*)")
 KEY = ("resource_id", "version_number", "partner_id", "tool", "tool_version", "test")
 
 
@@ -99,13 +101,11 @@ def version_key(text: str) -> tuple[tuple[int, int | str], ...]:
     """An order of tool versions: numbers as numbers ("1.10" after "1.9"), words after."""
     parts: list[tuple[int, int | str]] = []
     for piece in text.replace("-", ".").replace("+", ".").split("."):
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        if piece.isdigit():
-            parts.append((1, int(piece)))
-        elif digits and piece.startswith(digits):
-            # "2rc1" comes before "2": a pre-release
-            parts.append((1, int(digits)))
-            parts.append((0, piece[len(digits) :]))
-        else:
+        match = _LEADING_DIGITS.match(piece)
+        if match is None:
             parts.append((0, piece))
+            continue
+        parts.append((1, int(match.group(1))))
+        if match.group(2):  # "2rc1": the words after the number
+            parts.append((0, match.group(2)))
     return tuple(parts)
