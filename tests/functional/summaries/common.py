@@ -18,12 +18,31 @@ from modelhub.jobs.registry import SkipJob
 from modelhub.wiring import job_kinds
 from tests.conftest import OVERRIDE, auth
 
+SEED_SUMMARY: dict[str, Any] = {
+    "name": "Test model inference",
+    "source_name": "rdf.yaml",
+    "status": "passed",
+    "error": None,
+    "traceback": None,
+    "nested_errors": None,
+    "bioimageio_spec_version": "0.5.3",
+    "bioimageio_core_version": "0.7.0",
+    "warnings": {},
+}
 REPORTS = Path(__file__).resolve().parents[2] / "data" / "bioimageio" / "reports"
 
 
 def report(name: str) -> dict[str, Any]:
     """One of bioimage.io's per-tool reports (real shape), kept in tests/data."""
     found: dict[str, Any] = json.loads((REPORTS / name).read_text())
+    return found
+
+
+def summaries(http: httpx.Client, rid: str) -> dict[str, Any]:
+    """A published version's summaries and badges, from the API."""
+    r = http.get(f"/api/v1/resources/{rid}/versions/v1/test-summaries")
+    assert r.status_code == 200, r.text
+    found: dict[str, Any] = r.json()
     return found
 
 
@@ -74,7 +93,7 @@ def partner_with_token(
 def drain(hub: Hub, kind_name: str) -> list[Any]:
     """Run every due job of ``kind_name`` once, in this process; their results."""
     kind = job_kinds(hub).get(kind_name)
-    results = []
+    results: list[Any] = []
     while True:
         with hub.sessions() as db:
             claimed = jobs.claim_next(db, owner="test", limit=1, kinds=[kind_name])

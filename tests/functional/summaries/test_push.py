@@ -5,37 +5,23 @@ the catalog's filter follow."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import httpx
 import yaml
 
 from tests.conftest import LiveServer, auth
 from tests.functional.pages.common import parse
-from tests.functional.summaries.common import partner_with_token, published_model, report
-
-SEED_SUMMARY: dict[str, Any] = {
-    "name": "Test model inference",
-    "source_name": "rdf.yaml",
-    "status": "passed",
-    "error": None,
-    "traceback": None,
-    "nested_errors": None,
-    "bioimageio_spec_version": "0.5.3",
-    "bioimageio_core_version": "0.7.0",
-    "warnings": {},
-}
+from tests.functional.summaries.common import (
+    SEED_SUMMARY,
+    partner_with_token,
+    published_model,
+    report,
+    summaries,
+)
 
 
 def code_of(r: httpx.Response) -> tuple[int, str]:
     return r.status_code, r.json()["error"]["code"]
-
-
-def summaries(http: httpx.Client, rid: str) -> dict[str, Any]:
-    r = http.get(f"/api/v1/resources/{rid}/versions/v1/test-summaries")
-    assert r.status_code == 200, r.text
-    found: dict[str, Any] = r.json()
-    return found
 
 
 def ids_compatible_with(http: httpx.Client, consumer: str) -> list[str]:
