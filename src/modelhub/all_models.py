@@ -9,6 +9,7 @@ from modelhub.catalog.models import (
     VersionFile,
 )
 from modelhub.checks.models import CheckRun
+from modelhub.compat.models import CiNotice, CompatTarget, PartnerSummary, SummaryPull
 from modelhub.db import Base
 from modelhub.events.models import DomainEvent, EventDelivery
 from modelhub.exports.models import ExportEntry, ExportState
@@ -26,6 +27,8 @@ __all__ = [
     "Base",
     "Blob",
     "CheckRun",
+    "CiNotice",
+    "CompatTarget",
     "DomainEvent",
     "EventDelivery",
     "ExportEntry",
@@ -37,6 +40,7 @@ __all__ = [
     "Partner",
     "PartnerApplication",
     "PartnerMaintainer",
+    "PartnerSummary",
     "PartnerToken",
     "Resource",
     "ResourceMaintainer",
@@ -47,6 +51,7 @@ __all__ = [
     "SearchCount",
     "SearchDocument",
     "SearchEntry",
+    "SummaryPull",
     "User",
     "VersionFile",
     "WebSession",

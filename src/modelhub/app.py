@@ -44,6 +44,8 @@ from modelhub.review import api as review_api
 from modelhub.review import pages as review_pages
 from modelhub.search import api as search_api
 from modelhub.search import pages as search_pages
+from modelhub.summaries import api as summaries_api
+from modelhub.summaries import pages as summaries_pages
 from modelhub.uploads import api as uploads_api
 from modelhub.uploads import pages as uploads_pages
 from modelhub.web import render
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     app.state.hub = hub
     for router in (
         uploads_api.router,
+        summaries_api.router,
         search_api.router,
         catalog_api.router,
         accounts_api.router,
@@ -126,6 +129,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         partner_manage_pages.router,
         partner_admin_pages.router,
         sync_pages.router,
+        summaries_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")

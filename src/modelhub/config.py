@@ -168,6 +168,11 @@ class Settings(BaseSettings):
         description="Age before gc removes an unreferenced blob or temporary file (uploads in"
         " flight stay safe)",
     )
+    summary_pull_interval_s: float = Field(
+        default=6 * 3600,
+        ge=0,
+        description="Seconds between pulls of each partner's test summaries (0: on demand only)",
+    )
     gc_interval_s: float = Field(
         default=3600,
         ge=0,

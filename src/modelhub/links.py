@@ -193,6 +193,14 @@ class Links:
         return f"/partners/{_seg(partner_id)}/tokens/{_seg(token_id)}/revoke"
 
     @staticmethod
+    def partner_ci_hook_path(partner_id: str) -> str:
+        return f"/partners/{_seg(partner_id)}/ci-hook"
+
+    @staticmethod
+    def partner_summaries_pull_path(partner_id: str) -> str:
+        return f"/partners/{_seg(partner_id)}/test-summaries/pull"
+
+    @staticmethod
     def partner_applications_path(*, done: str | None = None, who: str | int | None = None) -> str:
         return _query("/admin/partners", done=done, who=who)
 
@@ -274,7 +282,7 @@ class Links:
     def open_app_path(resource_id: str, app_id: str, version: str | None = None) -> str:
         """The hub's page that opens ``resource_id`` (``version``: ``v2``; the latest without
         one) in the application ``app_id``."""
-        return _query(f"/resources/{_seg(resource_id)}/open/{_seg(app_id)}", version=version)
+        return _query(f"/resources/{_rid(resource_id)}/open/{_rid(app_id)}", version=version)
 
     @staticmethod
     def app_entry_path(app_id: str, label: str, path: str) -> str:

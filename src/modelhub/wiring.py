@@ -23,6 +23,8 @@ from modelhub.checks.cleanup import sweep_checks
 from modelhub.checks.limits import SandboxLimits
 from modelhub.checks.tasks import CheckSettings, default_scratch_root, prewarm, task_template
 from modelhub.checks.tasks import make_kind as check_kind
+from modelhub.compat import reactions as compat_reactions
+from modelhub.compat.notify import make_kind as partner_ci_kind
 from modelhub.config import Settings
 from modelhub.db import make_engine, make_session_factory
 from modelhub.events import (
@@ -35,6 +37,7 @@ from modelhub.events import (
     PartnerApplied,
     PartnerDecided,
     ReviewMoved,
+    SummariesReceived,
     VersionPublished,
     VersionUnyanked,
     VersionYanked,
@@ -45,6 +48,7 @@ from modelhub.hub import Hub
 from modelhub.jobs.registry import KINDS_INFO, JobKinds, kinds_of
 from modelhub.jobs.runtime import cluster_size, jobs_line
 from modelhub.jobs.sizing import ClusterSize
+from modelhub.links import Links
 from modelhub.notifications import fanout
 from modelhub.notifications.email import SmtpSettings
 from modelhub.notifications.email import make_kind as email_kind
@@ -57,6 +61,7 @@ from modelhub.review import announce as review_news
 from modelhub.review import duty
 from modelhub.search import reactions as search_reactions
 from modelhub.storage.factory import describe_storage, storage_from
+from modelhub.summaries.pulls import make_kind as summary_pull_kind
 from modelhub.uploads.archive import UnpackLimits
 from modelhub.webhooks.service import queue_deliveries
 from modelhub.webhooks.tasks import WebhookSettings
@@ -132,8 +137,9 @@ def check_settings(hub: Hub) -> CheckSettings:
 
 
 def register_job_kinds(hub: Hub) -> None:
-    """Bind ``check``, ``email``, ``webhook`` and ``partner_sync`` to this hub's storage, limits,
-    SMTP server, webhook and fetch rules (again after a change to its settings)."""
+    """Bind ``check``, ``email``, ``webhook``, ``partner_ci``, ``summary_pull`` and
+    ``partner_sync`` to this hub's storage, limits, SMTP server, webhook and fetch rules (again
+    after a change to its settings)."""
     s = hub.settings
     kinds = job_kinds(hub)
     kinds.add(check_kind(check_settings(hub)))
@@ -152,6 +158,8 @@ def register_job_kinds(hub: Hub) -> None:
         max_attempts=s.webhook_max_attempts,
     )
     kinds.add(webhook_kind(rules))
+    kinds.add(partner_ci_kind(rules))  # partners' CI hooks follow the webhooks' rules
+    kinds.add(summary_pull_kind(s))
     kinds.add(sync_kind(sync_settings(s), hub.storage))
 
 
@@ -225,6 +233,7 @@ def subscribe_reactions(hub: Hub) -> None:
         ListingChanged, "search", lambda db, e: search_reactions.listing_changed(db, storage, e)
     )
     bus.subscribe(CheckFinished, "search", search_reactions.check_finished)
+    bus.subscribe(SummariesReceived, "search", search_reactions.summaries_received)
 
     def follow(db: Session, event: export_reactions.Changed) -> None:
         # the settings are read at delivery: the base URL may be set after the hub was built
@@ -234,6 +243,12 @@ def subscribe_reactions(hub: Hub) -> None:
     bus.subscribe(VersionYanked, "exports", follow)
     bus.subscribe(VersionUnyanked, "exports", follow)
     bus.subscribe(ListingChanged, "exports", follow)
+
+    def tell_partners(db: Session, event: VersionPublished | VersionYanked) -> None:
+        compat_reactions.version_changed(db, Links.of(hub.settings), event)
+
+    bus.subscribe(VersionPublished, "partner_ci", tell_partners)
+    bus.subscribe(VersionYanked, "partner_ci", tell_partners)
     _announce(hub, ReviewMoved, review_news.transition)
     _announce(hub, CommentAdded, review_news.comment)
     _announce(hub, CheckFinished, check_news.finished)

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+import modelhub.web.ids  # noqa: F401  (registers the {resource_id:rid} path convertor)
 from modelhub.catalog.applications import NoApplication, published_application
 from modelhub.config import Settings
 from modelhub.deps import DbSession, HubDep
@@ -54,7 +55,7 @@ def app_headers(settings: Settings) -> dict[str, str]:
     return {"content-security-policy": app_policy(settings), "x-content-type-options": "nosniff"}
 
 
-@router.get("/artifacts/{resource_id}/{label}/app/{path:path}")
+@router.get("/artifacts/{resource_id:rid}/{label}/app/{path:path}")
 def app_page(
     request: Request, hub: HubDep, db: DbSession, resource_id: str, label: str, path: str
 ) -> Response:

@@ -97,6 +97,15 @@ class PartnerDecided(Event):
     actor_id: int | None
 
 
+@dataclass(frozen=True)
+class SummariesReceived(Event):
+    """A partner's test summaries of a published version were stored (new or replaced)."""
+
+    resource_id: str
+    version_number: int
+    partner_id: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -109,6 +118,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CommentAdded,
         PartnerApplied,
         PartnerDecided,
+        SummariesReceived,
     )
 }
 """Every event by its stored name (the class name): a constant, read only."""

@@ -1,7 +1,8 @@
 """The hub's own gc: once at start, then every ``gc_interval_s``, one process at a time; and, at
 every wake-up (every quarter interval) in every process, the sweep of domain events that were
-committed but not delivered (each (event, subscriber) is delivered once whoever sweeps) and the
-syncs of partners due one (each queued once: the sync job's dedupe key)."""
+committed but not delivered (each (event, subscriber) is delivered once whoever sweeps), the
+syncs of partners due one (each queued once: the sync job's dedupe key) and the pulls of
+partners' test summaries that are due (one per partner at a time)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from modelhub.maintenance.folders import Places
 from modelhub.maintenance.service import GcResult, gc
 from modelhub.partner_sync.service import request_due_syncs
 from modelhub.storage.local import LocalStorage
+from modelhub.summaries.pulls import request_due
 
 logger = logging.getLogger(__name__)
 NAME = "gc"
@@ -48,6 +50,18 @@ def run_if_due(hub: Hub, *, holder: str, due_after_s: float) -> GcResult | None:
             lease.give_back(
                 db, name=NAME, holder=holder, result=None if result is None else result.as_json()
             )
+
+
+def pull_due_summaries(hub: Hub) -> int:
+    """Queue a pull of test summaries for each partner whose last one is older than
+    ``summary_pull_interval_s`` (a pull already queued or running is found, not doubled)."""
+    interval = hub.settings.summary_pull_interval_s
+    if interval <= 0:
+        return 0
+    with hub.sessions() as db:
+        asked = request_due(db, interval_s=interval)
+        db.commit()
+    return asked
 
 
 EVENTS_ONLY_WAKE_S = 900.0
@@ -93,6 +107,10 @@ class PeriodicGc:
                 self.request_partner_syncs()
             except Exception:
                 logger.exception("asking for partner syncs failed")
+            try:
+                pull_due_summaries(self.hub)
+            except Exception:
+                logger.exception("queueing pulls of test summaries failed")
             if interval > 0:
                 try:
                     run_if_due(self.hub, holder=self.holder, due_after_s=due_after)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+import modelhub.web.ids  # noqa: F401  (registers the {resource_id:rid} path convertor)
 from modelhub.accounts.deps import OptionalUser
 from modelhub.catalog import service
 from modelhub.catalog.applications import get_application
@@ -64,7 +65,7 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-@router.get("/resources/{resource_id}/open/{app_id}")
+@router.get("/resources/{resource_id:rid}/open/{app_id:rid}")
 def open_in_application(
     request: Request,
     resource_id: str,

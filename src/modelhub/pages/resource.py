@@ -17,6 +17,8 @@ from modelhub.catalog.models import ResourceVersion, VersionStatus
 from modelhub.catalog.schemas import ResourceRead, VersionRead
 from modelhub.checks import service as checks
 from modelhub.checks.schemas import CheckRunDetail
+from modelhub.compat import views as compat_views
+from modelhub.compat.schemas import VersionSummaries
 from modelhub.deps import DbSession, HubDep
 from modelhub.links import Links
 from modelhub.review import thread
@@ -44,6 +46,8 @@ class ResourceCard(BaseModel):
     review: ReviewState | None = None
     # published applications among a published version's ``links`` (``catalog.applications``)
     open_in: list[OpenIn] = []
+    # partners' test summaries and the "compatible with" badges (published versions only)
+    compatibility: VersionSummaries | None = None
 
 
 @router.get("/resources/{resource_id:rid}")
@@ -56,7 +60,8 @@ def resource_page(
     version: str | None = None,
 ) -> Response:
     """A resource's card: documentation, covers, inputs and outputs, weights and their checks,
-    people and citations, versions, files to download and how to use it."""
+    partners' test results and the software it works with, people and citations, versions,
+    files to download and how to use it."""
     links = hub.links
     resource = service.get_resource(db, resource_id=resource_id, viewer=user)
     chosen = service.get_version(db, resource_id=resource_id, label=version, viewer=user)
@@ -75,6 +80,11 @@ def resource_page(
         card=build_card(chosen, storage=hub.storage, links=links),
         review=review,
         open_in=_open_in(db, chosen),
+        compatibility=(
+            compat_views.version_summaries(db, version=chosen)
+            if chosen.number is not None
+            else None
+        ),
     )
     return render.page(request, "resource.html", data, extra={"user": user})
 

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from modelhub.accounts.deps import AdminUser, CurrentUser
-from modelhub.deps import DbSession
-from modelhub.partners import registry, service, tokens, views
+from modelhub.deps import DbSession, HubDep
+from modelhub.partners import ci_hook, registry, service, tokens, views
 from modelhub.partners.deps import CurrentPartner
 from modelhub.partners.models import ApplicationStatus
 from modelhub.partners.schemas import (
@@ -144,6 +144,38 @@ def remove_maintainer(partner_id: str, username: str, db: DbSession, user: Curre
     registry.remove_maintainer(db, partner_id=partner_id, actor=user, username=username)
     db.commit()
     return Response(status_code=204)
+
+
+@router.get("/{partner_id}/ci-hook")
+def get_ci_hook(partner_id: str, db: DbSession, user: CurrentUser) -> ci_hook.CiHookRead:
+    """The partner's CI hook, never its secret (its maintainers and admins)."""
+    return ci_hook.read(registry.managed(db, partner_id=partner_id, actor=user))
+
+
+@router.put("/{partner_id}/ci-hook")
+def set_ci_hook(
+    partner_id: str, body: ci_hook.CiHookSet, hub: HubDep, db: DbSession, user: CurrentUser
+) -> ci_hook.CiHookRead:
+    """Set the URL that hears of published and yanked versions (its maintainers and admins);
+    the answer that makes a secret is the only one that shows it."""
+    partner, secret = ci_hook.set_hook(
+        db,
+        partner_id=partner_id,
+        actor=user,
+        url=body.url,
+        new_secret=body.new_secret,
+        allow_private=hub.settings.webhook_allow_private,
+    )
+    db.commit()
+    return ci_hook.read(partner, secret)
+
+
+@router.delete("/{partner_id}/ci-hook")
+def remove_ci_hook(partner_id: str, db: DbSession, user: CurrentUser) -> ci_hook.CiHookRead:
+    """Stop the notices to the partner's CI (its maintainers and admins)."""
+    partner = ci_hook.remove_hook(db, partner_id=partner_id, actor=user)
+    db.commit()
+    return ci_hook.read(partner)
 
 
 @router.get("/{partner_id}/tokens")

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from modelhub.accounts.deps import OptionalUser
 from modelhub.accounts.models import User
 from modelhub.accounts.views import login_redirect
-from modelhub.deps import DbSession
+from modelhub.deps import DbSession, HubDep
 from modelhub.errors import HubError
 from modelhub.links import Links
-from modelhub.partners import registry, tokens
+from modelhub.partners import ci_hook, registry, tokens
 from modelhub.partners.pages import check_form, partner_page
 from modelhub.partners.schemas import PartnerTokenCreated, PartnerTokenRead
 
@@ -132,3 +132,45 @@ def remove_maintainer(
         registry.remove_maintainer(db, partner_id=partner_id, actor=user, username=username)
 
     return _change_maintainers(request, db, user, partner_id, change, "removed")
+
+
+@router.post("/partners/{partner_id}/ci-hook")
+def set_ci_hook(
+    request: Request,
+    partner_id: str,
+    hub: HubDep,
+    db: DbSession,
+    user: OptionalUser,
+    url: Annotated[str, Form(max_length=2000)] = "",
+    new_secret: Annotated[str, Form(max_length=8)] = "",
+    remove: Annotated[str, Form(max_length=8)] = "",
+    csrf: _Csrf = "",
+) -> Response:
+    """Set (or remove) the URL that hears of published and yanked versions; a secret made
+    now shows on this answer only."""
+    check_form(request, csrf)
+    if user is None:
+        return login_redirect(request, Links.partner_path(partner_id))
+    if remove:
+        ci_hook.remove_hook(db, partner_id=partner_id, actor=user)
+        db.commit()
+        return _back(partner_id, "ci-hook-removed")
+    try:
+        _, secret = ci_hook.set_hook(
+            db,
+            partner_id=partner_id,
+            actor=user,
+            url=url,
+            new_secret=bool(new_secret),
+            allow_private=hub.settings.webhook_allow_private,
+        )
+        db.commit()
+    except HubError as exc:
+        db.rollback()
+        if exc.status_code == 403:
+            raise
+        return partner_page(
+            request, db, user, partner_id, status_code=exc.status_code, error=exc.message
+        )
+    notice = "The CI hook was saved." + (" Copy its new secret now." if secret else "")
+    return partner_page(request, db, user, partner_id, notice=notice, ci_secret=secret)

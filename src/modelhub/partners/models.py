@@ -64,6 +64,10 @@ class Partner(Base):
     about_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
     collection_url: Mapped[str] = mapped_column(String(URL_LENGTH))
     test_summary_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
+    # the partner's CI hears of published and yanked versions here (signed like webhooks);
+    # the secret is stored as given, signing needs it, and shown once when it is made
+    ci_webhook_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
+    ci_webhook_secret: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_sync_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_sync_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

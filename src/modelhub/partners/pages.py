@@ -16,6 +16,8 @@ from modelhub.deps import DbSession
 from modelhub.errors import Forbidden, HubError
 from modelhub.links import Links
 from modelhub.partners import registry, service, tokens, views
+from modelhub.partners.ci_hook import CiHookRead
+from modelhub.partners.ci_hook import read as ci_hook_read
 from modelhub.partners.schemas import (
     ApplicationCreate,
     ApplicationRead,
@@ -155,6 +157,7 @@ class PartnerPage(BaseModel):
     # for its maintainers and admins only
     tokens: list[PartnerTokenRead] = []
     created: PartnerTokenCreated | None = None
+    ci_hook: CiHookRead | None = None  # with its secret once, when just made
     notice: str | None = None
     error: str | None = None
 
@@ -169,8 +172,9 @@ def partner_page(
     created: PartnerTokenCreated | None = None,
     notice: str | None = None,
     error: str | None = None,
+    ci_secret: str | None = None,
 ) -> Response:
-    """The partner page (its maintainers and admins also see its tokens)."""
+    """The partner page (its maintainers and admins also see its tokens and CI hook)."""
     partner = registry.get_partner(db, partner_id=partner_id)
     manager = registry.can_manage(db, partner_id=partner_id, user=user)
     rows = tokens.list_tokens(db, partner_id=partner_id, actor=user) if manager else []
@@ -181,11 +185,12 @@ def partner_page(
         created=created,
         notice=notice,
         error=error,
+        ci_hook=ci_hook_read(partner, ci_secret) if manager else None,
     )
     response = render.page(
         request, "partner.html", data, status_code=status_code, extra={"user": user}
     )
-    if created is not None:  # the page holds a secret: no cache may keep it
+    if created is not None or ci_secret is not None:  # a secret: no cache may keep it
         response.headers["cache-control"] = "no-store"
     return response
 
@@ -195,6 +200,8 @@ _DONE = {
     "added": "The maintainer was added.",
     "removed": "The maintainer was removed.",
     "sync": "A sync of the collection is on its way: this page shows its result once it ran.",
+    "pulling": "A pull of the test summaries is queued; they show on the models' pages.",
+    "ci-hook-removed": "The CI hook was removed: the partner's CI hears of nothing any more.",
 }
 
 

@@ -28,6 +28,14 @@ def search_query(
         list[WeightFormat] | None, Query(description="Weight formats; all must be present.")
     ] = None,
     checked: Annotated[bool, Query(description="Only resources whose latest check passed")] = False,
+    compatible: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="Only resources whose latest version works with this partner or "
+            "consumer software (its id): reported by the partner, or by the hub's check",
+        ),
+    ] = None,
     sort: Annotated[
         SortKey | None, Query(description="Default: relevance with words, else newest")
     ] = None,
@@ -41,6 +49,7 @@ def search_query(
         license=license or None,
         formats=format or [],
         checked=checked,
+        compatible=compatible or None,
         sort=sort,
         page=page,
         per_page=per_page,

@@ -33,6 +33,7 @@ def card(entry: SearchEntry, links: Links) -> ResourceCard:
         cover_url=links.file(entry.resource_id, label, entry.cover) if entry.cover else None,
         checks=dict(entry.checks),
         checked=entry.checked,
+        compatible=list(entry.compatible or []),
         downloads=entry.downloads,
     )
 

@@ -38,6 +38,8 @@ class Listing:
     documentation: str = ""  # tokens, space-separated
     check_status: str | None = None  # of the latest finished check
     check_formats: dict[str, Any] = field(default_factory=dict)
+    compatible: list[dict[str, Any]] = field(default_factory=list)  # badges (``compat``)
+    compat_mask: int = 0
 
 
 def author_names(authors: list[Any]) -> list[str]:
@@ -89,6 +91,8 @@ def entry_values(listing: Listing) -> tuple[dict[str, Any], list[str]]:
         "formats_mask": sum(FORMAT_BITS[f] for f in formats),
         "checks": check_badges(listing, formats),
         "checked": listing.check_status == "passed",
+        "compatible": listing.compatible,
+        "compat_mask": listing.compat_mask,
         "cover": first_cover(listing.rdf, listing.file_paths),
         "created_at": listing.created_at,
         "published_at": listing.published_at,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from modelhub.catalog.models import Resource, ResourceVersion, VersionFile
 from modelhub.checks.models import CheckRun, CheckStatus
+from modelhub.compat import targets, verdict
 from modelhub.search import fts
 from modelhub.search.entries import Listing, documentation_tokens, entry_values, facet_values
 from modelhub.search.models import (
@@ -57,6 +58,10 @@ def listing_of(db: Session, resource: Resource, version: ResourceVersion) -> Lis
     paths = db.scalars(select(VersionFile.path).where(VersionFile.version_id == version.id))
     if version.number is None:
         raise ValueError(f"version {version.id} is a draft without a number: it is not listed")
+    check_formats = dict(run.formats) if run else {}
+    badges = verdict.badges(
+        db, resource_id=resource.id, number=version.number, check_formats=check_formats
+    )
     return Listing(
         resource_id=resource.id,
         type=resource.type.value,
@@ -75,7 +80,9 @@ def listing_of(db: Session, resource: Resource, version: ResourceVersion) -> Lis
         file_paths=set(paths),
         documentation=document.tokens if document else "",
         check_status=run.status.value if run else None,
-        check_formats=dict(run.formats) if run else {},
+        check_formats=check_formats,
+        compatible=[b.model_dump() for b in badges],
+        compat_mask=targets.mask_of(db, [b.id for b in badges]),
     )
 
 

@@ -62,6 +62,10 @@ class CatalogLinks:
     def checked(self) -> str:
         return self._with(checked=not self.query.checked)
 
+    def compatible(self, value: str | None) -> str:
+        """Toggle the compatibility filter to ``value`` (None, or the value set: removed)."""
+        return self._with(compatible=None if value == self.query.compatible else value)
+
     def page(self, number: int) -> str:
         return self._with(page=number)
 
@@ -87,4 +91,6 @@ class CatalogLinks:
         out += [Chip(f"format: {f}", self.format(f)) for f in q.formats]
         if q.checked:
             out.append(Chip("checks passed", self.checked()))
+        if q.compatible:
+            out.append(Chip(f"compatible with: {q.compatible}", self.compatible(None)))
         return out

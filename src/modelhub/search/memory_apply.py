@@ -34,6 +34,7 @@ def apply(store: Store, changes: Changes) -> None:
         store.license_codes.append(code_of(store.licenses, entry.license))
         store.formats.append(entry.formats)
         store.checked.append(entry.checked)
+        store.compat.append(entry.compat)
         store.downloads.append(entry.downloads)
         store.time_key.append(0)
         store.name_key.append(0)

@@ -33,8 +33,10 @@ ENTRY_COLUMNS = (
     SearchEntry.tag_tokens,
     SearchEntry.description_tokens,
     SearchEntry.author_tokens,
+    SearchEntry.compat_mask,
 )
 TOKENS_AT = 7  # the position of name_tokens in ENTRY_COLUMNS (FIELDS follow in order)
+COMPAT_AT = 11  # compat_mask, after them
 
 
 def postings(texts: Sequence[str]) -> Postings:
@@ -125,6 +127,7 @@ def read(conn: Connection) -> Store:
         license_codes=column([license_at[r[3] or ""] for r in rows], np.int64),
         formats=column([r[4] for r in rows], np.int64),
         checked=column([bool(r[5]) for r in rows], np.bool_),
+        compat=column([int(r[COMPAT_AT] or 0) for r in rows], np.int64),
         downloads=column([r[6] for r in rows], np.int64),
         time_key=column(_keys(conn, ids, e.updated_at, e.resource_id), np.int64),
         name_key=column(_keys(conn, ids, e.name_key, e.resource_id), np.int64),

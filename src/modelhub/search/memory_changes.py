@@ -14,7 +14,7 @@ from sqlalchemy import Connection, TextClause, and_, bindparam, exists, select, 
 
 from modelhub.catalog.models import ResourceTag
 from modelhub.search import index
-from modelhub.search.memory_build import ENTRY_COLUMNS, TOKENS_AT, full_text
+from modelhub.search.memory_build import COMPAT_AT, ENTRY_COLUMNS, TOKENS_AT, full_text
 from modelhub.search.memory_store import FIELDS
 from modelhub.search.models import SearchChange, SearchEntry
 
@@ -29,6 +29,7 @@ class Entry:
     license: str
     formats: int
     checked: bool
+    compat: int
     downloads: int
     texts: dict[str, str]  # FIELDS and "text": tokens, space-separated
     tags: list[str]
@@ -105,6 +106,7 @@ def _entries(conn: Connection, resources: list[str]) -> list[Entry]:
             license=r[3] or "",
             formats=int(r[4]),
             checked=bool(r[5]),
+            compat=int(r[COMPAT_AT] or 0),
             downloads=int(r[6]),
             texts={name: str(r[TOKENS_AT + i]) for i, name in enumerate(FIELDS)}
             | {"text": texts.get(int(r[0]), "")},

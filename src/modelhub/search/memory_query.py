@@ -44,7 +44,9 @@ def _code(names: list[str], value: str) -> int:
     return names.index(value) if value in names else -1
 
 
-def matching(snap: Snapshot, query: SearchQuery, terms: list[tok.Term]) -> Mask:
+def matching(
+    snap: Snapshot, query: SearchQuery, terms: list[tok.Term], compat: int | None = None
+) -> Mask:
     """The live documents meeting every condition of the query (``search.query.conditions``)."""
     mask = snap.alive.copy()
     for term in terms:
@@ -58,6 +60,8 @@ def matching(snap: Snapshot, query: SearchQuery, terms: list[tok.Term]) -> Mask:
         mask &= (snap.formats & bits) == bits
     if query.checked:
         mask &= snap.checked
+    if compat is not None:
+        mask &= (snap.compat & compat) != 0
     for tag in clean_tags(query.tags):
         docs = snap.tag_docs(tag)
         if docs is None:
@@ -146,10 +150,11 @@ def facet_counts(snap: Snapshot, mask: Mask, top_tags: int) -> Counter[tuple[str
     return counts
 
 
-def run(snap: Snapshot, query: SearchQuery, *, top_tags: int) -> Found:
-    """The page's entry ids, the total and the facet counts of ``query``."""
+def run(snap: Snapshot, query: SearchQuery, *, top_tags: int, compat: int | None = None) -> Found:
+    """The page's entry ids, the total and the facet counts of ``query`` (``compat``: the bit
+    of its ``compatible``, as ``query.conditions`` takes it)."""
     terms = tok.terms(query.q)
-    mask = matching(snap, query, terms)
+    mask = matching(snap, query, terms, compat)
     docs = np.flatnonzero(mask)
     first, second = sort_keys(snap, query, terms, docs)
     page = page_of(first, second, (query.page - 1) * query.per_page, query.per_page)

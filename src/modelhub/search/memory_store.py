@@ -34,6 +34,7 @@ class Snapshot:
     license_codes: IntArray
     formats: IntArray
     checked: npt.NDArray[np.bool_]
+    compat: IntArray  # compatibility bits (``compat.targets``)
     downloads: IntArray
     time_key: IntArray  # ascending: ORDER BY updated_at, resource_id
     name_key: IntArray  # ascending: ORDER BY name_key, resource_id
@@ -81,6 +82,7 @@ class Store:
     license_codes: Column
     formats: Column
     checked: Column
+    compat: Column
     downloads: Column
     time_key: Column
     name_key: Column
@@ -114,6 +116,7 @@ class Store:
             license_codes=self.license_codes.view(),
             formats=self.formats.view(),
             checked=self.checked.view(),
+            compat=self.compat.view(),
             downloads=self.downloads.view(),
             time_key=self.time_key.view(),
             name_key=self.name_key.view(),

@@ -62,6 +62,10 @@ class SearchEntry(Base):
     # {"onnx": "passed", "torchscript": "failed", "pytorch_state_dict": "not_run"}
     checks: Mapped[dict[str, Any]] = mapped_column(JSON)
     checked: Mapped[bool] = mapped_column(Boolean, default=False)  # latest finished check passed
+    # "compatible with …" badges of the listed version ([{"id", "name", "by"}], ``compat``),
+    # and their bits (``compat.targets``): the catalog filter is one integer test
+    compatible: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    compat_mask: Mapped[int] = mapped_column(BigInteger, default=0)
     cover: Mapped[str | None] = mapped_column(String(1024))  # path inside the listed version
     downloads: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -8,7 +8,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from modelhub.accounts.deps import OptionalUser
+from modelhub.compat.consumers import CONSUMERS
 from modelhub.deps import DbSession, HubDep
+from modelhub.partners.registry import list_partners
 from modelhub.search import cards, params
 from modelhub.search.links import TYPE_LABELS, CatalogLinks
 from modelhub.search.schemas import ResourcePage, SearchQuery
@@ -25,10 +27,24 @@ SORT_LABELS = {
 }
 
 
+class Choice(BaseModel):
+    id: str
+    name: str
+
+
 class CatalogPage(BaseModel):
     query: SearchQuery
     results: ResourcePage
     error: str | None = None
+    # what the "works with" filter offers: the partners and the consumer software the hub
+    # knows the weight formats of
+    compatible_choices: list[Choice] = []
+
+
+def compat_choices(db: DbSession) -> list[Choice]:
+    found = {c.id: Choice(id=c.id, name=c.name) for c in CONSUMERS}
+    found |= {p.id: Choice(id=p.id, name=p.name) for p in list_partners(db)}
+    return sorted(found.values(), key=lambda c: c.name.lower())
 
 
 def _problem(exc: RequestValidationError) -> str:
@@ -42,8 +58,8 @@ def _problem(exc: RequestValidationError) -> str:
 
 @router.get("/")
 def catalog(request: Request, hub: HubDep, db: DbSession, user: OptionalUser) -> Response:
-    """Published resources: words, filters (type, tags, license, weight format, passed checks),
-    sorting and pages, all in the URL."""
+    """Published resources: words, filters (type, tags, license, weight format, passed checks,
+    compatible software), sorting and pages, all in the URL."""
     error = None
     status = 200
     try:
@@ -51,7 +67,12 @@ def catalog(request: Request, hub: HubDep, db: DbSession, user: OptionalUser) ->
     except RequestValidationError as exc:
         query, error, status = SearchQuery(), _problem(exc), 422
     links = hub.links
-    data = CatalogPage(query=query, results=cards.results_page(db, query, links), error=error)
+    data = CatalogPage(
+        query=query,
+        results=cards.results_page(db, query, links),
+        error=error,
+        compatible_choices=compat_choices(db),
+    )
     context = {
         "user": user,
         "links": CatalogLinks(query),

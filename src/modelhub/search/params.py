@@ -44,7 +44,7 @@ def from_params(params: QueryParams) -> SearchQuery:
         "tags": split(params.getlist("tags")),
         "formats": [f for f in split(params.getlist("format")) if f != "json"],
     }
-    for name in ("q", "type", "license", "sort", "page", "per_page"):
+    for name in ("q", "type", "license", "compatible", "sort", "page", "per_page"):
         value = params.get(name)
         if value is not None and value.strip():
             raw[name] = value.strip() if name != "q" else value
@@ -66,6 +66,8 @@ def to_params(query: SearchQuery) -> list[tuple[str, str]]:
     out += [("format", f) for f in query.formats]
     if query.checked:
         out.append(("checked", "true"))
+    if query.compatible:
+        out.append(("compatible", query.compatible))
     if query.sort is not None:
         out.append(("sort", query.sort))
     if query.per_page != DEFAULT_PER_PAGE:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, literal, or_, select
+from sqlalchemy import ColumnElement, case, false, literal, or_, select
 from sqlalchemy.sql.elements import UnaryExpression
 
 from modelhub.catalog.models import ResourceTag
@@ -34,8 +34,11 @@ def format_mask(formats: list[str]) -> int:
     return sum(FORMAT_BITS[f] for f in dict.fromkeys(formats))
 
 
-def conditions(query: SearchQuery, dialect: str) -> list[ColumnElement[bool]]:
-    """Everything the results must satisfy; all of it (AND)."""
+def conditions(
+    query: SearchQuery, dialect: str, compat: int | None = None
+) -> list[ColumnElement[bool]]:
+    """Everything the results must satisfy; all of it (AND). ``compat``: the bit of
+    ``query.compatible`` (0 when that consumer has none: nothing is compatible with it)."""
     out: list[ColumnElement[bool]] = []
     terms = tok.terms(query.q)
     if terms:
@@ -49,6 +52,8 @@ def conditions(query: SearchQuery, dialect: str) -> list[ColumnElement[bool]]:
         out.append(SearchEntry.formats_mask.op("&")(mask) == mask)
     if query.checked:
         out.append(SearchEntry.checked.is_(True))
+    if compat is not None:
+        out.append(SearchEntry.compat_mask.op("&")(compat) != 0 if compat else false())
     for tag in clean_tags(query.tags):
         # not correlated: the set of resources with the tag comes from its index once
         tagged = select(ResourceTag.resource_id).where(ResourceTag.tag == tag)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modelhub.catalog.models import Resource, ResourceVersion, VersionStatus
-from modelhub.events.types import CheckFinished, ListingChanged
+from modelhub.events.types import CheckFinished, ListingChanged, SummariesReceived
 from modelhub.search import index
 from modelhub.search.models import SearchDocument
 from modelhub.storage.base import Storage
@@ -33,6 +33,22 @@ def listing_changed(db: Session, storage: Storage, event: ListingChanged) -> Non
     if db.get(SearchDocument, version.id) is None:
         index.store_documentation(db, storage, version=version)
     index.refresh(db, resource=resource, version=version)
+
+
+def summaries_received(db: Session, event: SummariesReceived) -> None:
+    """A partner's summaries of the listed version change its "compatible with" badges."""
+    resource = db.get(Resource, event.resource_id)
+    if resource is None or resource.latest_version != event.version_number:
+        return
+    version = db.scalar(
+        select(ResourceVersion).where(
+            ResourceVersion.resource_id == resource.id,
+            ResourceVersion.number == event.version_number,
+            ResourceVersion.status == VersionStatus.published,
+        )
+    )
+    if version is not None:
+        index.refresh(db, resource=resource, version=version)
 
 
 def check_finished(db: Session, event: CheckFinished) -> None:

@@ -15,6 +15,14 @@ SortKey = Literal["relevance", "newest", "oldest", "name", "downloads"]
 CheckBadge = Literal["passed", "failed", "not_run"]
 
 
+class CompatBadge(BaseModel):
+    """ "Compatible with ``name``" (``by``: "partner" reported it, "hub": the hub's check)."""
+
+    id: str
+    name: str
+    by: list[Literal["partner", "hub"]]
+
+
 class ResourceCard(ResourceRead):
     """A search result: the resource and what its card shows."""
 
@@ -28,6 +36,11 @@ class ResourceCard(ResourceRead):
     )
     checked: bool = Field(
         default=False, description="The latest check of the listed version passed"
+    )
+    compatible: list[CompatBadge] = Field(
+        default_factory=list,
+        description="Consumers the listed version works with: reported by the partner, or by "
+        "the hub's check of a weight format the consumer runs",
     )
     downloads: int = 0
 
@@ -66,6 +79,9 @@ class SearchQuery(BaseModel):
     license: str | None = Field(default=None, max_length=64)
     formats: list[WeightFormat] = Field(default_factory=list)
     checked: bool = False
+    compatible: str | None = Field(
+        default=None, max_length=64, description="A partner or consumer software id"
+    )
     sort: SortKey | None = None
     page: int = Field(default=1, ge=1, le=10_000)
     per_page: int = Field(default=20, ge=1, le=100)

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from modelhub.catalog.models import ResourceTag
+from modelhub.compat import targets
 from modelhub.search import memory, memory_query
 from modelhub.search import query as build
 from modelhub.search.models import FORMAT_BITS, SearchCount, SearchEntry
@@ -33,17 +34,27 @@ def search(db: Session, *, query: SearchQuery, use_memory: bool = True) -> Searc
     its total, and facet counts over all the results. The copy of the index in memory answers
     when it is current (``search.memory``), SQL otherwise (and always without ``use_memory``);
     both give the same answer."""
+    compat = compat_bits(db, query)
     accelerator = memory.of(db) if use_memory else None
     snap = accelerator.current(db) if accelerator is not None else None
     if snap is not None:
-        found = memory_query.run(snap, query, top_tags=TOP_TAGS)
+        found = memory_query.run(snap, query, top_tags=TOP_TAGS, compat=compat)
         return SearchResult(
             entries=_entries(db, found.entry_ids),
             total=found.total,
             facets=_facets(found.counts, query, found.total),
             source="memory",
         )
-    return _search_sql(db, query)
+    return _search_sql(db, query, compat)
+
+
+def compat_bits(db: Session, query: SearchQuery) -> int | None:
+    """The bit of ``query.compatible`` (one lookup of a small table); 0 for a consumer nothing
+    was ever found compatible with, None without the filter."""
+    if not query.compatible:
+        return None
+    bit = targets.bit_of(db, query.compatible.strip(), create=False)
+    return 0 if bit is None else 1 << bit
 
 
 def _entries(db: Session, ids: list[int]) -> list[SearchEntry]:
@@ -51,8 +62,8 @@ def _entries(db: Session, ids: list[int]) -> list[SearchEntry]:
     return [rows[i] for i in ids if i in rows]
 
 
-def _search_sql(db: Session, query: SearchQuery) -> SearchResult:
-    conds = build.conditions(query, db.get_bind().dialect.name)
+def _search_sql(db: Session, query: SearchQuery, compat: int | None = None) -> SearchResult:
+    conds = build.conditions(query, db.get_bind().dialect.name, compat)
     # ids first: sorting narrow rows is much cheaper than sorting whole entries
     ids = list(
         db.scalars(

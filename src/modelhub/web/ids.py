@@ -25,6 +25,7 @@ ROUTE_WORDS = frozenset(
     {
         # right after the id
         "actions",
+        "open",
         "checks",
         "comments",
         "files",
@@ -44,6 +45,8 @@ ROUTE_WORDS = frozenset(
         "request-changes",
         "unyank",
         "yank",
+        "test-summaries",
+        "app",
         # version labels themselves (besides v1, 1 and r1: see _LABELS)
         "draft",
         "latest",

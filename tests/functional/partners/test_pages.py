@@ -114,7 +114,8 @@ def test_a_partner_page_and_its_tokens(
     make_partner(http, member=member_token, admin=admin_token)
     with transaction(server.hub.sessions) as db:
         db.add(Resource(id="lab-tools/cells", emoji="🦠", type=ResourceType.model, name="Cells",
-                        description="", created_by_id=1, latest_version=1, partner_id="lab-tools"))  # fmt: skip
+                        description="", created_by_id=1, latest_version=1,
+                        partner_id="lab-tools"))  # fmt: skip
     public = http.get("/partners/lab-tools")
     text = Page(public.text).text
     assert "never synced" in text and "Log in" in text

@@ -40,6 +40,7 @@ def test_json_twin_restores_the_state_of_the_url(catalog: LiveServer, http: http
         "license": None,
         "formats": ["onnx"],
         "checked": False,
+        "compatible": None,
         "sort": "name",
         "page": 1,
         "per_page": 1,
@@ -62,9 +63,10 @@ def test_links_carry_the_full_state(catalog: LiveServer, http: httpx.Client) -> 
     # chips remove exactly one filter each
     assert "/?type=model&sort=name&per_page=1" in links  # words removed
     assert "/?q=segmentation&sort=name&per_page=1" in links  # type removed
-    # the sort form sends the state as hidden fields, with a labelled select and a button
+    # the sort form and the "works with" form send the state as hidden fields (each but its
+    # own parameter), with a labelled select and a button
     hidden = [(a["name"], a["value"]) for tag, a in page.tags if a.get("type") == "hidden"]
-    assert sorted(hidden) == sorted([s for s in state if s[0] != "sort"])
+    assert sorted(hidden) == sorted([*(s for s in state if s[0] != "sort"), *state])
     assert any(tag == "label" and a.get("for") == "sort" for tag, a in page.tags)
     assert any(tag == "select" and a.get("id") == "sort" for tag, a in page.tags)
     assert any(tag == "button" and a.get("type") == "submit" for tag, a in page.tags)

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from modelhub.accounts.models import User
 from modelhub.catalog import service as catalog_service
@@ -133,11 +133,12 @@ def _publish_before_search_existed(url: str, storage: LocalStorage) -> int:
         user = User(username="old")
         db.add(user)
         db.flush()
-        db.add(
-            Resource(
+        # the columns of migration 0005 only (the mapped class has later ones)
+        db.execute(
+            insert(Resource.__table__).values(
                 id="old-timer",
                 emoji="🦕",
-                type=ResourceType.model,
+                type=ResourceType.model.value,
                 name="Old timer",
                 description="Published before search existed.",
                 license="MIT",
@@ -253,6 +254,8 @@ def test_resources_published_before_search_are_indexed_by_the_hub(settings: Sett
                 "formats_mask": 4,
                 "checks": {"onnx": "not_run"},
                 "checked": False,
+                "compatible": [],
+                "compat_mask": 0,
                 "cover": None,
                 "downloads": 0,
                 "created_at": corpus.T0,
