@@ -32,6 +32,7 @@ from modelhub.events import (
     EventBus,
     ListingChanged,
     PartnerApplied,
+    PartnerChanged,
     PartnerDecided,
     ReviewMoved,
     VersionPublished,
@@ -210,6 +211,7 @@ def subscribe_reactions(hub: Hub) -> None:
     bus.subscribe(VersionYanked, "exports", follow)
     bus.subscribe(VersionUnyanked, "exports", follow)
     bus.subscribe(ListingChanged, "exports", follow)
+    bus.subscribe(PartnerChanged, "exports", export_reactions.partner_changed)
     _announce(hub, ReviewMoved, review_news.transition)
     _announce(hub, CommentAdded, review_news.comment)
     _announce(hub, CheckFinished, check_news.finished)

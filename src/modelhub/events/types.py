@@ -97,6 +97,14 @@ class PartnerDecided(Event):
     actor_id: int | None
 
 
+@dataclass(frozen=True)
+class PartnerChanged(Event):
+    """What the hub shows of a partner changed: a new partner, its details, or the appearance
+    a sync stored (the collection's ``config`` and its images)."""
+
+    partner_id: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -109,6 +117,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CommentAdded,
         PartnerApplied,
         PartnerDecided,
+        PartnerChanged,
     )
 }
 """Every event by its stored name (the class name): a constant, read only."""

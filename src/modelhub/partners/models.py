@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from modelhub.db import Base, UtcDateTime, utcnow
@@ -67,6 +68,9 @@ class Partner(Base):
     last_sync_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_sync_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_sync_error: Mapped[str | None] = mapped_column(Text)
+    # the collection's ``config`` as the last sync stored it, checked (``partners.appearance``):
+    # texts, lists and emoji; images are ``PartnerImage`` rows
+    appearance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     maintainers: Mapped[list[PartnerMaintainer]] = relationship(
         cascade="all, delete-orphan", order_by="PartnerMaintainer.added_at"
@@ -106,3 +110,20 @@ class PartnerToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     partner: Mapped[Partner] = relationship()
+
+
+class PartnerImage(Base):
+    """An image of a partner's appearance (``logo``, ``icon``, ``background_image``), copied
+    into the hub's storage at a sync; the hub serves it, never the partner's server."""
+
+    __tablename__ = "partner_images"
+
+    partner_id: Mapped[str] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True
+    )
+    field: Mapped[str] = mapped_column(String(32), primary_key=True)
+    blob_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
+    media_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    source_url: Mapped[str] = mapped_column(String(URL_LENGTH))
+    stored_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

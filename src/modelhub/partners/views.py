@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session
 
 from modelhub.accounts.models import User
 from modelhub.links import Links
-from modelhub.partners import registry
-from modelhub.partners.models import Partner, PartnerApplication
+from modelhub.partners import looks, registry
+from modelhub.partners.models import Partner, PartnerApplication, PartnerImage
 from modelhub.partners.schemas import (
     ApplicationRead,
     EntryRead,
@@ -53,8 +53,14 @@ def sync_status(partner: Partner) -> SyncStatus:
     )
 
 
-def partner_read(db: Session, partner: Partner) -> PartnerRead:
+def partner_read(
+    db: Session, partner: Partner, images: dict[str, PartnerImage] | None = None
+) -> PartnerRead:
+    """``images``: the partner's image rows when the caller read them for several partners
+    (``looks.images_of``), else they are read here."""
     people = registry.maintainers_of(db, partner_id=partner.id)
+    if images is None:
+        images = looks.images_of(db, [partner.id])[partner.id]
     return PartnerRead(
         id=partner.id,
         name=partner.name,
@@ -65,7 +71,15 @@ def partner_read(db: Session, partner: Partner) -> PartnerRead:
         maintainers=[user.username for user, _ in people],
         created_at=partner.created_at,
         sync=sync_status(partner),
+        appearance=looks.look_of(partner, images),
     )
+
+
+def partners_read(db: Session) -> list[PartnerRead]:
+    """Every approved partner (their images read in one query)."""
+    partners = registry.list_partners(db)
+    images = looks.images_of(db, [p.id for p in partners])
+    return [partner_read(db, p, images[p.id]) for p in partners]
 
 
 def entries_of(db: Session, partner: Partner) -> list[EntryRead]:
