@@ -34,6 +34,7 @@ from modelhub.notifications import api as notifications_api
 from modelhub.pages import resource as resource_page
 from modelhub.partners import admin_pages as partner_admin_pages
 from modelhub.partners import api as partners_api
+from modelhub.partners import landing as partner_landing
 from modelhub.partners import manage_pages as partner_manage_pages
 from modelhub.partners import pages as partner_pages
 from modelhub.review import api as review_api
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         review_pages.router,
         accounts_pages.router,
         partner_pages.router,
+        partner_landing.router,
         partner_manage_pages.router,
         partner_admin_pages.router,
     ):

@@ -105,6 +105,19 @@ class PartnerLook(BaseModel):
     explore_url: str = Field(description="The catalog filtered to the partner's items")
 
 
+class PartnerBadge(BaseModel):
+    """A partner as the catalog shows it: its logo (or icon) linking to its landing page."""
+
+    id: str
+    name: str
+    url: str = Field(description="The partner's landing page")
+    explore_url: str
+    logo: Visual | None = None
+    icon: Visual | None = None
+    splash_subtitle: str | None = None
+    resource_types: list[str] = Field(default_factory=list)
+
+
 class PartnerRead(BaseModel):
     id: str
     name: str

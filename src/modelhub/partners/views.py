@@ -11,6 +11,7 @@ from modelhub.partners.models import Partner, PartnerApplication, PartnerImage
 from modelhub.partners.schemas import (
     ApplicationRead,
     EntryRead,
+    PartnerBadge,
     PartnerDetail,
     PartnerRead,
     PartnerResource,
@@ -80,6 +81,30 @@ def partners_read(db: Session) -> list[PartnerRead]:
     partners = registry.list_partners(db)
     images = looks.images_of(db, [p.id for p in partners])
     return [partner_read(db, p, images[p.id]) for p in partners]
+
+
+def badges(db: Session, *, partner_id: str | None = None) -> list[PartnerBadge]:
+    """Every partner (or the one ``partner_id`` names) as the catalog shows it: two queries."""
+    partners = registry.list_partners(db)
+    if partner_id is not None:
+        partners = [p for p in partners if p.id == partner_id]
+    images = looks.images_of(db, [p.id for p in partners])
+    out = []
+    for partner in partners:
+        look = looks.look_of(partner, images[partner.id])
+        out.append(
+            PartnerBadge(
+                id=partner.id,
+                name=partner.name,
+                url=Links.partner_path(partner.id),
+                explore_url=look.explore_url,
+                logo=look.logo,
+                icon=look.icon,
+                splash_subtitle=look.splash_subtitle,
+                resource_types=look.resource_types,
+            )
+        )
+    return out
 
 
 def entries_of(db: Session, partner: Partner) -> list[EntryRead]:

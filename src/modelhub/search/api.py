@@ -28,6 +28,14 @@ def search_query(
         list[WeightFormat] | None, Query(description="Weight formats; all must be present.")
     ] = None,
     checked: Annotated[bool, Query(description="Only resources whose latest check passed")] = False,
+    partner: Annotated[
+        str | None,
+        Query(
+            max_length=32,
+            description="A community partner's id: its items only (ids '<partner>/…' or its"
+            " tags, of its resource types)",
+        ),
+    ] = None,
     sort: Annotated[
         SortKey | None, Query(description="Default: relevance with words, else newest")
     ] = None,
@@ -41,6 +49,7 @@ def search_query(
         license=license or None,
         formats=format or [],
         checked=checked,
+        partner=partner or None,
         sort=sort,
         page=page,
         per_page=per_page,

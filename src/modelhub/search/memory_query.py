@@ -44,9 +44,14 @@ def _code(names: list[str], value: str) -> int:
     return names.index(value) if value in names else -1
 
 
-def matching(snap: Snapshot, query: SearchQuery, terms: list[tok.Term]) -> Mask:
-    """The live documents meeting every condition of the query (``search.query.conditions``)."""
+def matching(
+    snap: Snapshot, query: SearchQuery, terms: list[tok.Term], within: Mask | None = None
+) -> Mask:
+    """The live documents meeting every condition of the query (``search.query.conditions``),
+    among ``within`` when given (the partner filter: ``search.partner_filter``)."""
     mask = snap.alive.copy()
+    if within is not None:
+        mask &= within
     for term in terms:
         mask &= _having(snap.size, _term_docs(snap.fields["text"], term))
     if query.type is not None:
@@ -146,10 +151,10 @@ def facet_counts(snap: Snapshot, mask: Mask, top_tags: int) -> Counter[tuple[str
     return counts
 
 
-def run(snap: Snapshot, query: SearchQuery, *, top_tags: int) -> Found:
-    """The page's entry ids, the total and the facet counts of ``query``."""
+def run(snap: Snapshot, query: SearchQuery, *, top_tags: int, within: Mask | None = None) -> Found:
+    """The page's entry ids, the total and the facet counts of ``query`` (among ``within``)."""
     terms = tok.terms(query.q)
-    mask = matching(snap, query, terms)
+    mask = matching(snap, query, terms, within)
     docs = np.flatnonzero(mask)
     first, second = sort_keys(snap, query, terms, docs)
     page = page_of(first, second, (query.page - 1) * query.per_page, query.per_page)

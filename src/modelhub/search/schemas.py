@@ -66,6 +66,13 @@ class SearchQuery(BaseModel):
     license: str | None = Field(default=None, max_length=64)
     formats: list[WeightFormat] = Field(default_factory=list)
     checked: bool = False
+    partner: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        pattern=r"^[a-z0-9][a-z0-9-]*$",
+        description="A partner's items only: its namespace or its tags, of its types",
+    )
     sort: SortKey | None = None
     page: int = Field(default=1, ge=1, le=10_000)
     per_page: int = Field(default=20, ge=1, le=100)

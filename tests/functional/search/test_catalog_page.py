@@ -40,6 +40,7 @@ def test_json_twin_restores_the_state_of_the_url(catalog: LiveServer, http: http
         "license": None,
         "formats": ["onnx"],
         "checked": False,
+        "partner": None,
         "sort": "name",
         "page": 1,
         "per_page": 1,
