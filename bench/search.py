@@ -344,6 +344,7 @@ def load(url: str, listings: list[Listing]) -> None:
                 )
         bump_counts(conn, dict(counts))
         bump_generation(conn)
+        conn.execute(insert(Base.metadata.tables["partners"]).values(**PARTNER))
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(
             text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
@@ -360,6 +361,17 @@ QUERIES: dict[str, dict[str, Any]] = {
     "listing (newest)": {},
     "listing, page 200": {"page": 200},
     "by name, tag": {"sort": "name", "tags": ["fluorescence"]},
+    "partner": {"partner": "bench"},
+    "partner + word": {"partner": "bench", "q": "cell"},
+}
+# the partner of the two partner queries: its tags and types (its namespace ``bench/`` is empty)
+PARTNER = {
+    "id": "bench",
+    "name": "Bench partner",
+    "description": "",
+    "collection_url": "https://example.org/collection.yaml",
+    "created_at": datetime(2025, 1, 1, tzinfo=UTC),
+    "appearance": {"tags": ["fluorescence"], "resource_types": ["model", "dataset"]},
 }
 
 

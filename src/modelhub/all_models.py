@@ -16,7 +16,13 @@ from modelhub.exports.models import ExportEntry, ExportState
 from modelhub.jobs.models import Job
 from modelhub.maintenance.models import MaintenanceLease
 from modelhub.notifications.models import Notification
-from modelhub.partners.models import Partner, PartnerApplication, PartnerMaintainer, PartnerToken
+from modelhub.partners.models import (
+    Partner,
+    PartnerApplication,
+    PartnerImage,
+    PartnerMaintainer,
+    PartnerToken,
+)
 from modelhub.review.models import ReviewComment, ReviewEvent
 from modelhub.search.models import SearchCount, SearchDocument, SearchEntry
 from modelhub.storage.models import Blob
@@ -39,6 +45,7 @@ __all__ = [
     "Notification",
     "Partner",
     "PartnerApplication",
+    "PartnerImage",
     "PartnerMaintainer",
     "PartnerSummary",
     "PartnerToken",

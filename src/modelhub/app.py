@@ -38,6 +38,7 @@ from modelhub.partner_sync import api as sync_api
 from modelhub.partner_sync import pages as sync_pages
 from modelhub.partners import admin_pages as partner_admin_pages
 from modelhub.partners import api as partners_api
+from modelhub.partners import landing as partner_landing
 from modelhub.partners import manage_pages as partner_manage_pages
 from modelhub.partners import pages as partner_pages
 from modelhub.review import api as review_api
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         review_pages.router,
         accounts_pages.router,
         partner_pages.router,
+        partner_landing.router,
         partner_manage_pages.router,
         partner_admin_pages.router,
         sync_pages.router,

@@ -166,6 +166,18 @@ class Links:
         return _query(f"/partners/{_seg(partner_id)}", done=done)
 
     @staticmethod
+    def partner_explore_path(partner_id: str) -> str:
+        """The stable address of a partner's items: the catalog filtered to them, on the
+        partner's default type (a redirect, so that the partner may change its settings)."""
+        return f"/partners/{_seg(partner_id)}/explore"
+
+    @staticmethod
+    def partner_image_path(partner_id: str, field: str, *, version: str | None = None) -> str:
+        """A partner's logo, icon or background image as the hub stored it; ``version`` (the
+        start of its sha256) makes the address change with the image (cached for good)."""
+        return _query(f"/partners/{_seg(partner_id)}/images/{_seg(field)}", v=version)
+
+    @staticmethod
     def partner_apply_path(*, done: str | None = None) -> str:
         return _query("/partners/apply", done=done)
 

@@ -35,6 +35,7 @@ from modelhub.events import (
     EventBus,
     ListingChanged,
     PartnerApplied,
+    PartnerChanged,
     PartnerDecided,
     ReviewMoved,
     SummariesReceived,
@@ -249,6 +250,7 @@ def subscribe_reactions(hub: Hub) -> None:
 
     bus.subscribe(VersionPublished, "partner_ci", tell_partners)
     bus.subscribe(VersionYanked, "partner_ci", tell_partners)
+    bus.subscribe(PartnerChanged, "exports", export_reactions.partner_changed)
     _announce(hub, ReviewMoved, review_news.transition)
     _announce(hub, CommentAdded, review_news.comment)
     _announce(hub, CheckFinished, check_news.finished)

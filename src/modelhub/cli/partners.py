@@ -119,7 +119,7 @@ def show(partner_id: PartnerArg, as_json: JsonOption = False) -> None:
 def list_partners(as_json: JsonOption = False) -> None:
     """The approved partners."""
     with transaction(local_sessions()) as db:
-        rows = [views.partner_read(db, p) for p in registry.list_partners(db)]
+        rows = views.partners_read(db)
     data: list[dict[str, Any]] = [r.model_dump(mode="json") for r in rows]
     lines = [
         f"{r.id}\t{r.name}\t{r.collection_url}\tlast success: {_when(r.sync.last_success_at)}"

@@ -106,6 +106,14 @@ class SummariesReceived(Event):
     partner_id: str
 
 
+@dataclass(frozen=True)
+class PartnerChanged(Event):
+    """What the hub shows of a partner changed: a new partner, its details, or the appearance
+    a sync stored (the collection's ``config`` and its images)."""
+
+    partner_id: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -119,6 +127,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PartnerApplied,
         PartnerDecided,
         SummariesReceived,
+        PartnerChanged,
     )
 }
 """Every event by its stored name (the class name): a constant, read only."""

@@ -55,12 +55,13 @@ def collection_json(request: Request, hub: HubDep, db: DbSession) -> Response:
     item per published resource. Strong ETag; ``If-None-Match`` answers 304."""
     urls = export_urls(hub.settings)
     state = _current(hub, db, urls)
-    head = documents.collection_head(db, settings=hub.settings, urls=urls)
+    head = documents.collection_head(hub.settings, urls)
     etag = documents.collection_etag(state, head)
     if _matches(request, etag):
         return _answer(etag, None)
     rows = documents.read_rows(db, ExportEntry.item, state)
-    body = documents.collection_bytes(head, rows)
+    # read after the rows: a partner changed meanwhile shows now, and its bump follows
+    body = documents.collection_bytes(documents.with_partners(db, head, urls), rows)
     return _answer(documents.collection_etag(rows.state, head), body)
 
 

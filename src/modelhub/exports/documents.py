@@ -18,23 +18,57 @@ from modelhub.exports.entries import to_json
 from modelhub.exports.models import ExportEntry
 from modelhub.exports.service import StateNow, state_now
 from modelhub.exports.urls import ExportUrls
+from modelhub.links import Links
+from modelhub.partners import looks, registry
 
 COLLECTION_FORMAT = "0.3.0"
 """The bioimage.io collection format of today's ``collection.json``."""
 _READS = 3
 
 
-def partners(db: Session) -> list[dict[str, Any]]:
+def partners(db: Session, *, urls: ExportUrls) -> list[dict[str, Any]]:
     """The community partners of the collection's ``config.partners``, in bioimage.io's shape
-    (id, name, icon, logo, docs, about_url, tags, resource_types, default_type, splash fields).
-    The hub has no partner registry yet: none. When it has one, a change of a partner must
-    call ``service.touch`` so that the documents' ETags change."""
-    del db
-    return []
+    (id, name, icon, logo, background_image, docs, about_url, tags, resource_types,
+    default_type and the splash fields), from the partner registry and the appearance each
+    partner's collection gave (images: their addresses on the hub). Every change of a
+    partner records ``PartnerChanged``, whose reaction bumps the generation (the ETags)."""
+    found = registry.list_partners(db)
+    images = looks.images_of(db, [p.id for p in found])
+    out = []
+    for partner in found:
+        look = looks.look_of(partner, images[partner.id])
+        shown = {
+            name: (urls.links.absolute(v.url) if v.url else v.text) if v else None
+            for name, v in (
+                ("logo", look.logo),
+                ("icon", look.icon),
+                ("background_image", look.background_image),
+            )
+        }
+        entry: dict[str, Any] = {
+            "id": partner.id,
+            "name": partner.name,
+            **{k: v for k, v in shown.items() if v is not None},
+            "docs": look.about_url,
+            "about_url": look.about_url,
+            "url": urls.links.absolute(Links.partner_path(partner.id)),
+            "explore_url": urls.links.absolute(look.explore_url),
+            "tags": look.tags,
+            "resource_types": look.resource_types,
+            "default_type": look.default_type,
+            "splash_title": look.splash_title,
+            "splash_subtitle": look.splash_subtitle,
+            "splash_feature_list": look.splash_feature_list,
+            "explore_button_text": look.explore_button_text,
+        }
+        out.append({k: v for k, v in entry.items() if v is not None})
+    return out
 
 
-def collection_head(db: Session, *, settings: Settings, urls: ExportUrls) -> dict[str, Any]:
-    """``collection.json`` without its items: the collection description and its ``config``."""
+def collection_head(settings: Settings, urls: ExportUrls) -> dict[str, Any]:
+    """``collection.json`` without its items: the collection description and its ``config``,
+    whose ``partners`` are left empty here (``with_partners`` fills them): the head alone
+    comes from the settings, so that an ETag costs no query of the partners."""
     base = urls.base
     return {
         "name": settings.hub_name,
@@ -56,13 +90,19 @@ def collection_head(db: Session, *, settings: Settings, urls: ExportUrls) -> dic
             "explore_button_text": "Start Exploring",
             "resource_types": [t.value for t in ResourceType],
             "default_type": ResourceType.model.value,
-            "partners": partners(db),
+            "partners": [],
         },
     }
 
 
+def with_partners(db: Session, head: dict[str, Any], urls: ExportUrls) -> dict[str, Any]:
+    """The head with the partners of its ``config``."""
+    return {**head, "config": {**head["config"], "partners": partners(db, urls=urls)}}
+
+
 def collection_etag(state: StateNow, head: dict[str, Any]) -> str:
-    """Strong: the generation, and a digest of the head (settings and partners)."""
+    """Strong: the generation (which every change of a partner bumps) and a digest of the
+    head as the settings make it."""
     digest = hashlib.sha256(to_json(head).encode()).hexdigest()[:16]
     return f'"c{state.generation}-{digest}"'
 

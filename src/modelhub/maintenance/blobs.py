@@ -3,7 +3,8 @@
 Rows that reference blobs (keep ``REFERENCES`` complete when a table gains one; a test fails
 when a mapped column named ``*sha256`` is neither listed there nor ``blobs.sha256``):
 ``version_files.blob_sha256`` (every file of every revision, the served rdf.yaml included) and
-``resource_versions.rdf_sha256``. ``blobs`` records each stored content once; staged uploads
+``resource_versions.rdf_sha256``; ``partner_images.blob_sha256`` (a partner's logo, icon and
+background image). ``blobs`` records each stored content once; staged uploads
 and wizard fixes hold no blobs (their files live in the staging area).
 
 The database is read before the storage is listed: a blob committed in between then shows as
@@ -25,10 +26,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from modelhub.catalog.models import ResourceVersion, VersionFile
 from modelhub.maintenance.findings import Category, Finding
+from modelhub.partners.models import PartnerImage
 from modelhub.storage.local import LocalStorage
 from modelhub.storage.models import Blob
 
-REFERENCES = (VersionFile.blob_sha256, ResourceVersion.rdf_sha256)
+REFERENCES = (VersionFile.blob_sha256, ResourceVersion.rdf_sha256, PartnerImage.blob_sha256)
 _SHOWN = 3  # rows named per missing blob
 
 
@@ -53,6 +55,11 @@ def read_rows(db: Session) -> BlobRows:
     rdfs = select(ResourceVersion.rdf_sha256, ResourceVersion.resource_id, ResourceVersion.revision)
     for sha, resource_id, revision in db.execute(rdfs):
         found.needed.setdefault(sha, []).append(f"{resource_id} r{revision} (rdf_sha256)")
+    images = select(PartnerImage.blob_sha256, PartnerImage.size, PartnerImage.partner_id,
+                    PartnerImage.field)  # fmt: skip
+    for sha, size, partner_id, name in db.execute(images):
+        found.sizes.setdefault(sha, set()).add(size)
+        found.needed.setdefault(sha, []).append(f"partner {partner_id} {name}")
     return found
 
 

@@ -14,6 +14,7 @@ from modelhub.db import utcnow
 from modelhub.partner_sync.collection import EntryProblem
 from modelhub.partner_sync.publish import IdTaken, partner_account, publish_entry, retire
 from modelhub.partner_sync.worker import SyncResult
+from modelhub.partners.appearance import store_appearance
 from modelhub.partners.models import EntryStatus, Partner, PartnerEntry
 from modelhub.storage.base import Storage
 
@@ -37,8 +38,11 @@ def apply_result(db: Session, storage: Storage, *, partner_id: str, result: Sync
         return
     partner.collection_etag = result.etag
     partner.collection_last_modified = result.last_modified
-    partner.collection_sha256 = result.sha256
-    partner.last_sync_report = _entries(db, storage, partner=partner, result=result, now=now)
+    partner.collection_digest = result.sha256
+    report = _entries(db, storage, partner=partner, result=result, now=now)
+    if result.images is not None:  # the collection's config: the partner's landing page
+        report["appearance_problems"] = store_appearance(db, partner, result.config, result.images)
+    partner.last_sync_report = report
 
 
 def record_failure(db: Session, *, partner_id: str, error: str) -> None:

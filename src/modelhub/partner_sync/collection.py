@@ -70,12 +70,7 @@ def fingerprint(data: Any) -> str:
 
 def read_collection(data: bytes, *, max_entries: int, max_bytes: int) -> Collection:
     """The collection in ``data``; ``CollectionRefused`` when it is not one."""
-    try:
-        doc = parse_description_yaml(data, max_bytes=max_bytes, file_name="collection")
-    except UploadRefused as exc:
-        said = exc.details[0].msg if exc.details else exc.message
-        message = said.replace("The description file", "The collection")
-        raise CollectionRefused(message, code="invalid_collection_yaml") from None
+    doc = _parse(data, max_bytes=max_bytes)
     items = doc.get("collection")
     if items is None and isinstance(doc.get("items"), list):
         items = doc["items"]
@@ -113,6 +108,28 @@ def read_collection(data: bytes, *, max_entries: int, max_bytes: int) -> Collect
     return Collection(
         config=config if isinstance(config, dict) else {}, entries=entries, problems=problems
     )
+
+
+def _parse(data: bytes, *, max_bytes: int) -> dict[str, Any]:
+    """The document's top-level mapping. JSON (``collection.json``, ``index.json``) is read as
+    JSON — YAML cannot read the ``\\ud83e\\udd88`` escapes JSON writers give emoji —, anything
+    else with the uploads' safe YAML parser."""
+    if data.lstrip()[:1] == b"{":
+        try:
+            doc = json.loads(data)
+        except (ValueError, RecursionError) as exc:
+            raise CollectionRefused(
+                f"The collection is not valid JSON: {exc}.", code="invalid_collection_json"
+            ) from None
+        if not isinstance(doc, dict):  # pragma: no cover - "{" starts an object
+            raise CollectionRefused("The collection must be a mapping of fields.")
+        return doc
+    try:
+        return parse_description_yaml(data, max_bytes=max_bytes, file_name="collection")
+    except UploadRefused as exc:
+        said = exc.details[0].msg if exc.details else exc.message
+        message = said.replace("The description file", "The collection")
+        raise CollectionRefused(message, code="invalid_collection_yaml") from None
 
 
 def _entry(item: object, index: int) -> RawEntry | EntryProblem:

@@ -53,7 +53,7 @@ def make_kind(settings: SyncSettings, storage: Storage) -> JobKind:
             collection_url=str(payload.get("url") or partner.collection_url),
             etag=None if full else partner.collection_etag,
             last_modified=None if full else partner.collection_last_modified,
-            last_sha256=None if full else partner.collection_sha256,
+            last_sha256=None if full else partner.collection_digest,
             known={k: v for k, v in known.items() if v is not None},
             full=full,
             keep_ids=partner.read_only,

@@ -28,6 +28,7 @@ from modelhub.partner_sync.collection import (
     read_collection,
 )
 from modelhub.partner_sync.names import resource_id_for
+from modelhub.partners.images import FetchedImages, fetch_images
 from modelhub.storage.base import Storage
 from modelhub.storage.factory import StorageDescription, storage_from
 from modelhub.uploads.archive import PackageFile, UnpackLimits, unpack_zip
@@ -87,6 +88,7 @@ class SyncResult:
     last_modified: str | None = None
     sha256: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
+    images: FetchedImages | None = None
     ready: list[Ready] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # keys listed, unchanged
     problems: list[EntryProblem] = field(default_factory=list)
@@ -133,9 +135,13 @@ def _run(task: SyncTask, scratch: Path) -> SyncResult:
         )
     except CollectionRefused as exc:
         return SyncResult(error=exc.message, error_code=exc.code, requests=1)
-    result = _entries(task, collection, got, scratch, storage_from(task.storage))
+    storage = storage_from(task.storage)
+    result = _entries(task, collection, got, scratch, storage)
+    # the collection's looks (logo, icon, background): a broken image never fails the sync
+    images = fetch_images(collection.config, base_url=got.url, policy=policy, storage=storage)
     return replace(
         result,
+        images=images,
         url=got.url,
         etag=got.etag,
         last_modified=got.last_modified,

@@ -34,7 +34,7 @@ router = APIRouter(prefix="/api/v1/partners", tags=["partners"])
 @router.get("")
 def list_partners(db: DbSession) -> list[PartnerRead]:
     """The approved community partners."""
-    return [views.partner_read(db, p) for p in registry.list_partners(db)]
+    return views.partners_read(db)
 
 
 @router.get("/me")

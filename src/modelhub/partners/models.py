@@ -7,7 +7,17 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from modelhub.db import Base, UtcDateTime, utcnow
@@ -72,16 +82,20 @@ class Partner(Base):
     last_sync_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_sync_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_sync_error: Mapped[str | None] = mapped_column(Text)
-    # what the next conditional request of the collection sends, and what the last one got
+    # what the next conditional request of the collection sends, and the sha256 of the last one
+    # (not a blob: the document is not kept)
     collection_etag: Mapped[str | None] = mapped_column(String(500))
     collection_last_modified: Mapped[str | None] = mapped_column(String(100))
-    collection_sha256: Mapped[str | None] = mapped_column(String(64))
+    collection_digest: Mapped[str | None] = mapped_column(String(64))
     # finished syncs: part of the sync job's dedupe key (one queued or running sync at a time)
     sync_count: Mapped[int] = mapped_column(Integer, default=0)
     # counts of the last finished sync (added, updated, unchanged, retired, failed, requests)
     last_sync_report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # a mirror: its entries keep their ids, and nobody edits its resources here
     read_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the collection's ``config`` as the last sync stored it, checked (``partners.appearance``):
+    # texts, lists and emoji; images are ``PartnerImage`` rows
+    appearance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     maintainers: Mapped[list[PartnerMaintainer]] = relationship(
         cascade="all, delete-orphan", order_by="PartnerMaintainer.added_at"
@@ -153,3 +167,20 @@ class PartnerEntry(Base):
     error_details: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PartnerImage(Base):
+    """An image of a partner's appearance (``logo``, ``icon``, ``background_image``), copied
+    into the hub's storage at a sync; the hub serves it, never the partner's server."""
+
+    __tablename__ = "partner_images"
+
+    partner_id: Mapped[str] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True
+    )
+    field: Mapped[str] = mapped_column(String(32), primary_key=True)
+    blob_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
+    media_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    source_url: Mapped[str] = mapped_column(String(URL_LENGTH))
+    stored_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -49,7 +49,7 @@ class PartnersPage(BaseModel):
 def partners(request: Request, db: DbSession, user: OptionalUser) -> Response:
     """The community partners."""
     data = PartnersPage(
-        partners=[views.partner_read(db, p) for p in registry.list_partners(db)],
+        partners=views.partners_read(db),
         can_apply=user is not None,
     )
     return render.page(request, "partners.html", data, extra={"user": user})

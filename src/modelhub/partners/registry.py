@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from modelhub.accounts.models import User
 from modelhub.catalog.models import Resource
 from modelhub.errors import Conflict, Forbidden, HubError
+from modelhub.events import PartnerChanged, record
 from modelhub.partners.models import Partner, PartnerMaintainer
 from modelhub.partners.rules import PartnerNotFound, check_url, optional_url
 from modelhub.partners.schemas import PartnerUpdate
@@ -87,6 +88,8 @@ def update_partner(
         partner.collection_url = check_url(changes.collection_url, loc="collection_url")
     if "test_summary_url" in given:
         partner.test_summary_url = optional_url(changes.test_summary_url, loc="test_summary_url")
+    if db.is_modified(partner):
+        record(db, PartnerChanged(partner_id=partner.id))  # collection.json shows it
     db.flush()
     return partner
 

@@ -80,6 +80,47 @@ class SyncStatus(BaseModel):
     report: dict[str, Any] | None = None
 
 
+class Visual(BaseModel):
+    """A logo, icon or background image: an emoji (``text``) or an image the hub stored
+    (``url``: its address on the hub)."""
+
+    text: str | None = None
+    url: str | None = None
+    media_type: str | None = None
+
+
+class PartnerLook(BaseModel):
+    """How the partner's landing page looks: from its collection's ``config`` (defaults until
+    a sync stored one)."""
+
+    customised: bool = Field(description="A sync stored the collection's config")
+    logo: Visual | None = None
+    icon: Visual | None = None
+    background_image: Visual | None = None
+    about_url: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    splash_title: str
+    splash_subtitle: str | None = None
+    splash_feature_list: list[str] = Field(default_factory=list)
+    explore_button_text: str
+    resource_types: list[str]
+    default_type: str = Field(description="A resource type, or 'all'")
+    explore_url: str = Field(description="The catalog filtered to the partner's items")
+
+
+class PartnerBadge(BaseModel):
+    """A partner as the catalog shows it: its logo (or icon) linking to its landing page."""
+
+    id: str
+    name: str
+    url: str = Field(description="The partner's landing page")
+    explore_url: str
+    logo: Visual | None = None
+    icon: Visual | None = None
+    splash_subtitle: str | None = None
+    resource_types: list[str] = Field(default_factory=list)
+
+
 class PartnerRead(BaseModel):
     id: str
     name: str
@@ -90,6 +131,7 @@ class PartnerRead(BaseModel):
     maintainers: list[str]
     created_at: datetime
     sync: SyncStatus
+    appearance: PartnerLook
 
 
 class PartnerResource(BaseModel):

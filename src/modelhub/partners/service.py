@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from modelhub.accounts.models import Role, User
 from modelhub.db import utcnow
 from modelhub.errors import Forbidden, InvalidRequest
-from modelhub.events import PartnerApplied, PartnerDecided, record
+from modelhub.events import PartnerApplied, PartnerChanged, PartnerDecided, record
 from modelhub.partners.models import (
     ApplicationStatus,
     Partner,
@@ -162,6 +162,7 @@ def approve(
         raise id_taken(agreed) from None
     if application.applicant_id is not None:
         db.add(PartnerMaintainer(partner_id=agreed, user_id=application.applicant_id))
+    record(db, PartnerChanged(partner_id=agreed))  # a new partner of collection.json
     text = message.strip() if message and message.strip() else None
     _decide(
         db,

@@ -7,11 +7,18 @@ from sqlalchemy.orm import Session
 
 from modelhub.accounts.models import User
 from modelhub.links import Links
-from modelhub.partners import registry
-from modelhub.partners.models import EntryStatus, Partner, PartnerApplication, PartnerEntry
+from modelhub.partners import looks, registry
+from modelhub.partners.models import (
+    EntryStatus,
+    Partner,
+    PartnerApplication,
+    PartnerEntry,
+    PartnerImage,
+)
 from modelhub.partners.schemas import (
     ApplicationRead,
     EntryRead,
+    PartnerBadge,
     PartnerDetail,
     PartnerRead,
     PartnerResource,
@@ -56,8 +63,14 @@ def sync_status(partner: Partner) -> SyncStatus:
     )
 
 
-def partner_read(db: Session, partner: Partner) -> PartnerRead:
+def partner_read(
+    db: Session, partner: Partner, images: dict[str, PartnerImage] | None = None
+) -> PartnerRead:
+    """``images``: the partner's image rows when the caller read them for several partners
+    (``looks.images_of``), else they are read here."""
     people = registry.maintainers_of(db, partner_id=partner.id)
+    if images is None:
+        images = looks.images_of(db, [partner.id])[partner.id]
     return PartnerRead(
         id=partner.id,
         name=partner.name,
@@ -68,7 +81,39 @@ def partner_read(db: Session, partner: Partner) -> PartnerRead:
         maintainers=[user.username for user, _ in people],
         created_at=partner.created_at,
         sync=sync_status(partner),
+        appearance=looks.look_of(partner, images),
     )
+
+
+def partners_read(db: Session) -> list[PartnerRead]:
+    """Every approved partner (their images read in one query)."""
+    partners = registry.list_partners(db)
+    images = looks.images_of(db, [p.id for p in partners])
+    return [partner_read(db, p, images[p.id]) for p in partners]
+
+
+def badges(db: Session, *, partner_id: str | None = None) -> list[PartnerBadge]:
+    """Every partner (or the one ``partner_id`` names) as the catalog shows it: two queries."""
+    partners = registry.list_partners(db)
+    if partner_id is not None:
+        partners = [p for p in partners if p.id == partner_id]
+    images = looks.images_of(db, [p.id for p in partners])
+    out = []
+    for partner in partners:
+        look = looks.look_of(partner, images[partner.id])
+        out.append(
+            PartnerBadge(
+                id=partner.id,
+                name=partner.name,
+                url=Links.partner_path(partner.id),
+                explore_url=look.explore_url,
+                logo=look.logo,
+                icon=look.icon,
+                splash_subtitle=look.splash_subtitle,
+                resource_types=look.resource_types,
+            )
+        )
+    return out
 
 
 def entries_of(db: Session, partner: Partner) -> list[EntryRead]:

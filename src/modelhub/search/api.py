@@ -36,6 +36,14 @@ def search_query(
             "consumer software (its id): reported by the partner, or by the hub's check",
         ),
     ] = None,
+    partner: Annotated[
+        str | None,
+        Query(
+            max_length=32,
+            description="A community partner's id: its items only (ids '<partner>/…' or its"
+            " tags, of its resource types)",
+        ),
+    ] = None,
     sort: Annotated[
         SortKey | None, Query(description="Default: relevance with words, else newest")
     ] = None,
@@ -50,6 +58,7 @@ def search_query(
         formats=format or [],
         checked=checked,
         compatible=compatible or None,
+        partner=partner or None,
         sort=sort,
         page=page,
         per_page=per_page,

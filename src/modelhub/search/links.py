@@ -69,6 +69,9 @@ class CatalogLinks:
     def page(self, number: int) -> str:
         return self._with(page=number)
 
+    def without_partner(self) -> str:
+        return self._with(partner=None, type=None)
+
     def without_words(self) -> str:
         return self._with(q=None)
 
@@ -81,6 +84,8 @@ class CatalogLinks:
         """The active filters, each with the URL that removes it."""
         q = self.query
         out = []
+        if q.partner:
+            out.append(Chip(f"partner: {q.partner}", self.without_partner()))
         if q.q and q.q.strip():
             out.append(Chip(f"words: {q.q.strip()}", self.without_words()))
         if q.type is not None:

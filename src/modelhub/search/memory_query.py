@@ -45,10 +45,18 @@ def _code(names: list[str], value: str) -> int:
 
 
 def matching(
-    snap: Snapshot, query: SearchQuery, terms: list[tok.Term], compat: int | None = None
+    snap: Snapshot,
+    query: SearchQuery,
+    terms: list[tok.Term],
+    compat: int | None = None,
+    within: Mask | None = None,
 ) -> Mask:
-    """The live documents meeting every condition of the query (``search.query.conditions``)."""
+    """The live documents meeting every condition of the query (``search.query.conditions``;
+    ``compat``: the bit of its ``compatible``), among ``within`` when given (the partner
+    filter: ``search.partner_filter``)."""
     mask = snap.alive.copy()
+    if within is not None:
+        mask &= within
     for term in terms:
         mask &= _having(snap.size, _term_docs(snap.fields["text"], term))
     if query.type is not None:
@@ -150,11 +158,18 @@ def facet_counts(snap: Snapshot, mask: Mask, top_tags: int) -> Counter[tuple[str
     return counts
 
 
-def run(snap: Snapshot, query: SearchQuery, *, top_tags: int, compat: int | None = None) -> Found:
+def run(
+    snap: Snapshot,
+    query: SearchQuery,
+    *,
+    top_tags: int,
+    compat: int | None = None,
+    within: Mask | None = None,
+) -> Found:
     """The page's entry ids, the total and the facet counts of ``query`` (``compat``: the bit
-    of its ``compatible``, as ``query.conditions`` takes it)."""
+    of its ``compatible``, as ``query.conditions`` takes it; among ``within``)."""
     terms = tok.terms(query.q)
-    mask = matching(snap, query, terms, compat)
+    mask = matching(snap, query, terms, compat, within)
     docs = np.flatnonzero(mask)
     first, second = sort_keys(snap, query, terms, docs)
     page = page_of(first, second, (query.page - 1) * query.per_page, query.per_page)

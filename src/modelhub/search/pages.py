@@ -10,7 +10,10 @@ from pydantic import BaseModel
 from modelhub.accounts.deps import OptionalUser
 from modelhub.compat.consumers import CONSUMERS
 from modelhub.deps import DbSession, HubDep
+from modelhub.partners import views as partner_views
 from modelhub.partners.registry import list_partners
+from modelhub.partners.rules import PartnerNotFound
+from modelhub.partners.schemas import PartnerBadge
 from modelhub.search import cards, params
 from modelhub.search.links import TYPE_LABELS, CatalogLinks
 from modelhub.search.schemas import ResourcePage, SearchQuery
@@ -39,6 +42,8 @@ class CatalogPage(BaseModel):
     # what the "works with" filter offers: the partners and the consumer software the hub
     # knows the weight formats of
     compatible_choices: list[Choice] = []
+    partner: PartnerBadge | None = None  # the partner the catalog is filtered to
+    partners: list[PartnerBadge] = []  # the community partners' logos (home page)
 
 
 def compat_choices(db: DbSession) -> list[Choice]:
@@ -67,16 +72,28 @@ def catalog(request: Request, hub: HubDep, db: DbSession, user: OptionalUser) ->
     except RequestValidationError as exc:
         query, error, status = SearchQuery(), _problem(exc), 422
     links = hub.links
+    try:
+        results = cards.results_page(db, query, links)
+    except PartnerNotFound as exc:
+        query, error, status = SearchQuery(), f"{exc.message} All resources are shown.", 404
+        results = cards.results_page(db, query, links)
+    badges = partner_views.badges(db)
+    partner = next((b for b in badges if b.id == query.partner), None)
     data = CatalogPage(
         query=query,
-        results=cards.results_page(db, query, links),
+        results=results,
         error=error,
         compatible_choices=compat_choices(db),
+        partner=partner,
+        partners=badges,
     )
+    types = TYPE_LABELS
+    if partner is not None:  # the partner's resource types only
+        types = {k: v for k, v in TYPE_LABELS.items() if k in partner.resource_types}
     context = {
         "user": user,
         "links": CatalogLinks(query),
-        "type_labels": TYPE_LABELS,
+        "type_labels": types,
         "sort_labels": SORT_LABELS,
     }
     return render.page(request, "catalog.html", data, status_code=status, extra=context)

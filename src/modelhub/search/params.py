@@ -44,7 +44,7 @@ def from_params(params: QueryParams) -> SearchQuery:
         "tags": split(params.getlist("tags")),
         "formats": [f for f in split(params.getlist("format")) if f != "json"],
     }
-    for name in ("q", "type", "license", "compatible", "sort", "page", "per_page"):
+    for name in ("q", "type", "license", "compatible", "partner", "sort", "page", "per_page"):
         value = params.get(name)
         if value is not None and value.strip():
             raw[name] = value.strip() if name != "q" else value
@@ -56,6 +56,8 @@ def from_params(params: QueryParams) -> SearchQuery:
 def to_params(query: SearchQuery) -> list[tuple[str, str]]:
     """The URL parameters of ``query`` (defaults left out, so URLs stay short)."""
     out: list[tuple[str, str]] = []
+    if query.partner:
+        out.append(("partner", query.partner))
     if query.q and query.q.strip():
         out.append(("q", query.q))
     if query.type is not None:

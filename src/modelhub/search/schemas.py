@@ -82,6 +82,13 @@ class SearchQuery(BaseModel):
     compatible: str | None = Field(
         default=None, max_length=64, description="A partner or consumer software id"
     )
+    partner: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        pattern=r"^[a-z0-9][a-z0-9-]*$",
+        description="A partner's items only: its namespace or its tags, of its types",
+    )
     sort: SortKey | None = None
     page: int = Field(default=1, ge=1, le=10_000)
     per_page: int = Field(default=20, ge=1, le=100)

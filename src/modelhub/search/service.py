@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from modelhub.catalog.models import ResourceTag
 from modelhub.compat import targets
-from modelhub.search import memory, memory_query
+from modelhub.partners.looks import Scope
+from modelhub.search import memory, memory_query, partner_filter
 from modelhub.search import query as build
 from modelhub.search.models import FORMAT_BITS, SearchCount, SearchEntry
 from modelhub.search.schemas import Facets, FacetValue, SearchQuery
@@ -33,19 +34,22 @@ def search(db: Session, *, query: SearchQuery, use_memory: bool = True) -> Searc
     """The page of published resources matching ``query`` (all conditions combine with AND),
     its total, and facet counts over all the results. The copy of the index in memory answers
     when it is current (``search.memory``), SQL otherwise (and always without ``use_memory``);
-    both give the same answer."""
+    both give the same answer. ``query.partner`` names a partner (``PartnerNotFound`` when
+    there is none) whose items only are searched (``search.partner_filter``)."""
     compat = compat_bits(db, query)
+    scope = partner_filter.scope_for(db, query.partner)
     accelerator = memory.of(db) if use_memory else None
     snap = accelerator.current(db) if accelerator is not None else None
     if snap is not None:
-        found = memory_query.run(snap, query, top_tags=TOP_TAGS, compat=compat)
+        within = partner_filter.memory_mask(db, snap, scope) if scope is not None else None
+        found = memory_query.run(snap, query, top_tags=TOP_TAGS, compat=compat, within=within)
         return SearchResult(
             entries=_entries(db, found.entry_ids),
             total=found.total,
             facets=_facets(found.counts, query, found.total),
             source="memory",
         )
-    return _search_sql(db, query, compat)
+    return _search_sql(db, query, compat, scope)
 
 
 def compat_bits(db: Session, query: SearchQuery) -> int | None:
@@ -62,8 +66,12 @@ def _entries(db: Session, ids: list[int]) -> list[SearchEntry]:
     return [rows[i] for i in ids if i in rows]
 
 
-def _search_sql(db: Session, query: SearchQuery, compat: int | None = None) -> SearchResult:
+def _search_sql(
+    db: Session, query: SearchQuery, compat: int | None, scope: Scope | None
+) -> SearchResult:
     conds = build.conditions(query, db.get_bind().dialect.name, compat)
+    if scope is not None:
+        conds += partner_filter.sql_conditions(scope)
     # ids first: sorting narrow rows is much cheaper than sorting whole entries
     ids = list(
         db.scalars(

@@ -8,11 +8,13 @@ import json
 import zipfile
 from pathlib import Path
 
+import httpx
 from sqlalchemy import select
 
 from modelhub.catalog.models import ResourceVersion
 from modelhub.db import transaction
 from modelhub.hub import Hub
+from tests.conftest import LiveServer
 from tests.fileserver import FileServer, Route
 from tests.functional.partner_sync.conftest import (
     COLLECTION,
@@ -24,6 +26,7 @@ from tests.functional.partner_sync.conftest import (
     serve,
     sync,
 )
+from tests.pictures import png
 
 
 def _files_of(hub: Hub, resource_id: str) -> set[str]:
@@ -113,3 +116,35 @@ def test_slow_private_and_huge_collections_fail_cleanly(hub: Hub, files: FileSer
             status,
         )
         assert entries(hub)["cells"].status == "ok", name
+
+
+def test_the_collection_config_becomes_the_partners_landing_page_and_collection_json(
+    server: LiveServer, http: httpx.Client, files: FileServer
+) -> None:
+    hub = server.hub
+    files.routes["/lab/img/logo.png"] = Route(body=png(), content_type="image/png")
+    config = {
+        "splash_title": "Lab splash",
+        "icon": "🦒",
+        "logo": "img/logo.png",
+        "tags": ["partner-test"],
+        "resource_types": ["dataset", "model"],
+        "default_type": "dataset",
+        "background_image": "img/missing.png",
+    }
+    serve(files, collection(dataset("cells"), **config))
+    add_partner(hub, files.url(COLLECTION))
+    sync(hub)
+    body = http.get("/api/v1/partners/lab").json()
+    look = body["appearance"]
+    assert look["customised"], body["sync"]
+    assert look["splash_title"] == "Lab splash" and look["default_type"] == "dataset"
+    assert look["icon"]["text"] == "🦒"
+    logo = http.get(look["logo"]["url"])
+    assert logo.status_code == 200 and logo.content == png()
+    problems = body["sync"]["report"]["appearance_problems"]
+    assert any("background_image" in p for p in problems)  # a broken image fails nothing
+    partners = http.get("/collection.json").json()["config"]["partners"]
+    assert [p["id"] for p in partners] == ["lab"]
+    items = {i["id"] for i in http.get("/collection.json").json()["collection"]}
+    assert "lab/cells" in items

@@ -41,6 +41,7 @@ def test_json_twin_restores_the_state_of_the_url(catalog: LiveServer, http: http
         "formats": ["onnx"],
         "checked": False,
         "compatible": None,
+        "partner": None,
         "sort": "name",
         "page": 1,
         "per_page": 1,

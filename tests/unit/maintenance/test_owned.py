@@ -87,5 +87,6 @@ def test_every_sha256_column_is_a_known_blob_reference() -> None:
         == {
             "version_files.blob_sha256",
             "resource_versions.rdf_sha256",
+            "partner_images.blob_sha256",
         }
     )

@@ -42,7 +42,7 @@ def test_an_approved_application_makes_a_partner_maintained_by_its_applicant(
         people_of = registry.maintainers_of(db, partner_id="lab-tools")
         assert [u.username for u, _ in people_of] == ["mo"]
         names = list(db.scalars(select(DomainEvent.name).order_by(DomainEvent.id)))
-        assert names == ["PartnerApplied", "PartnerDecided"]
+        assert names == ["PartnerApplied", "PartnerChanged", "PartnerDecided"]
         heard = db.execute(select(Notification.user_id, Notification.kind, Notification.body))
         by_kind = {(uid, kind): body for uid, kind, body in heard}
     assert set(by_kind) == {(people["ada"], "partner.apply"), (people["mo"], "partner.approve")}

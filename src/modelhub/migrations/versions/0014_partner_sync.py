@@ -34,7 +34,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("collection_last_modified", sa.String(length=100), nullable=True)
         )
-        batch.add_column(sa.Column("collection_sha256", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("collection_digest", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("sync_count", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("last_sync_report", sa.JSON(), nullable=True))
         batch.add_column(
@@ -99,7 +99,7 @@ def downgrade() -> None:
             "read_only",
             "last_sync_report",
             "sync_count",
-            "collection_sha256",
+            "collection_digest",
             "collection_last_modified",
             "collection_etag",
         ):
