@@ -54,7 +54,7 @@ def synced(server: LiveServer, shared_model_dir: Path) -> Iterator[FileServer]:
                 "tool": "lab-viewer",
                 "tool_version": "2.1.0",
                 "report": report,
-            },  # fmt: skip
+            },
             headers=auth(secret),
         )
         assert pushed.status_code in (200, 201), pushed.text
@@ -67,7 +67,8 @@ def _too_wide(page: Page) -> list[str]:
         "document.documentElement.scrollWidth > window.innerWidth ? "
         "[...document.querySelectorAll('body *')]"
         ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
-        ".map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 12) : []"
+        ".map(e => e.tagName + '.' + e.className + ' '"
+        " + Math.round(e.getBoundingClientRect().right)).slice(0, 12) : []"
     )
     return found
 
