@@ -135,7 +135,7 @@ def _publish_before_search_existed(url: str, storage: LocalStorage) -> int:
         db.flush()
         # the columns of migration 0005 only (the mapped class has later ones)
         db.execute(
-            insert(Resource.__table__).values(
+            insert(Resource).values(
                 id="old-timer",
                 emoji="🦕",
                 type=ResourceType.model.value,
