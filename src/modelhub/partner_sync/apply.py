@@ -100,12 +100,14 @@ def _entries(
         row.last_attempt_at = now
         _failed(row, problem)
         counts["failed"] += 1
+    # a resource another listed entry now holds (an entry's key changed) is not retired
+    alive = {r.resource_id for k, r in rows.items() if k in listed and r.resource_id is not None}
     for key, row in rows.items():
         if key in listed or row.status is EntryStatus.removed:
             continue
         row.status, row.last_attempt_at = EntryStatus.removed, now
         row.fingerprint = None
-        if row.resource_id is not None:
+        if row.resource_id is not None and row.resource_id not in alive:
             reason = f"No longer listed in the collection of {partner.name} ({partner.id})."
             retire(db, resource_id=row.resource_id, account=account, reason=reason)
         counts["retired"] += 1

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from modelhub.catalog.models import Resource, ResourceVersion
 from modelhub.db import transaction
 from modelhub.hub import Hub
-from tests.fileserver import FileServer
+from tests.fileserver import FileServer, Route
 from tests.functional.partner_sync.conftest import (
     COLLECTION,
     add_partner,
@@ -115,3 +117,17 @@ def test_entries_claiming_another_partners_ids_are_refused(hub: Hub, files: File
     assert got["cells"].status == "ok"
     with transaction(hub.sessions) as db:
         assert db.get(Resource, "other/cells") is None
+
+
+def test_an_entry_whose_key_changes_keeps_its_resource_listed(hub: Hub, files: FileServer) -> None:
+    url_entry = {"rdf_source": files.url("/lab/cells.yaml")}
+    files.routes["/lab/cells.yaml"] = Route(body=json.dumps(dataset("cells")).encode())
+    serve(files, collection(url_entry))  # no id in the collection: keyed by its URL
+    add_partner(hub, files.url(COLLECTION))
+    sync(hub)
+    assert entries(hub)[files.url("/lab/cells.yaml")].resource_id == "lab/cells"
+    serve(files, collection({"id": "cells", **url_entry}))  # now keyed by its id
+    sync(hub)
+    got = entries(hub)
+    assert got["cells"].status == "ok" and got[files.url("/lab/cells.yaml")].status == "removed"
+    assert all(v.yanked_at is None for v in _versions(hub, "lab/cells"))
