@@ -109,6 +109,9 @@ def _serve_workers(hub: Hub, *, host: str, port: int, log_config: dict[str, Any]
             f"{__name__}:worker_app",
             factory=True,
             workers=hub.settings.web_workers,
+            # a web process importing its libraries on a busy machine (checks running beside
+            # it) may not answer the supervisor's ping for seconds: not a hung process
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
             host=host,
             port=port,
             log_level="info",
@@ -119,6 +122,9 @@ def _serve_workers(hub: Hub, *, host: str, port: int, log_config: dict[str, Any]
         if hub.jobs is not None:
             hub.jobs.stop()
         hub.engine.dispose()
+
+
+WORKER_HEALTHCHECK_S = 60
 
 
 def worker_app() -> FastAPI:
