@@ -25,8 +25,12 @@ _CACHE: dict[tuple[str, str], tuple[float, Target | None]] = {}
 
 @dataclass(frozen=True)
 class Target:
+    """A published version; ``exact`` when the report named it (else the latest was taken:
+    the report is of the resource, every version)."""
+
     resource_id: str
     version_number: int
+    exact: bool = True
 
 
 def resolve(db: Session, text: str) -> Target | None:
@@ -90,6 +94,7 @@ def _target(db: Session, resource_id: str, number: int | None) -> Target | None:
     resource = db.get(Resource, resource_id)
     if resource is None or resource.latest_version is None:
         return None
+    exact = number is not None
     number = resource.latest_version if number is None else number
     exists = db.scalar(
         select(ResourceVersion.id).where(
@@ -98,4 +103,4 @@ def _target(db: Session, resource_id: str, number: int | None) -> Target | None:
             ResourceVersion.status == VersionStatus.published,
         )
     )
-    return Target(resource_id, number) if exists is not None else None
+    return Target(resource_id, number, exact) if exists is not None else None
