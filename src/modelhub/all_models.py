@@ -1,6 +1,7 @@
 """Imports every ORM model so that ``Base.metadata`` knows all tables (migrations, tests)."""
 
 from modelhub.accounts.models import ApiToken, LoginThrottle, User, WebSession
+from modelhub.analytics.models import UsageDoi, UsageEvent, UsageRollup, UsageState
 from modelhub.catalog.models import (
     Resource,
     ResourceMaintainer,
@@ -12,6 +13,7 @@ from modelhub.checks.models import CheckRun
 from modelhub.compat.models import CiNotice, CompatTarget, PartnerSummary, SummaryPull
 from modelhub.db import Base
 from modelhub.events.models import DomainEvent, EventDelivery
+from modelhub.events.visitors import VisitorSalt
 from modelhub.exports.models import ExportEntry, ExportState
 from modelhub.jobs.models import Job
 from modelhub.maintenance.models import MaintenanceLease
@@ -59,8 +61,13 @@ __all__ = [
     "SearchDocument",
     "SearchEntry",
     "SummaryPull",
+    "UsageDoi",
+    "UsageEvent",
+    "UsageRollup",
+    "UsageState",
     "User",
     "VersionFile",
+    "VisitorSalt",
     "WebSession",
     "Webhook",
     "WebhookDelivery",

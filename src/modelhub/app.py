@@ -18,6 +18,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from modelhub import __version__
 from modelhub.accounts import api as accounts_api
 from modelhub.accounts import pages as accounts_pages
+from modelhub.analytics import api as usage_api
+from modelhub.analytics import tracking as usage_tracking
+from modelhub.analytics.tracking import ReportsAtRoot
 from modelhub.catalog import api as catalog_api
 from modelhub.checks import api as checks_api
 from modelhub.config import Settings
@@ -31,6 +34,7 @@ from modelhub.interop import api as interop_api
 from modelhub.interop import hypha as interop_hypha
 from modelhub.jobs import api as jobs_api
 from modelhub.maintenance.periodic import PeriodicGc
+from modelhub.maintenance.usage import PeriodicFold
 from modelhub.notifications import api as notifications_api
 from modelhub.pages import open_app as open_app_page
 from modelhub.pages import resource as resource_page
@@ -77,6 +81,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         # periodically
         maintenance = PeriodicGc(hub)
         maintenance.start()
+        usage = PeriodicFold(hub)  # download statistics current within a minute
+        usage.start()
         jobs = hub.jobs
         if jobs is not None:
             # starting a cluster and stopping it block for a moment: not on the event loop
@@ -86,6 +92,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
             yield
         finally:
             await asyncio.to_thread(maintenance.stop)
+            await asyncio.to_thread(usage.stop)
             if jobs is not None:
                 await asyncio.to_thread(jobs.stop)
             # the workers are gone: so must be their warm sandboxes' folders and cgroups
@@ -118,6 +125,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         notifications_api.router,
         webhooks_api.router,
         review_api.router,
+        usage_api.router,
+        usage_tracking.router,
         sync_api.router,
         partners_api.router,
         search_pages.router,
@@ -139,6 +148,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     app.add_middleware(BodyLimit, settings=hub.settings)
     limit, retry = hub.settings.max_requests_in_flight, hub.settings.retry_after_s
     app.add_middleware(AdmissionLimit, limit=limit, retry_after_s=retry)
+    app.add_middleware(ReportsAtRoot)  # `/?module=API&…`: matomo's reporting URL
     app.add_middleware(RefuseNulInUrl)  # inside SecurityHeaders: its answers get the headers too
     app.add_middleware(SecurityHeaders, settings=hub.settings)
     files_origin.install(
@@ -154,7 +164,11 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HubError)
     async def hub_error(request: Request, exc: HubError) -> Response:
-        return render.error_response(request, exc)
+        response = render.error_response(request, exc)
+        retry_after = getattr(exc, "retry_after", None)  # rate limits say when to come back
+        if retry_after:
+            response.headers["retry-after"] = str(int(retry_after))
+        return response
 
     @app.exception_handler(PoolTimeout)
     async def pool_exhausted(request: Request, exc: PoolTimeout) -> Response:

@@ -173,6 +173,25 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds between pulls of each partner's test summaries (0: on demand only)",
     )
+    usage_counting: bool = Field(
+        default=True, description="Count the downloads the hub serves (usage analytics)"
+    )
+    usage_raw_retention_days: float = Field(
+        default=90,
+        gt=0,
+        description="Days raw download events are kept (the daily rollups stay)",
+    )
+    usage_fold_interval_s: float = Field(
+        default=20,
+        ge=0,
+        description="Seconds between folds of download events into the statistics (0: none)",
+    )
+    usage_reports_per_minute: int = Field(
+        default=600,
+        ge=0,
+        description="Download reports (`/matomo.php`) one client address may send per minute,"
+        " bulk requests counting each report (0: no limit)",
+    )
     gc_interval_s: float = Field(
         default=3600,
         ge=0,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from modelhub.analytics import reactions as usage_reactions
 from modelhub.catalog.access import DRAFT_READERS_INFO
 from modelhub.checks import announce as check_news
 from modelhub.checks.cleanup import sweep_checks
@@ -31,6 +32,7 @@ from modelhub.events import (
     Announcement,
     CheckFinished,
     CommentAdded,
+    Downloaded,
     Event,
     EventBus,
     ListingChanged,
@@ -257,6 +259,8 @@ def subscribe_reactions(hub: Hub) -> None:
     _announce(hub, PartnerApplied, partner_news.applied)
     _announce(hub, PartnerDecided, partner_news.decided)
     bus.subscribe(PartnerDecided, "partner_sync", sync_reactions.approved)
+    bus.subscribe(Downloaded, "analytics", usage_reactions.downloaded)
+    bus.subscribe(VersionPublished, "analytics", usage_reactions.version_published)
 
 
 def _announce(

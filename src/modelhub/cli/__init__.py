@@ -13,6 +13,7 @@ from modelhub.cli import (
     review,
     search,
     serve,
+    stats,
     transfer,
     users,
     validate,
@@ -37,6 +38,7 @@ app.command("unyank")(yanks.unyank)
 app.command("fsck")(maintenance.fsck)
 app.command("gc")(maintenance.gc)
 app.command("mirror")(mirror.mirror)
+app.command("stats")(stats.stats)
 app.add_typer(review.app, name="review")
 app.add_typer(yanks.maintainers_app, name="maintainers")
 app.add_typer(users.app, name="users")

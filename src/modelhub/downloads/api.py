@@ -12,7 +12,7 @@ from modelhub.accounts.deps import OptionalUser
 from modelhub.catalog import service as catalog
 from modelhub.catalog.models import VersionStatus
 from modelhub.deps import DbSession, HubDep
-from modelhub.downloads import service
+from modelhub.downloads import counting, service
 from modelhub.downloads.origin import to_files_origin
 from modelhub.downloads.responses import blob_response, not_modified, zip_headers
 from modelhub.downloads.zipstream import stream_zip
@@ -34,7 +34,21 @@ def _file(
     version, entry = service.find_file(
         db, resource_id=resource_id, label=label, path=path, viewer=user
     )
-    immutable = label is not None and version.status == VersionStatus.published
+    published = version.status == VersionStatus.published
+    immutable = label is not None and published
+    if (
+        published
+        and counting.counts(request)
+        and not not_modified(request, f'"{entry.blob_sha256}"')
+    ):
+        counting.count(
+            request,
+            db,
+            resource_id=version.resource_id,
+            version_number=version.number,
+            kind="file",
+            path=entry.path,
+        )
     return blob_response(request, hub.storage, entry, immutable=immutable)
 
 
@@ -87,6 +101,15 @@ def _package(
         return Response(status_code=304, headers=headers)
     if request.method == "HEAD":
         return Response(media_type="application/zip", headers=headers)
+    if version.status == VersionStatus.published and counting.counts(request):
+        counting.count(
+            request,
+            db,
+            resource_id=version.resource_id,
+            version_number=version.number,
+            kind="package",
+            path="package.zip",
+        )
     return StreamingResponse(
         stream_zip(hub.storage, plan.entries, plan.stamp),
         media_type="application/zip",

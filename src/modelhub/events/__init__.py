@@ -15,6 +15,7 @@ from modelhub.events.outbox import record
 from modelhub.events.types import (
     CheckFinished,
     CommentAdded,
+    Downloaded,
     Event,
     ListingChanged,
     PartnerApplied,
@@ -31,6 +32,7 @@ __all__ = [
     "Announcement",
     "CheckFinished",
     "CommentAdded",
+    "Downloaded",
     "Event",
     "EventBus",
     "Handler",

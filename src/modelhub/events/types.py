@@ -114,6 +114,23 @@ class PartnerChanged(Event):
     partner_id: str
 
 
+@dataclass(frozen=True)
+class Downloaded(Event):
+    """The hub served a whole file or package zip of a version (``kind``: ``file`` or
+    ``package``). ``visitor`` is the day's hash of who asked (never the address or user agent);
+    ``consumer`` is the product its user agent named."""
+
+    resource_id: str
+    version_number: int | None
+    kind: str
+    path: str
+    visitor: str
+    is_bot: bool
+    consumer: str
+    consumer_version: str
+    at: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -128,6 +145,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PartnerDecided,
         SummariesReceived,
         PartnerChanged,
+        Downloaded,
     )
 }
 """Every event by its stored name (the class name): a constant, read only."""

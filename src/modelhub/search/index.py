@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -133,6 +133,24 @@ def remove(db: Session, *, resource_id: str) -> None:
     db.delete(entry)
     db.flush()
     bump_generation(db, resource_id=resource_id)
+
+
+def set_downloads(db: Session, counts: dict[str, int]) -> int:
+    """Set the download counts of listed resources (usage analytics' totals: people, every
+    version); one UPDATE each, the generation bumped only for the entries that changed. How
+    many changed."""
+    changed = 0
+    for resource_id, downloads in sorted(counts.items()):
+        result = db.execute(
+            update(SearchEntry)
+            .where(SearchEntry.resource_id == resource_id, SearchEntry.downloads != downloads)
+            .values(downloads=downloads)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0):
+            bump_generation(db, resource_id=resource_id)
+            changed += 1
+    return changed
 
 
 def _values_of(entry: SearchEntry) -> dict[str, Any]:

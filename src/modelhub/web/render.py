@@ -51,7 +51,9 @@ def page(
 
 
 def error_response(request: Request, exc: HubError) -> Response:
-    is_api = request.url.path.startswith(("/api/", "/artifacts/", "/id_map", "/public/"))
+    is_api = request.url.path.startswith(
+        ("/api/", "/artifacts/", "/id_map", "/public/", "/matomo.php", "/index.php")
+    )
     templates = templates_of(request)
     if is_api or wants_json(request) or templates is None:
         return JSONResponse(exc.as_json(), status_code=exc.status_code)
