@@ -44,6 +44,7 @@ DBLESS = (
     "unit/catalog",
     "unit/search",
     "unit/maintenance",
+    "unit/web",
 )
 
 
