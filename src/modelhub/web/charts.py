@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from jinja2 import Environment
 from markupsafe import Markup
 
 from modelhub.web.chart_parts import (
@@ -173,3 +174,10 @@ def bar_chart(rows: Sequence[tuple[str, int]], *, title: str, table: bool = True
     _, head = _open("bar", title, height, desc)
     hidden = bar_table(shown, title) if table else ""
     return _figure(f"{head}{''.join(parts)}</svg>{hidden}")
+
+
+def install(env: Environment) -> None:
+    """Make the charts (``line_chart``, ``bar_chart``) and the figure formats (``|grouped``:
+    1,234; ``|compact``: 1.2k) available to every template of ``env``."""
+    env.globals.update(line_chart=line_chart, bar_chart=bar_chart)
+    env.filters.update(grouped=grouped, compact=compact)
