@@ -1,5 +1,6 @@
 """The numbers behind a chart as a visually hidden HTML table: screen readers and text browsers
-read them; the chart's ``<desc>`` gives only the summary."""
+read them; the chart's ``<desc>`` gives only the summary. The table sits in a hidden ``<div>``:
+a table is never narrower than its content, so hiding the table itself would widen the page."""
 
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ def series_table(
         for d in days
     )
     return (
-        f'<table class="sr-only"><caption>{text(title)}</caption><thead><tr>'
+        f'<div class="sr-only"><table><caption>{text(title)}</caption><thead><tr>'
         f'<th scope="col">{period.capitalize()}</th>{head}</tr></thead>'
-        f"<tbody>{rows}</tbody></table>"
+        f"<tbody>{rows}</tbody></table></div>"
     )
 
 
@@ -33,6 +34,7 @@ def bar_table(rows: Sequence[tuple[str, int]], title: str) -> str:
         f'<tr><th scope="row">{text(label)}</th><td>{grouped(n)}</td></tr>' for label, n in rows
     )
     return (
-        f'<table class="sr-only"><caption>{text(title)}</caption><thead><tr><th scope="col">Name'
-        f'</th><th scope="col">Downloads</th></tr></thead><tbody>{body}</tbody></table>'
+        f'<div class="sr-only"><table><caption>{text(title)}</caption><thead><tr>'
+        f'<th scope="col">Name</th><th scope="col">Downloads</th></tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
     )

@@ -73,8 +73,10 @@ def test_line_chart_structure_for_screen_readers_and_phones() -> None:
     # a date missing from a series counts 0: every line has a point per month
     for line in svg.iter(f"{SVG}polyline"):
         assert len(line.get("points", "").split()) == 12
-    table = parse(markup).find("table")
-    assert table is not None and table.get("class") == "sr-only"
+    hidden = parse(markup).find("div")
+    assert hidden is not None and hidden.get("class") == "sr-only"
+    table = hidden.find("table")
+    assert table is not None
     assert [c.text for c in table.iter("th")][:3] == ["Month", "ilastik", "deepImageJ"]
 
 
