@@ -11,7 +11,7 @@ import os
 import shutil
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import create_engine, make_url, select, text
 
 from modelhub.accounts import service as accounts
@@ -44,6 +45,7 @@ DBLESS = (
     "unit/catalog",
     "unit/search",
     "unit/maintenance",
+    "unit/web",
 )
 
 
@@ -158,13 +160,17 @@ def server(hub: Hub) -> Iterator[LiveServer]:
 
 
 @contextmanager
-def serving_in_thread(hub: Hub) -> Iterator[LiveServer]:
-    """The hub served by uvicorn on a free loopback port, in a background thread."""
+def serving_in_thread(
+    hub: Hub, extend: Callable[[FastAPI], None] | None = None
+) -> Iterator[LiveServer]:
+    """The hub served by uvicorn on a free loopback port, in a background thread; ``extend``
+    adds test-only routes to its app first."""
     port = free_port()
     hub.settings.base_url = f"http://127.0.0.1:{port}"
-    config = uvicorn.Config(
-        create_app(hub=hub), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
+    app = create_app(hub=hub)
+    if extend is not None:
+        extend(app)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

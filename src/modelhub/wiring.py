@@ -66,6 +66,7 @@ from modelhub.search import reactions as search_reactions
 from modelhub.storage.factory import describe_storage, storage_from
 from modelhub.summaries.pulls import make_kind as summary_pull_kind
 from modelhub.uploads.archive import UnpackLimits
+from modelhub.web import charts
 from modelhub.webhooks.service import queue_deliveries
 from modelhub.webhooks.tasks import WebhookSettings
 from modelhub.webhooks.tasks import make_kind as webhook_kind
@@ -101,6 +102,7 @@ def build_hub(settings: Settings) -> Hub:
     )
     # templates link with the hub's ``Links`` (as ``urls``); they never build a path
     hub.templates.context_processors.append(lambda _: {"urls": hub.links})
+    charts.install(hub.templates.env)  # server-drawn SVG charts and figure formats
     register_job_kinds(hub)  # uploads enqueue checks: the kinds must be known in this process
     subscribe_reactions(hub)
     if settings.search_memory:

@@ -21,6 +21,7 @@ from modelhub.compat import views as compat_views
 from modelhub.compat.schemas import VersionSummaries
 from modelhub.deps import DbSession, HubDep
 from modelhub.links import Links
+from modelhub.pages.usage import ResourceUsageSection
 from modelhub.review import thread
 from modelhub.review import views as review_views
 from modelhub.review.schemas import ReviewState
@@ -48,6 +49,8 @@ class ResourceCard(BaseModel):
     open_in: list[OpenIn] = []
     # partners' test summaries and the "compatible with" badges (published versions only)
     compatibility: VersionSummaries | None = None
+    # downloads: totals, per version and consumer software, over time (``_card_usage.html``)
+    usage: ResourceUsageSection | None = None
 
 
 @router.get("/resources/{resource_id:rid}")
