@@ -262,6 +262,7 @@ def subscribe_reactions(hub: Hub) -> None:
     _announce(hub, PartnerDecided, partner_news.decided)
     bus.subscribe(PartnerDecided, "partner_sync", sync_reactions.approved)
     bus.subscribe(Downloaded, "analytics", usage_reactions.downloaded)
+    bus.batch(Downloaded)  # off the download's request: the usage fold delivers them first
     bus.subscribe(VersionPublished, "analytics", usage_reactions.version_published)
 
 

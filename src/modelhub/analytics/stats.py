@@ -174,6 +174,14 @@ def hub_usage(db: Session, *, today: date | None = None) -> HubUsage:
     )
 
 
+def downloaded_resources(db: Session) -> int:
+    """How many resources people downloaded at least once."""
+    found = db.scalar(
+        select(func.count(distinct(R.resource_id))).where(R.is_bot.is_(False), R.downloads > 0)
+    )
+    return int(found or 0)
+
+
 def live(db: Session, *, minutes: int, now: datetime | None = None) -> LiveCounters:
     """Visits (distinct visitors) and actions (downloads) of the last ``minutes``, raw."""
     since = (now or utcnow()) - timedelta(minutes=minutes)

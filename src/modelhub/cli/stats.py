@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from modelhub.analytics import stats as usage
-from modelhub.analytics.fold import fold
 from modelhub.analytics.schemas import ResourceUsage
 from modelhub.cli.options import JsonOption
 from modelhub.cli.output import emit, fail
@@ -16,6 +15,8 @@ from modelhub.cli.users import local_sessions
 from modelhub.config import Settings
 from modelhub.db import transaction
 from modelhub.errors import HubError
+from modelhub.maintenance.usage import fold_now
+from modelhub.wiring import build_hub
 
 
 def lines_of(u: ResourceUsage) -> list[str]:
@@ -38,8 +39,11 @@ def stats(
 ) -> None:
     """A resource's downloads: people and bots apart, per version and per consumer software."""
     sessions = local_sessions()
-    with transaction(sessions) as db:
-        fold(db, retention_days=Settings().usage_raw_retention_days)
+    hub = build_hub(Settings())
+    try:
+        fold_now(hub)  # downloads not yet handed over, and the latest reports
+    finally:
+        hub.engine.dispose()
     with transaction(sessions) as db:
         try:
             found = usage.resource_usage(db, resource_id)

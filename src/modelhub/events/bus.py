@@ -53,6 +53,7 @@ class EventBus:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
         self._subscribers: dict[type[Event], list[Subscriber]] = {}
+        self._batched: set[str] = set()
         for name, listener in self._listeners():
             sa_event.listen(sessions, name, listener)
 
@@ -65,6 +66,18 @@ class EventBus:
         if any(s.name == name for s in subscribers):
             raise ValueError(f"{name!r} already subscribes to {event_type.__name__}")
         subscribers.append(Subscriber(name=name, handler=handler))
+
+    def batch(self, event_type: type[Event]) -> None:
+        """Leave ``event_type`` to ``deliver_pending`` instead of delivering it as its
+        transaction commits: for events recorded on a hot path (a download), whose subscribers
+        then run in batches off the request (the sweep delivers them too)."""
+        self._batched.add(event_type.__name__)
+
+    def deliver_pending(self, event_type: type[Event], *, limit: int = 10_000) -> int:
+        """Deliver the committed, undelivered events of ``event_type`` now, oldest first."""
+        with self.sessions() as db:
+            ids = outbox.pending_ids(db, older_than_s=0, limit=limit, names=[event_type.__name__])
+        return self.deliver(ids)
 
     def subscribers(self, event_type: type[Event]) -> list[str]:
         return [s.name for s in self._subscribers.get(event_type, [])]
@@ -150,6 +163,9 @@ class EventBus:
         if session.in_nested_transaction():
             return  # a savepoint: the events wait for the transaction around it
         recorded = session.info.pop(outbox.RECORDED, None)
+        names = session.info.pop(outbox.RECORDED_NAMES, None) or {}
+        if recorded and self._batched:
+            recorded = [i for i in recorded if names.get(i) not in self._batched]
         if recorded:
             session.info.setdefault(COMMITTED, []).extend(recorded)
 
@@ -164,3 +180,4 @@ class EventBus:
     def _after_rollback(self, session: Session) -> None:
         if not session.in_nested_transaction():
             session.info.pop(outbox.RECORDED, None)
+            session.info.pop(outbox.RECORDED_NAMES, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
@@ -16,25 +17,33 @@ RECORDED = "modelhub.events.recorded"
 delivers them when the transaction commits and forgets them when it rolls back)."""
 
 
+RECORDED_NAMES = "modelhub.events.recorded_names"
+"""``Session.info`` key: event id → event name, of the same events (the bus leaves the kinds it
+delivers in batches to its ``deliver_pending``)."""
+
+
 def record(db: Session, event: Event) -> int:
     """Add ``event`` to the caller's transaction (flushed, never committed); its outbox id."""
     row = DomainEvent(name=name_of(event), data=event.as_json(), failures=0)
     db.add(row)
     db.flush()
     db.info.setdefault(RECORDED, []).append(row.id)
+    db.info.setdefault(RECORDED_NAMES, {})[row.id] = row.name
     return row.id
 
 
-def pending_ids(db: Session, *, older_than_s: float, limit: int) -> list[int]:
-    """Undelivered events recorded at least ``older_than_s`` seconds ago, oldest first."""
+def pending_ids(
+    db: Session, *, older_than_s: float, limit: int, names: Collection[str] | None = None
+) -> list[int]:
+    """Undelivered events recorded at least ``older_than_s`` seconds ago (of the kinds
+    ``names`` when given), oldest first."""
     cutoff = utcnow() - timedelta(seconds=older_than_s)
-    query = (
-        select(DomainEvent.id)
-        .where(DomainEvent.delivered_at.is_(None), DomainEvent.created_at <= cutoff)
-        .order_by(DomainEvent.id)
-        .limit(limit)
+    query = select(DomainEvent.id).where(
+        DomainEvent.delivered_at.is_(None), DomainEvent.created_at <= cutoff
     )
-    return list(db.scalars(query))
+    if names is not None:
+        query = query.where(DomainEvent.name.in_(sorted(names)))
+    return list(db.scalars(query.order_by(DomainEvent.id).limit(limit)))
 
 
 def delivered_to(db: Session, *, event_id: int) -> set[str]:

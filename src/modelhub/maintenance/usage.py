@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 
 from modelhub.analytics.fold import FoldResult, fold
 from modelhub.db import transaction
+from modelhub.events.types import Downloaded
 from modelhub.hub import Hub
 from modelhub.jobs.owners import new_owner_id
 from modelhub.maintenance import lease
@@ -28,8 +30,7 @@ def fold_if_due(hub: Hub, *, holder: str) -> FoldResult | None:
             return None
     result: FoldResult | None = None
     try:
-        with transaction(hub.sessions) as db:
-            result = fold(db, retention_days=hub.settings.usage_raw_retention_days)
+        result = fold_now(hub)
         return result
     finally:
         with hub.sessions() as db:
@@ -37,6 +38,14 @@ def fold_if_due(hub: Hub, *, holder: str) -> FoldResult | None:
                 None if result is None else {"events": result.events, "expired": result.expired}
             )
             lease.give_back(db, name=NAME, holder=holder, result=summary)
+
+
+def fold_now(hub: Hub, *, now: datetime | None = None) -> FoldResult:
+    """Hand the downloads recorded since the last run to their subscribers (the bus leaves
+    ``Downloaded`` events to this batch), then fold them into the statistics."""
+    hub.events.deliver_pending(Downloaded)
+    with transaction(hub.sessions) as db:
+        return fold(db, now=now, retention_days=hub.settings.usage_raw_retention_days)
 
 
 class PeriodicFold:

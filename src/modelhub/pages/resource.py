@@ -22,6 +22,7 @@ from modelhub.compat.schemas import VersionSummaries
 from modelhub.deps import DbSession, HubDep
 from modelhub.links import Links
 from modelhub.pages.usage import ResourceUsageSection
+from modelhub.pages.usage_data import resource_section
 from modelhub.review import thread
 from modelhub.review import views as review_views
 from modelhub.review.schemas import ReviewState
@@ -86,6 +87,11 @@ def resource_page(
         compatibility=(
             compat_views.version_summaries(db, version=chosen)
             if chosen.number is not None
+            else None
+        ),
+        usage=(
+            resource_section(db, resource_id=resource.id)
+            if resource.latest_version is not None
             else None
         ),
     )

@@ -193,3 +193,14 @@ def test_delivery_needs_no_second_connection(settings: Settings) -> None:
     finally:
         one.events.close()
         one.engine.dispose()
+
+
+def test_a_batched_kind_waits_for_deliver_pending(hub: Hub) -> None:
+    heard = listen(hub.events)
+    hub.events.batch(VersionYanked)
+    with transaction(hub.sessions) as db:
+        event_id = record(db, YANKED)
+    assert heard == [] and event_row(hub, event_id).delivered_at is None
+    assert hub.events.deliver_pending(VersionYanked) == 1
+    assert heard == [YANKED] and deliveries(hub) == [(event_id, "test")]
+    assert hub.events.deliver_pending(VersionYanked) == 0  # once
