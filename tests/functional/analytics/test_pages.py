@@ -55,3 +55,22 @@ def test_statistics_page_and_model_page_show_the_counts(
     assert {v["label"] for v in usage["per_version"]} == {"v1", "v2"}
     html = http.get("/resources/counted-shark").text
     assert "Downloads" in html and "<svg" in html
+
+
+def test_top_live_and_partner_statistics(server: LiveServer, http: httpx.Client) -> None:
+    hub = server.hub
+    publish(hub, "lab-model")
+    publish(hub, "other-model", versions=1)
+    assert http.get("/artifacts/lab-model/v1/files/weights.bin", headers=PERSON).is_success
+    assert http.get("/artifacts/lab-model/v2/files/weights.bin", headers=CRAWLER).is_success
+    assert http.get("/artifacts/other-model/v1/files/weights.bin", headers=PERSON).is_success
+    fold_now(hub, now=utcnow() + timedelta(minutes=1))
+    live = http.get("/api/v1/usage/live", params={"minutes": 30}).json()
+    assert live["actions"] == 3 and live["visitors"] == 2
+    top = http.get("/api/v1/usage/top").json()
+    # one person's download each (the crawler is counted with the bots): the tie goes by id
+    assert [(t["resource_id"], t["downloads"]) for t in top] == [
+        ("lab-model", 1),
+        ("other-model", 1),
+    ]
+    assert http.get("/api/v1/usage/partners/nope").status_code == 404
