@@ -23,8 +23,14 @@ R = UsageRollup
 METHODS = ("Live.getCounters", "Actions.getDownloads", "Actions.getDownload")
 
 
-def error(message: str) -> dict[str, str]:
-    return {"result": "error", "message": message}
+def error(message: str) -> dict[str, Any]:
+    """Matomo's error answer (``result``, ``message``: what its clients read), carrying the
+    hub's error shape too (``error.code``, ``error.message``), as every 4xx of the hub does."""
+    return {
+        "result": "error",
+        "message": message,
+        "error": {"code": "usage_report_refused", "message": message},
+    }
 
 
 def answer(db: Session, links: Links, params: Mapping[str, str]) -> tuple[int, Any]:

@@ -84,7 +84,8 @@ def test_model_page_downloads_section(
     preview: LiveServer, http: httpx.Client, cards: dict[str, ResourceCard]
 ) -> None:
     card = ResourceCard.model_validate(http.get("/resources/nucleus-unet?format=json").json())
-    assert card.usage is None  # nothing connected yet: the real page has no section
+    # the real page: the statistics of a resource nobody downloaded yet
+    assert card.usage is not None and (card.usage.total, card.usage.per_version) == (0, [])
     cards["card"] = card.model_copy(update={"usage": section("nucleus-unet")})
     html = http.get(CARD_PATH).text
     page = parse(html)
