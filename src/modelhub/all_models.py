@@ -25,6 +25,7 @@ from modelhub.partners.models import (
     PartnerMaintainer,
     PartnerToken,
 )
+from modelhub.predictions.models import Prediction, PredictionBlob
 from modelhub.review.models import ReviewComment, ReviewEvent
 from modelhub.search.models import SearchCount, SearchDocument, SearchEntry
 from modelhub.storage.models import Blob
@@ -51,6 +52,8 @@ __all__ = [
     "PartnerMaintainer",
     "PartnerSummary",
     "PartnerToken",
+    "Prediction",
+    "PredictionBlob",
     "Resource",
     "ResourceMaintainer",
     "ResourceTag",

@@ -46,6 +46,8 @@ from modelhub.partners import api as partners_api
 from modelhub.partners import landing as partner_landing
 from modelhub.partners import manage_pages as partner_manage_pages
 from modelhub.partners import pages as partner_pages
+from modelhub.predictions import api as predictions_api
+from modelhub.predictions import files as prediction_files
 from modelhub.review import api as review_api
 from modelhub.review import pages as review_pages
 from modelhub.search import api as search_api
@@ -126,6 +128,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         notifications_api.router,
         webhooks_api.router,
         review_api.router,
+        predictions_api.router,
+        prediction_files.router,
         usage_api.router,
         usage_tracking.router,
         sync_api.router,

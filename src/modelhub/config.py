@@ -110,6 +110,40 @@ class Settings(BaseSettings):
         default=False,
         description="UNSAFE: run package code without the bubblewrap sandbox where it cannot run",
     )
+    predict_anonymous: bool = Field(
+        default=False, description="Let people without an account try models (stricter limits)"
+    )
+    predict_slots: int = Field(
+        default=2, gt=0, description="Predictions handed to the workers at once (the rest wait)"
+    )
+    predict_retention_hours: float = Field(
+        default=24, gt=0, description="How long inputs and results of a prediction are kept"
+    )
+    predict_max_bytes: int = Field(default=2 * GIB, gt=0, description="Largest prediction input")
+    predict_max_pixels: int = Field(
+        default=16384**2, gt=0, description="Most pixels (all axes) of one input image"
+    )
+    predict_per_hour: int = Field(default=500, gt=0, description="Predictions per person per hour")
+    predict_max_waiting: int = Field(
+        default=200, gt=0, description="Predictions one person may have waiting"
+    )
+    predict_anonymous_max_bytes: int = Field(default=16 * 1024**2, gt=0)
+    predict_anonymous_max_pixels: int = Field(default=2048**2, gt=0)
+    predict_anonymous_per_hour: int = Field(default=10, gt=0)
+    predict_timeout_s: float = Field(default=900, gt=0, description="Wall clock for one prediction")
+    predict_memory_bytes: int = Field(
+        default=4 * GIB, gt=0, description="Memory of one warm model host (its sandbox)"
+    )
+    predict_hosts_memory_bytes: int = Field(
+        default=8 * GIB, gt=0, description="Memory all warm model hosts of a worker may hold"
+    )
+    predict_host_idle_s: float = Field(
+        default=600, gt=0, description="A warm model host unused this long is stopped"
+    )
+    predict_block_pixels: int = Field(
+        default=1024**2, gt=0, description="Images larger than this are predicted in blocks"
+    )
+    predict_use_gpu: bool = Field(default=True, description="Use a worker's GPU when it has one")
     allow_self_approval: bool = Field(
         default=False,
         description=(
@@ -284,6 +318,11 @@ class Settings(BaseSettings):
     def staging_dir(self) -> Path:
         """Where uploads land before they are accepted; emptied of leftovers at start."""
         return self.data_dir / "staging"
+
+    @property
+    def predictions_dir(self) -> Path:
+        """Inputs and results of predictions (blobs of their own, deleted after retention)."""
+        return self.data_dir / "predictions"
 
     @property
     def webhook_retry_schedule(self) -> tuple[float, ...]:

@@ -288,6 +288,51 @@ class Links:
         """A version's zip, on the files origin when it is published and one is set."""
         return self._files_root(label) + self.package_path(resource_id, label)
 
+    # -- predictions (``predictions``) --------------------------------------------------------
+
+    @staticmethod
+    def predict_path(resource_id: str, version: str | None = None) -> str:
+        """A model's "run it on your image" page."""
+        return _query(f"/resources/{_rid(resource_id)}/predict", version=version)
+
+    @staticmethod
+    def prediction_path(prediction_id: str) -> str:
+        """One prediction's page (its owner's only)."""
+        return f"/predictions/{_seg(prediction_id)}"
+
+    @staticmethod
+    def predictions_path() -> str:
+        """The requester's own predictions."""
+        return "/predictions"
+
+    @staticmethod
+    def prediction_api_path(prediction_id: str) -> str:
+        return f"/api/v1/predictions/{_seg(prediction_id)}"
+
+    @staticmethod
+    def predictions_api_path(resource_id: str) -> str:
+        """Where predictions of a model are asked for (POST)."""
+        return f"/api/v1/resources/{_rid(resource_id)}/predictions"
+
+    @staticmethod
+    def prediction_output_path(prediction_id: str, name: str, fmt: str) -> str:
+        """A result tensor as a file (``fmt``: ``npy``, ``tiff``, ``zarr``)."""
+        return f"/api/v1/predictions/{_seg(prediction_id)}/outputs/{_seg(name)}.{_seg(fmt)}"
+
+    @staticmethod
+    def prediction_preview_path(
+        prediction_id: str, side: str, name: str, pick: dict[str, int] | None = None
+    ) -> str:
+        """A PNG of one plane of an input or output (``side``: ``inputs``/``outputs``)."""
+        path = f"/api/v1/predictions/{_seg(prediction_id)}/{_seg(side)}/{_seg(name)}/preview.png"
+        return _query(path, **(pick or {}))
+
+    def prediction_api(self, prediction_id: str) -> str:
+        return self.absolute(self.prediction_api_path(prediction_id))
+
+    def predictions_api(self, resource_id: str) -> str:
+        return self.absolute(self.predictions_api_path(resource_id))
+
     # -- applications (``catalog.applications``) ----------------------------------------------
 
     @staticmethod

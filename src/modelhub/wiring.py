@@ -59,6 +59,9 @@ from modelhub.partner_sync import reactions as sync_reactions
 from modelhub.partner_sync.tasks import SyncSettings
 from modelhub.partner_sync.tasks import make_kind as sync_kind
 from modelhub.partners import announce as partner_news
+from modelhub.predictions.retention import results_description
+from modelhub.predictions.tasks import PredictSettings
+from modelhub.predictions.tasks import make_kind as predict_kind
 from modelhub.private import private_dir
 from modelhub.review import announce as review_news
 from modelhub.review import duty
@@ -166,6 +169,32 @@ def register_job_kinds(hub: Hub) -> None:
     kinds.add(partner_ci_kind(rules))  # partners' CI hooks follow the webhooks' rules
     kinds.add(summary_pull_kind(s))
     kinds.add(sync_kind(sync_settings(s), hub.storage))
+    kinds.add(predict_kind(predict_settings(hub)))
+
+
+def predict_settings(hub: Hub) -> PredictSettings:
+    """Predictions run in the checks' sandbox, with limits of their own."""
+    s = hub.settings
+    checks = check_settings(hub)
+    return PredictSettings(
+        package_storage=checks.storage,
+        results_storage=results_description(s),
+        limits=SandboxLimits(
+            timeout_s=s.predict_timeout_s,
+            memory_bytes=s.predict_memory_bytes,
+            cpu_seconds=max(s.check_cpu_seconds, int(s.predict_timeout_s) * 4),
+            max_processes=s.check_max_processes,
+        ),
+        scratch_root=checks.scratch_root,
+        hidden_paths=checks.hidden_paths,
+        allow_unsandboxed=s.allow_unsandboxed_checks,
+        slots=s.predict_slots,
+        hosts_memory_bytes=s.predict_hosts_memory_bytes,
+        host_idle_s=s.predict_host_idle_s,
+        block_pixels=s.predict_block_pixels,
+        use_gpu=s.predict_use_gpu,
+        retention_hours=s.predict_retention_hours,
+    )
 
 
 def sync_settings(s: Settings) -> SyncSettings:

@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from distributed import Client, Future, LocalCluster
@@ -26,9 +26,18 @@ from modelhub.jobs import service
 from modelhub.jobs.cluster import TASK_DROPPED, describe_error, embedded_cluster
 from modelhub.jobs.models import Job, JobStatus
 from modelhub.jobs.owners import new_owner_id
+from modelhub.jobs.progress import TOPIC, run_at
 from modelhub.jobs.registry import JobKind, JobKinds, Payload, SkipJob, kinds_of
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Progress:
+    """A progress message of the task ``key``."""
+
+    key: str
+    data: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,8 @@ class _Attempt:
     number: int
     kind: JobKind
     payload: Payload
+    home: str | None = None
+    """The affinity key of its task (see ``JobKind.affinity``)."""
 
 
 class Dispatcher:
@@ -86,7 +97,8 @@ class Dispatcher:
         self.max_in_flight = max_in_flight
         # Dask keys must be new for each submission, also across restarts of the hub
         self._key_suffix = uuid.uuid4().hex[:8]
-        self._events: queue.SimpleQueue[Future[Any] | None] = queue.SimpleQueue()
+        self._events: queue.SimpleQueue[Future[Any] | _Progress | None] = queue.SimpleQueue()
+        self._homes: dict[str, str] = {}  # affinity key -> the worker that ran it last
         self._in_flight: dict[str, tuple[_Attempt, Future[Any]]] = {}
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -115,6 +127,7 @@ class Dispatcher:
             else:
                 self._client = Client(self.scheduler_address, set_as_default=False)
             self._settle(self._requeue_orphans)
+            self._client.subscribe_topic(TOPIC, self._heard)
         except BaseException:
             self._close_cluster()
             raise
@@ -188,7 +201,9 @@ class Dispatcher:
         try:
             item = self._events.get(timeout=self.poll_seconds)
             while True:
-                if item is not None:
+                if isinstance(item, _Progress):
+                    self._progress(item)
+                elif item is not None:
                     self._complete(item)
                 item = self._events.get_nowait()
         except queue.Empty:
@@ -223,7 +238,16 @@ class Dispatcher:
                     return  # another dispatcher took it over meanwhile
                 task_input = attempt.kind.prepare(db, attempt.payload)
             key = f"job-{attempt.job_id}-{attempt.number}-{self._key_suffix}"
-            future = self.client.submit(attempt.kind.run, task_input, key=key, pure=False)
+            if attempt.kind.affinity is None:
+                future = self.client.submit(attempt.kind.run, task_input, key=key, pure=False)
+            else:
+                home = attempt.kind.affinity(task_input)
+                attempt = replace(attempt, home=home)
+                workers = self._idle_home(home)
+                future = self.client.submit(
+                    run_at, attempt.kind.run, task_input, key=key, pure=False,
+                    workers=workers, allow_other_workers=True,
+                )  # fmt: skip
         except SkipJob as skip:
             with transaction(self.sessions) as db:
                 service.finish(db, **self._guard(attempt), result={"skipped": str(skip)})
@@ -251,6 +275,10 @@ class Dispatcher:
             outcome, error = "error", describe_error(exc)
         finally:
             future.release()
+        if outcome == "finished" and attempt.kind.affinity is not None:
+            address, result = result
+            if attempt.home is not None and address is not None:
+                self._homes[attempt.home] = address
         if outcome == "finished":
             self._apply(attempt, result)
         else:
@@ -318,6 +346,36 @@ class Dispatcher:
         with transaction(self.sessions) as db:
             for attempt, _ in left:
                 service.release(db, **self._guard(attempt))
+
+    # -- progress and warm workers -------------------------------------------------------------
+
+    def _heard(self, event: tuple[float, Any]) -> None:
+        """Dask's thread: a worker's progress message; the loop writes it."""
+        message = event[1]
+        if isinstance(message, dict) and isinstance(message.get("data"), dict):
+            self._events.put(_Progress(str(message.get("key")), message["data"]))
+
+    def _progress(self, item: _Progress) -> None:
+        entry = self._in_flight.get(item.key)
+        hook = entry[0].kind.progress if entry is not None else None
+        if entry is None or hook is None:
+            return
+        try:
+            with transaction(self.sessions) as db:
+                hook(db, entry[0].payload, item.data)
+        except Exception:
+            log.exception("the progress of job %s could not be written", entry[0].job_id)
+
+    def _idle_home(self, home: str | None) -> list[str] | None:
+        """The worker that ran ``home`` last, if it is still there and has nothing to do."""
+        address = self._homes.get(home) if home is not None else None
+        if address is None:
+            return None
+        try:
+            busy = self.client.processing(workers=[address]).get(address)
+        except Exception:
+            return None
+        return [address] if busy == () or busy == [] else None
 
     # -- helpers -------------------------------------------------------------------------------
 

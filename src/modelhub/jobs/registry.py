@@ -45,6 +45,11 @@ class JobKind:
       result twice leaves the same state.
     - ``fail(db, payload, error)``: optional; called once when the job has finally failed (after
       its retries) with the error in plain words.
+    - ``progress(db, payload, data)``: optional; what the run reported on its way
+      (``jobs.progress.report`` on the worker), written by the hub while the job runs.
+    - ``affinity(task_input)``: optional; a key naming what the run keeps warm in its worker
+      process (a loaded model): the next task with the same key goes to the worker that ran the
+      last one, when that worker is idle.
     """
 
     name: str
@@ -52,6 +57,8 @@ class JobKind:
     run: Callable[[Any], Any]
     apply: Callable[[Session, Payload, Any], None]
     fail: Callable[[Session, Payload, str], None] | None = None
+    progress: Callable[[Session, Payload, dict[str, Any]], None] | None = None
+    affinity: Callable[[Any], str | None] | None = None
 
 
 KINDS_INFO = "modelhub.jobs.kinds"

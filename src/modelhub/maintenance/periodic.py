@@ -15,6 +15,7 @@ from modelhub.maintenance import lease
 from modelhub.maintenance.folders import Places
 from modelhub.maintenance.service import GcResult, gc
 from modelhub.partner_sync.service import request_due_syncs
+from modelhub.predictions.retention import results_storage, sweep
 from modelhub.storage.local import LocalStorage
 from modelhub.summaries.pulls import request_due
 
@@ -64,6 +65,15 @@ def pull_due_summaries(hub: Hub) -> int:
     return asked
 
 
+def sweep_predictions(hub: Hub) -> int:
+    """Delete predictions past their retention, and hand free slots to waiting ones."""
+    settings = hub.settings
+    swept = sweep(hub.sessions, results_storage(settings), slots=settings.predict_slots)
+    if swept.predictions or swept.blobs:
+        logger.info("predictions: %s expired, %s files deleted", swept.predictions, swept.blobs)
+    return swept.predictions
+
+
 EVENTS_ONLY_WAKE_S = 900.0
 """How often the loop sweeps pending events when the hub's gc is off."""
 
@@ -111,6 +121,10 @@ class PeriodicGc:
                 pull_due_summaries(self.hub)
             except Exception:
                 logger.exception("queueing pulls of test summaries failed")
+            try:
+                sweep_predictions(self.hub)
+            except Exception:
+                logger.exception("sweeping expired predictions failed")
             if interval > 0:
                 try:
                     run_if_due(self.hub, holder=self.holder, due_after_s=due_after)

@@ -22,6 +22,9 @@ STREAMING_UPLOADS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("POST", re.compile(r"/api/v1/uploads")),
     ("POST", re.compile(r"/upload")),
     ("POST", re.compile(r"/upload/fix")),
+    # images to run a model on, under the prediction limits (MODELHUB_PREDICT_MAX_BYTES)
+    ("POST", re.compile(r"/api/v1/resources/.+/predictions")),
+    ("POST", re.compile(r"/resources/.+/predict")),
     ("PUT", re.compile(r"/public/services/artifact-manager/files/[^/]+")),
     ("POST", re.compile(r"/public/services/artifact-manager/(create|put_file|edit)")),
 )

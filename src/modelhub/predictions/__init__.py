@@ -1,0 +1,1 @@
+"""Run a published model on people's own images: sandboxed, queued fairly, kept for a while."""
