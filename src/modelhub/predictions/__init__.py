@@ -1,0 +1,1 @@
+"""Run a model on people's own images: reading images, matching their axes, predicting, results."""
