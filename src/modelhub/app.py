@@ -48,6 +48,7 @@ from modelhub.partners import manage_pages as partner_manage_pages
 from modelhub.partners import pages as partner_pages
 from modelhub.predictions import api as predictions_api
 from modelhub.predictions import files as prediction_files
+from modelhub.predictions import pages as prediction_pages
 from modelhub.review import api as review_api
 from modelhub.review import pages as review_pages
 from modelhub.search import api as search_api
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         partner_admin_pages.router,
         sync_pages.router,
         summaries_pages.router,
+        prediction_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
