@@ -40,8 +40,9 @@ MAX_FILES = 4 * MAX_IMAGES  # images of a model with several inputs
 
 
 def _wake(hub: Hub) -> None:
-    if hub.jobs is not None:
-        hub.jobs.notify()
+    notify = getattr(hub.jobs, "notify", None)  # a dispatcher: look at the queue now
+    if notify is not None:
+        notify()
 
 
 @router.get("/resources/{resource_id:rid}/predict")
@@ -56,7 +57,7 @@ def predict_info(
 
 @router.post("/resources/{resource_id:rid}/predictions", status_code=202, response_model=None)
 async def ask(
-    request: Request, resource_id: str, hub: HubDep, requester: Asker
+    request: Request, response: Response, resource_id: str, hub: HubDep, requester: Asker
 ) -> PredictionList | PredictionPlan:
     """Run the model on the images of a multipart form (``image``; ``image.<input>`` for a
     model with several inputs) or, with ``test_input=true``, on its own test input. Fields or
@@ -82,6 +83,7 @@ async def ask(
             )
         made = await run_in_threadpool(_create, hub, resource_id, requester, uploads, fields)
     if isinstance(made, PredictionPlan):
+        response.status_code = 200  # nothing was made
         return made
     _wake(hub)
     wait = _seconds(fields.get("wait"))
@@ -195,9 +197,7 @@ def _list(db: DbSession, hub: Hub, predictions: Sequence[Prediction]) -> Predict
     return PredictionList(predictions=[read(p, hub.links, where.get(p.id)) for p in predictions])
 
 
-async def _wait_for(
-    hub: Hub, ids: list[str], requester: Requester, wait: float
-) -> PredictionList:
+async def _wait_for(hub: Hub, ids: list[str], requester: Requester, wait: float) -> PredictionList:
     """Poll the rows until every prediction has finished or ``wait`` seconds have passed."""
     deadline = time.monotonic() + wait
     pause = 0.01
@@ -241,4 +241,3 @@ def cancel(
     db.commit()
     _wake(hub)
     return read(prediction, hub.links)
-

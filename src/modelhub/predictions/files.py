@@ -102,17 +102,13 @@ def download(
     )
 
 
-def _convert(
-    results: LocalStorage, npy: Path, fmt: Literal["tiff", "zarr"], axes: str
-) -> str:
+def _convert(results: LocalStorage, npy: Path, fmt: Literal["tiff", "zarr"], axes: str) -> str:
     with tempfile.TemporaryDirectory(prefix="modelhub-result-") as folder:
         made = convert(npy, fmt, Path(folder) / f"result{SUFFIXES[fmt]}", axes)
         return results.put_file(made, move=True).sha256
 
 
-def _keep(
-    db: DbSession, prediction: Prediction, item: dict[str, Any], fmt: str, blob: str
-) -> None:
+def _keep(db: DbSession, prediction: Prediction, item: dict[str, Any], fmt: str, blob: str) -> None:
     item.setdefault("formats", {})[fmt] = blob
     flag_modified(prediction, "outputs")
     if db.get(PredictionBlob, (prediction.id, blob)) is None:

@@ -112,9 +112,7 @@ class ModelHost:
         """Destroy the host; the error saying why, out of memory when the kernel said so."""
         cgroup = self.process.cgroup
         oom = cgroup is not None and cgroup.oom_killed()
-        tasks = self.process.too_many_processes or (
-            cgroup is not None and cgroup.hit_task_limit()
-        )
+        tasks = self.process.too_many_processes or (cgroup is not None and cgroup.hit_task_limit())
         self.close()
         if oom:
             limit = format_bytes(self.limits.memory_bytes)
@@ -181,7 +179,9 @@ class ModelHost:
         try:
             return {name[4:]: npy_array(blob) for name, blob in data.items() if name[:4] == "out:"}
         except ProtocolError as exc:
-            raise HostError("output_invalid", f"The model's output is not a tensor: {exc}") from None
+            raise HostError(
+                "output_invalid", f"The model's output is not a tensor: {exc}"
+            ) from None
 
     def ping(self, timeout_s: float = 10.0) -> bool:
         """Whether the host answers (a host that does not is destroyed)."""

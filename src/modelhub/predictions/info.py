@@ -15,8 +15,8 @@ from modelhub.predictions.inputs import Planned, model_letters
 from modelhub.predictions.owners import Requester, limits_for
 from modelhub.predictions.schemas import InputSpecRead, PredictInfo
 from modelhub.predictions.spec import AxisSpec, ModelIO, TensorSpec
-from modelhub.storage.base import Storage
 from modelhub.predictions.views import OUTPUT_FORMATS
+from modelhub.storage.base import Storage
 
 IMAGE_FORMATS = ["tiff", "png", "npy", "ome-zarr (zip)"]
 

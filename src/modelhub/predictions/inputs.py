@@ -59,9 +59,7 @@ class Planned:
     blob: str | None = None  # the test tensor's blob in the package storage
 
 
-def group_uploads(
-    io: ModelIO, sent: Mapping[str, Sequence[Upload]]
-) -> list[dict[str, Upload]]:
+def group_uploads(io: ModelIO, sent: Mapping[str, Sequence[Upload]]) -> list[dict[str, Upload]]:
     """Pair the uploads into one set per prediction: ``sent`` maps a model input's id (or
     ``""`` for the one input of a single-input model) to its images, paired in order."""
     names = [t.id for t in io.inputs]

@@ -58,9 +58,7 @@ class Prediction(Base):
     )
     version_number: Mapped[int | None] = mapped_column(Integer)
     weight_format: Mapped[str] = mapped_column(String(32))
-    owner_user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE")
-    )
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     owner_trial: Mapped[str | None] = mapped_column(String(64))
     client_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[PredictionStatus] = mapped_column(

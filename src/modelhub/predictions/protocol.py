@@ -37,9 +37,7 @@ def pack(header: Mapping[str, Any], parts: Mapping[str, bytes] | None = None) ->
     return b"".join([_LENGTH.pack(len(text)), text, *parts.values()])
 
 
-def unpack(
-    read: Callable[[int], bytes], max_bytes: int
-) -> tuple[dict[str, Any], dict[str, bytes]]:
+def unpack(read: Callable[[int], bytes], max_bytes: int) -> tuple[dict[str, Any], dict[str, bytes]]:
     """Read one frame with ``read(n)`` (which returns fewer than ``n`` bytes only when the
     stream ended or timed out); at most ``max_bytes`` of parts are accepted."""
 

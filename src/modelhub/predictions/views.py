@@ -18,9 +18,7 @@ def _planes(item: dict[str, Any]) -> dict[str, int]:
 
 def read(prediction: Prediction, links: Links, position: int | None = None) -> PredictionRead:
     pid = prediction.id
-    label = (
-        f"v{prediction.version_number}" if prediction.version_number is not None else "draft"
-    )
+    label = f"v{prediction.version_number}" if prediction.version_number is not None else "draft"
     error = (
         ErrorRead(code=prediction.error_code, message=prediction.message or "")
         if prediction.error_code
