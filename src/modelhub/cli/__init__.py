@@ -10,6 +10,7 @@ from modelhub.cli import (
     maintenance,
     mirror,
     partners,
+    predict,
     review,
     search,
     serve,
@@ -29,6 +30,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.command("upload")(transfer.upload)
 app.command("download")(transfer.download)
+app.command("predict")(predict.predict)
 app.command("publish")(transfer.publish)
 app.command("validate")(validate.validate)
 app.command("checks")(checks.show)

@@ -114,7 +114,9 @@ def predict_form(
     version: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Response:
     """Run this model on your images: the form (the JSON twin is the API's ``PredictInfo``)."""
-    data = info.predict_info(db, hub=hub, resource_id=resource_id, label=version, requester=requester)
+    data = info.predict_info(
+        db, hub=hub, resource_id=resource_id, label=version, requester=requester
+    )
     return _form_page(request, hub, data, user, requester)
 
 
@@ -148,8 +150,10 @@ async def predict_send(
                 sent = _text_fields(form)
                 fields = {k: v for k, v in sent.items() if k in _FIELDS or k.startswith("axes.")}
                 fields = {k: v.strip() for k, v in fields.items() if v.strip()}
-                uploads = {} if fields.get("test_input") else await _save_images(
-                    form, area, limits.max_bytes
+                uploads = (
+                    {}
+                    if fields.get("test_input")
+                    else await _save_images(form, area, limits.max_bytes)
                 )
             made = await run_in_threadpool(_create, hub, resource_id, requester, uploads, fields)
     except HubError as exc:
@@ -175,8 +179,9 @@ def _with_cookies(response: Response, source: Response) -> Response:
 def _planes(data: PredictionRead) -> dict[str, int]:
     """The picker's choices: every axis besides y and x that some preview has more than once."""
     found: dict[str, int] = {}
-    for item in (*data.inputs, *data.outputs):
-        for letter, count in item.planes.items():
+    every = [i.planes for i in data.inputs] + [o.planes for o in data.outputs]
+    for planes in every:
+        for letter, count in planes.items():
             if count > 1:
                 found[letter] = max(found.get(letter, 0), count)
     return dict(sorted(found.items(), key=lambda kv: "btczi".find(kv[0])))
