@@ -32,6 +32,8 @@ ROUTE_WORDS = frozenset(
         "history",
         "maintainers",
         "package.zip",
+        "predict",
+        "predictions",
         "publish",
         "review",
         "submit",
