@@ -246,7 +246,7 @@ class Dispatcher:
                 workers = self._idle_home(home)
                 future = self.client.submit(
                     run_at, attempt.kind.run, task_input, key=key, pure=False,
-                    workers=workers, allow_other_workers=True,
+                    workers=workers, allow_other_workers=workers is not None,
                 )  # fmt: skip
         except SkipJob as skip:
             with transaction(self.sessions) as db:
