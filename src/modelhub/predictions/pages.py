@@ -160,9 +160,10 @@ async def predict_send(
         data = await run_in_threadpool(_info, hub, resource_id, fields.get("version"), requester)
         page = _form_page(request, hub, data, user, requester, error=exc, chosen=fields)
         return _with_cookies(page, cookies)
-    assert isinstance(made, PredictionList)  # no dry run from the form
     _wake(hub)
-    first = made.predictions
+    first = made.predictions if isinstance(made, PredictionList) else []  # the form: no dry run
+    if not first:
+        return RedirectResponse(Links.predict_path(resource_id), status_code=303)
     target = (
         Links.prediction_path(first[0].id)
         if len(first) == 1
