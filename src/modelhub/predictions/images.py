@@ -167,16 +167,26 @@ def _tiff_axes(axes: str) -> str | None:
 
 
 def _check_complete(series: Any, size: int, file_name: str) -> None:
-    """Refuse a TIFF cut short: the last page's pixel data must lie inside the file."""
+    """Refuse a TIFF cut short: its pixel data (contiguous, or the last page's) must end inside
+    the file."""
     try:
-        last = series.pages[-1]
-        offsets, counts = last.dataoffsets, last.databytecounts
-    except (AttributeError, IndexError, TypeError):
+        if series.dataoffset is not None:  # one contiguous block: tifffile's own files, ImageJ
+            end = int(series.dataoffset) + int(series.size) * np.dtype(series.dtype).itemsize
+        else:
+            last = series.pages[-1]
+            end = max(
+                (
+                    int(o) + int(c)
+                    for o, c in zip(last.dataoffsets, last.databytecounts, strict=False)
+                ),
+                default=0,
+            )
+    except (AttributeError, IndexError, TypeError, ValueError):
         return
-    if offsets and counts and max(o + c for o, c in zip(offsets, counts, strict=False)) > size:
+    if end > size:
         raise ImageProblem(
             "unreadable_image",
-            f"{file_name} is cut short: its last image plane ends after the end of the file. "
+            f"{file_name} is cut short: its image data ends after the end of the file. "
             "Upload the complete file.",
         )
 
