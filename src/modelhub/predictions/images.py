@@ -127,7 +127,8 @@ def unreadable(file_name: str, exc: BaseException) -> ImageProblem:
 
 
 class TiffSource:
-    """A TIFF read page by page (through tifffile's zarr view of its first series)."""
+    """A TIFF's first series: memory-mapped when its pixels lie uncompressed in one block,
+    otherwise read page by page (or tile by tile) through tifffile's zarr view."""
 
     format = "tiff"
 
@@ -144,12 +145,24 @@ class TiffSource:
             self.dtype: np.dtype[Any] = np.dtype(series.dtype)
             self.axes_hint = _tiff_axes(str(series.axes))
             _check_complete(series, path.stat().st_size, file_name)
+            contiguous = series.dataoffset is not None
+        # uncompressed pixels in one block (tifffile's, ImageJ's, many microscopes'): mapped
+        self._mapped: np.ndarray | None = None
+        if contiguous:
+            try:
+                mapped = tifffile.memmap(path, mode="r")
+            except (OSError, ValueError):
+                mapped = None
+            if mapped is not None and tuple(mapped.shape) == self.shape:
+                self._mapped = mapped
 
     def read(self, region: tuple[slice, ...]) -> np.ndarray:
         """The pixels of `region` (one slice per axis)."""
         import tifffile
         import zarr
 
+        if self._mapped is not None:
+            return np.array(self._mapped[region])
         try:
             with tifffile.TiffFile(self.path) as tif:
                 store = tif.series[0].aszarr()

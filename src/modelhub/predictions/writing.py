@@ -5,7 +5,8 @@ order (`write(region, block)`), and finishes the file in `close()`:
 
 - `npy`: a memory-mapped `.npy` (`np.lib.format.open_memmap`);
 - `tiff`: an uncompressed OME-TIFF laid out contiguously and memory-mapped (`tifffile.memmap`),
-  BigTIFF when it passes 2 GB, so ImageJ/Fiji and OME readers open it with its axes;
+  BigTIFF when it passes 2 GB, axes stored in OME order (`yxc` as `cyx`), so Fiji and OME
+  readers open it with its axes;
 - `zarr`: an OME-NGFF 0.4 image (Zarr format 2, compressed chunks) built in a folder beside
   the target and zipped into the target (`….ome.zarr.zip`, entries stored, not recompressed).
 
@@ -28,6 +29,7 @@ import numpy as np
 OutputFormat = Literal["npy", "tiff", "zarr"]
 COPY_BYTES = 64 * 1024 * 1024  # a slab copied at a time by `convert`
 _BIGTIFF_BYTES = 2**31  # classic TIFF offsets are 32-bit: switch to BigTIFF well before
+_OME_ORDER = "bitczyx"
 _TIFF_AXES = {"b": "Q", "i": "I", "t": "T", "c": "C", "z": "Z", "y": "Y", "x": "X"}
 _NGFF_TYPES = {"t": "time", "c": "channel", "z": "space", "y": "space", "x": "space"}
 _CHUNK_SIDE = 256  # zarr chunks: 256 along y and x (64 along z), one plane along other axes
@@ -71,7 +73,7 @@ class OutputWriter:
     def close(self) -> Path:
         """Finish the file (flush, or zip the Zarr folder) and return its path."""
         if isinstance(self._array, np.memmap):
-            self._array.flush()
+            self._array.flush()  # a transposed view flushes its whole file
         self._array = None
         if self._folder is not None:
             _zip_folder(self._folder, self.path)
@@ -88,13 +90,24 @@ class OutputWriter:
 
 
 def _tiff_memmap(path: Path, shape: tuple[int, ...], dtype: np.dtype[Any], axes: str) -> Any:
+    """A memory-mapped OME-TIFF with the axes in OME order (y, x last: planes), seen through a
+    transposed view in the writer's order, so that `yxc` results are stored as `cyx` planes."""
     import tifffile
 
+    order = sorted(range(len(axes)), key=lambda i: _OME_ORDER.find(axes[i]))
+    stored = tuple(shape[i] for i in order)
     big = math.prod(shape) * dtype.itemsize > _BIGTIFF_BYTES
-    letters = "".join(_TIFF_AXES.get(a, "Q") for a in axes)
-    return tifffile.memmap(
-        path, shape=shape, dtype=dtype, bigtiff=big, ome=True, metadata={"axes": letters}
+    letters = "".join(_TIFF_AXES.get(axes[i], "Q") for i in order)
+    array = tifffile.memmap(
+        path,
+        shape=stored,
+        dtype=dtype,
+        bigtiff=big,
+        ome=True,
+        photometric="minisblack",
+        metadata={"axes": letters},
     )
+    return array.transpose(np.argsort(order))
 
 
 def ngff_metadata(axes: str) -> dict[str, Any]:

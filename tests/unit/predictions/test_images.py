@@ -139,3 +139,14 @@ def test_images_over_the_pixel_limit_are_refused(tmp_path: Path) -> None:
 
     assert problem.code == "image_too_large"
     assert problem.message.startswith("big.tif has 2,400 pixels (shape 5×20×24)")
+
+
+def test_a_compressed_tiff_is_read_page_by_page(tmp_path: Path) -> None:
+    path = tmp_path / "packed.tif"
+    tifffile.imwrite(path, STACK, compression="zlib", photometric="minisblack")
+
+    image = open_image(path, file_name="packed.tif")
+
+    np.testing.assert_array_equal(
+        image.read((slice(4, 5), slice(0, 20, 3), slice(None))), STACK[4:5, ::3]
+    )
