@@ -125,8 +125,11 @@ def bwrap_argv(
     seccomp_fd: int | None,
     env: dict[str, str],
     command: Sequence[str],
+    device_nodes: Sequence[str] = (),
 ) -> list[str]:
-    """The full bwrap command line for one sandbox running ``command``."""
+    """The full bwrap command line for one sandbox running ``command``; ``device_nodes``
+    (host device files such as ``/dev/nvidia0``) are bound in read-write, nothing else of the
+    host's /dev is."""
     # bwrap makes missing parents of mount points with the caller's umask: make them first,
     # world-readable (the sandbox's user must get through them), in an order parents first
     targets = [PACKAGE_DIR, WORK_DIR, *(f"/etc/{n}" for n in ETC_FILES)]
@@ -138,6 +141,8 @@ def bwrap_argv(
     for name in ETC_FILES:
         argv += ["--ro-bind", str(host_etc_dir / name), f"/etc/{name}"]
     argv += ["--dev", "/dev", "--proc", "/proc"]
+    for node in device_nodes:
+        argv += ["--dev-bind", node, node]
     # every writable place is a tmpfs of bounded size: /dev/shm (POSIX semaphores), the work
     shm = str(min(work_bytes, _SHM_BYTES))
     argv += ["--perms", "1777", "--size", shm, "--tmpfs", "/dev/shm"]  # noqa: S108
@@ -194,13 +199,19 @@ def sandbox_env(*, work_dir: str, threads: int) -> dict[str, str]:
     return {k: v for k, v in env.items() if not k.startswith("MODELHUB_")}
 
 
-def inside_command(*, job_fd: int, out_fd: int) -> list[str]:
+INSIDE_MODULE = "modelhub.checks.inside"
+
+
+def inside_command(*, job_fd: int, out_fd: int, module: str = INSIDE_MODULE) -> list[str]:
     """How the sandbox starts Python: isolated (-I: no cwd or user site on sys.path, no
     PYTHON* variables), no bytecode writes (-B), unbuffered output (-u) so the log keeps order;
-    the hub's code is imported from where this process imported it (the same code)."""
+    the hub's code is imported from where this process imported it (the same code), and
+    ``module``'s ``main`` runs (a check's test by default, a prediction host for predictions)."""
+    if not module.replace(".", "").replace("_", "").isalnum():
+        raise ValueError(f"not a module name: {module!r}")
     bootstrap = (
         f"import sys; sys.path.insert(0, {str(hub_source_root())!r}); "
-        "from modelhub.checks.inside import main; sys.exit(main())"
+        f"from {module} import main; sys.exit(main())"
     )
     return [sys.executable, "-I", "-B", "-u", "-c", bootstrap, "--job-fd", str(job_fd),
             "--out-fd", str(out_fd)]  # fmt: skip

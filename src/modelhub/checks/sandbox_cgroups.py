@@ -114,6 +114,16 @@ class CheckCgroup:
         directory = self.dirs.get("pids")
         return directory is not None and _counter(directory / "pids.events", "max") > 0
 
+    def memory_used(self) -> int | None:
+        """Bytes of memory charged to the cgroup now (None where memory is not accounted)."""
+        directory = self.dirs.get("memory")
+        if directory is None:
+            return None
+        name = "memory.current" if self.version == 2 else "memory.usage_in_bytes"
+        with contextlib.suppress(OSError, ValueError):
+            return int((directory / name).read_text())
+        return None
+
     def pids(self) -> set[int]:
         found: set[int] = set()
         for procs in self.procs_files:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -23,6 +24,7 @@ from pathlib import Path
 from modelhub.checks.cleanup import cgroup_prefix, owned_prefix
 from modelhub.checks.limits import SandboxLimits
 from modelhub.checks.sandbox import (
+    INSIDE_MODULE,
     PACKAGE_DIR,
     WORK_DIR,
     SandboxSupport,
@@ -55,6 +57,10 @@ class LaunchConfig:
     """None: no sandbox (the unsafe opt-out), a plain subprocess with the same limits."""
     use_cgroups: bool = True
     """False: rlimits (and a process count watch) only, even where a cgroup could be made."""
+    module: str = INSIDE_MODULE
+    """The module whose ``main`` runs inside (a check's test; a prediction host)."""
+    device_nodes: tuple[str, ...] = ()
+    """Host device files bound into the sandbox (a GPU's ``/dev/nvidia*``), none by default."""
 
 
 @dataclass
@@ -133,6 +139,8 @@ class SandboxProcess:
         self.ready = False
         self._ready_lock = threading.Lock()
         self._started = time.monotonic()
+        self._namespace: str | None = None
+        self.too_many_processes = False
         job_r, self._job_w = os.pipe()
         self._out_r, out_w = os.pipe()
         log_r, log_w = os.pipe()
@@ -181,7 +189,7 @@ class SandboxProcess:
         return sandbox_env(work_dir=self.work_dir, threads=self.config.limits.threads)
 
     def _argv(self, job_fd: int, out_fd: int, seccomp_fd: int) -> list[str]:
-        command = inside_command(job_fd=job_fd, out_fd=out_fd)
+        command = inside_command(job_fd=job_fd, out_fd=out_fd, module=self.config.module)
         support = self.config.support
         if support is not None and support.bwrap is not None:
             command = bwrap_argv(
@@ -195,6 +203,7 @@ class SandboxProcess:
                 seccomp_fd=seccomp_fd,
                 env=sandbox_env(work_dir=WORK_DIR, threads=self.config.limits.threads),
                 command=command,
+                device_nodes=self.config.device_nodes,
             )
         setpriv = shutil.which("setpriv")
         if setpriv is not None:
@@ -253,11 +262,21 @@ class SandboxProcess:
             and limits.max_processes > 0
         )
 
+    def _overpopulated(self) -> bool:
+        """Whether the sandbox runs more processes than allowed (only watched where nothing
+        else bounds them, see `_watch_population`)."""
+        if self._namespace is None:
+            with contextlib.suppress(OSError, IndexError):
+                self._namespace = os.readlink(f"/proc/{_children(self.popen.pid)[0]}/ns/pid")
+        return bool(
+            self._namespace
+            and _namespace_population(self._namespace) > self.config.limits.max_processes
+        )
+
     def wait(self, timeout_s: float) -> Ending:
         """Wait for the process to end, at most ``timeout_s``; stop it when it breaks a limit."""
         deadline = self._started + timeout_s
         watch = self._watch_population()
-        namespace: str | None = None
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -268,16 +287,58 @@ class SandboxProcess:
                 return self._ending()
             except subprocess.TimeoutExpired:
                 pass
-            if watch:
-                if namespace is None:
-                    with contextlib.suppress(OSError, IndexError):
-                        namespace = os.readlink(f"/proc/{_children(self.popen.pid)[0]}/ns/pid")
-                if (
-                    namespace
-                    and _namespace_population(namespace) > self.config.limits.max_processes
-                ):
-                    self.kill()
-                    return self._ending(too_many_processes=True)
+            if watch and self._overpopulated():
+                self.kill()
+                return self._ending(too_many_processes=True)
+
+    def write(self, data: bytes) -> bool:
+        """Write ``data`` into the job pipe and keep it open (a long-lived process reads one
+        message after another from it); False if the process is gone."""
+        try:
+            while data:
+                data = data[os.write(self._job_w, data) :]
+        except OSError:
+            return False
+        return True
+
+    def read(self, size: int, deadline: float) -> bytes:
+        """Exactly ``size`` bytes from the output pipe (after READY), or fewer when the process
+        ended, closed the pipe or ``deadline`` (``time.monotonic``) passed; a process that
+        starts more processes than allowed is killed (where nothing else bounds them)."""
+        watch = self._watch_population()
+        data = bytearray()
+        while len(data) < size and self._out_r >= 0:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            ready, _, _ = select.select([self._out_r], [], [], min(remaining, 0.1))
+            if ready:
+                chunk = os.read(self._out_r, min(size - len(data), 1024 * 1024))
+                if not chunk:
+                    break
+                data += chunk
+            elif watch and self._overpopulated():
+                self.kill()
+                self.too_many_processes = True
+                break
+        return bytes(data)
+
+    def memory_used(self) -> int:
+        """Memory the sandbox uses now: its cgroup's count where it has one, else the resident
+        memory of its processes."""
+        if self.cgroup is not None:
+            used = self.cgroup.memory_used()
+            if used is not None:
+                return used
+        total = 0
+        todo = [self.popen.pid]
+        while todo:
+            pid = todo.pop()
+            todo += _children(pid)
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                status = Path(f"/proc/{pid}/status").read_text()
+                total += int(status.split("VmRSS:")[1].split()[0]) * 1024
+        return total
 
     def _ending(self, *, timed_out: bool = False, too_many_processes: bool = False) -> Ending:
         return Ending(None if timed_out else self.popen.wait(), timed_out, too_many_processes)
