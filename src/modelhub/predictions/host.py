@@ -147,7 +147,7 @@ class ModelHost:
                 weight_format=weight_format,
                 cpu_seconds=self.limits.cpu_seconds,
                 max_file_bytes=self.limits.max_file_bytes,
-                **job_limits,  # type: ignore[arg-type]
+                **job_limits,
             )
             header = {"op": "load", "job": job.model_dump(), "use_gpu": use_gpu}
             answer, _ = self._request(header, {}, timeout_s, 0)

@@ -78,12 +78,13 @@ def test_streamed_statistics_equal_the_library_s(
     demo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bioimageio.core import Sample, Tensor
+    from bioimageio.core.common import MemberId
     from bioimageio.core.stat_measures import SampleMean, SampleQuantile, SampleStd
 
     monkeypatch.setattr(stats, "SLAB_VALUES", 1000)  # many slabs
     image = np.random.default_rng(3).gamma(2.0, 30.0, size=(1, 2, 90, 70)).astype(np.float32)
     axes = ["batch", "channel", "y", "x"]
-    measures = [
+    measures: list[SampleMean | SampleStd | SampleQuantile] = [
         SampleMean(member_id="raw", axes=("y", "x")),
         SampleStd(member_id="raw", axes=("y", "x")),
         SampleQuantile(member_id="raw", axes=("y", "x"), q=0.995),
@@ -103,9 +104,9 @@ def test_streamed_statistics_equal_the_library_s(
         return lambda axis, part: image[(slice(None),) * axis + (part,)]
 
     found = stats.compute(needed, {"raw": image.shape}, {"raw": image.dtype}, read)
-    sample = Sample(members={"raw": Tensor(image, dims=axes)}, stat={}, id=0)
+    sample = Sample(members={MemberId("raw"): Tensor(image, dims=axes)}, stat={}, id=0)
     for measure, stat in zip(measures, found, strict=True):
-        expected = np.asarray(measure.compute(sample).data)
+        expected = np.asarray(measure.compute(sample))
         assert stat.value.shape == expected.shape and stat.dims == tuple(
             a for a in axes if measure.axes is not None and a not in measure.axes
         )
