@@ -170,6 +170,10 @@ def main() -> None:
             hub_times.append(time.perf_counter() - start)
         local = in_process(images)[1:]  # the first one pays for the pipeline's warm-up
         h, c = statistics.median(hub_times), statistics.median(local)
+        print(
+            f"last warm prediction: {done['blocks']} block(s), worker {done['duration_s']:.3f} s,"
+            f" model {done['predict_s']:.3f} s"
+        )
         load = cold["load_s"]
         print(f"device: {done['device']}; warm: {done['warm']}; model load (cold) {load:.2f} s")
         print(f"time to first result from cold (512²): {cold_s:.2f} s")
