@@ -46,6 +46,7 @@ DBLESS = (
     "unit/search",
     "unit/maintenance",
     "unit/web",
+    "unit/predictions",
 )
 
 

@@ -244,10 +244,10 @@ class Dispatcher:
                 home = attempt.kind.affinity(task_input)
                 attempt = replace(attempt, home=home)
                 workers = self._idle_home(home)
+                where = {"workers": workers, "allow_other_workers": True} if workers else {}
                 future = self.client.submit(
-                    run_at, attempt.kind.run, task_input, key=key, pure=False,
-                    workers=workers, allow_other_workers=workers is not None,
-                )  # fmt: skip
+                    run_at, attempt.kind.run, task_input, key=key, pure=False, **where
+                )
         except SkipJob as skip:
             with transaction(self.sessions) as db:
                 service.finish(db, **self._guard(attempt), result={"skipped": str(skip)})

@@ -37,6 +37,7 @@ router = APIRouter(prefix="/api/v1", tags=["predictions"])
 MAX_WAIT_S = 60.0
 IMAGE_FIELD = "image"
 MAX_FILES = 4 * MAX_IMAGES  # images of a model with several inputs
+FIELDS_BYTES = 64 * 1024  # a form of fields only (test_input=true&wait=30)
 
 
 def _wake(hub: Hub) -> None:
@@ -65,7 +66,8 @@ async def ask(
     (check and explain, run nothing), ``wait`` (seconds to wait for the results)."""
     limits = limits_for(hub.settings, requester)
     query = request.query_params
-    multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
+    kind = request.headers.get("content-type", "")
+    multipart = kind.startswith("multipart/form-data")
     with staging_area(hub.settings.staging_dir) as area:
         uploads: dict[str, list[Upload]] = {}
         fields: dict[str, str] = dict(query)
@@ -75,6 +77,9 @@ async def ask(
             ) as form:
                 fields.update(_text_fields(form))
                 uploads = await _save_images(form, area, limits.max_bytes)
+        elif kind.startswith("application/x-www-form-urlencoded"):
+            async with form_of(request, limit=FIELDS_BYTES, max_files=0, max_fields=32) as form:
+                fields.update(_text_fields(form))
         elif await request.body():
             raise HubError(
                 "Send the images as a multipart form (field 'image').",

@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 
 from modelhub.checks.cleanup import owned_prefix
-from modelhub.checks.limits import GIB, SandboxLimits
+from modelhub.checks.limits import GIB, SandboxLimits, format_seconds
 from modelhub.checks.sandbox import SandboxUnavailable
 from modelhub.checks.sandbox_protocol import DESCRIPTION_FILES
 from modelhub.owned import make_owned_dir
@@ -353,7 +353,13 @@ def run_prediction(
     try:
         _run(task, report, say, work.path, start)
         report.status = "succeeded"
-    except (PredictionFailed, HostError, ImageProblem) as exc:
+    except HostError as exc:
+        report.error_code, report.message = exc.code, exc.message
+        report.log = report.log or exc.log
+        if exc.code == "model_timeout":
+            limit = format_seconds(task.limits.timeout_s)
+            report.message = f"The prediction did not finish within {limit}; the model was stopped."
+    except (PredictionFailed, ImageProblem) as exc:
         report.error_code, report.message = exc.code, exc.message
     except blockwise.BlockwiseUnsupported as exc:
         report.error_code, report.message = "image_too_large", str(exc)

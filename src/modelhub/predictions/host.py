@@ -37,10 +37,12 @@ class HostError(Exception):
     """The host could not do what was asked; ``code`` is stable (model_failed,
     model_timeout, out_of_memory, sandbox_unavailable, output_invalid), ``message`` plain."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, log: str = "") -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.log = log
+        """The tail of what the host printed, when it was destroyed."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class ModelHost:
         self.closed = False
         self.cpu_used_s = 0.0
         self._lock = threading.Lock()
+        self._closing = threading.Lock()
 
     @property
     def package_dir(self) -> Path:
@@ -101,6 +104,7 @@ class ModelHost:
                 raise HostError(
                     "model_timeout",
                     f"The model did not answer within {format_seconds(timeout_s)}; it was stopped.",
+                    self.log_tail(),
                 ) from None
             raise self._broken(f"The model's process broke off ({exc}).") from None
         if not isinstance(answer.get("ok"), bool):
@@ -114,12 +118,13 @@ class ModelHost:
         oom = cgroup is not None and cgroup.oom_killed()
         tasks = self.process.too_many_processes or (cgroup is not None and cgroup.hit_task_limit())
         self.close()
+        log = self.log_tail()
         if oom:
             limit = format_bytes(self.limits.memory_bytes)
-            return HostError("out_of_memory", f"The model needed more than {limit} of memory.")
+            return HostError("out_of_memory", f"The model needed more than {limit} of memory.", log)
         if tasks:
-            return HostError("model_failed", "The model started more processes than allowed.")
-        return HostError("model_failed", why)
+            return HostError("model_failed", "The model started more processes than allowed.", log)
+        return HostError("model_failed", why, log)
 
     def load(
         self,
@@ -142,13 +147,15 @@ class ModelHost:
                 weight_format=weight_format,
                 cpu_seconds=self.limits.cpu_seconds,
                 max_file_bytes=self.limits.max_file_bytes,
-                **job_limits,  # type: ignore[arg-type]
+                **job_limits,
             )
             header = {"op": "load", "job": job.model_dump(), "use_gpu": use_gpu}
             answer, _ = self._request(header, {}, timeout_s, 0)
             if not answer["ok"]:
                 self.close()
-                raise HostError("model_failed", _error(answer, "The model could not be loaded"))
+                raise HostError(
+                    "model_failed", _error(answer, "The model could not be loaded"), self.log_tail()
+                )
             self.device = str(answer.get("device") or "cpu")[:32]
             self.load_s = time.monotonic() - start
             return self.device
@@ -199,9 +206,10 @@ class ModelHost:
 
     def close(self) -> None:
         """Stop the process and remove everything of it (scratch, cgroup)."""
-        if not self.closed:
-            self.closed = True
-            self.process.destroy()
+        with self._closing:
+            if not self.closed:
+                self.process.destroy()
+                self.closed = True
 
 
 def _error(answer: Mapping[str, Any], what: str) -> str:

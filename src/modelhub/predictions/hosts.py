@@ -186,7 +186,7 @@ class HostPool:
             total -= used[key]
 
     def _reap(self) -> None:
-        while not self._closed.wait(min(max(self.idle_s / 4, 0.05), 30.0)):
+        while not self._closed.wait(min(max(self.idle_s / 4, 0.05), 1.0)):
             now = time.monotonic()
             with self._lock:
                 idle = [

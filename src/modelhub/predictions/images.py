@@ -127,7 +127,8 @@ def unreadable(file_name: str, exc: BaseException) -> ImageProblem:
 
 
 class TiffSource:
-    """A TIFF read page by page (through tifffile's zarr view of its first series)."""
+    """A TIFF's first series: memory-mapped when its pixels lie uncompressed in one block,
+    otherwise read page by page (or tile by tile) through tifffile's zarr view."""
 
     format = "tiff"
 
@@ -144,12 +145,24 @@ class TiffSource:
             self.dtype: np.dtype[Any] = np.dtype(series.dtype)
             self.axes_hint = _tiff_axes(str(series.axes))
             _check_complete(series, path.stat().st_size, file_name)
+            contiguous = series.dataoffset is not None
+        # uncompressed pixels in one block (tifffile's, ImageJ's, many microscopes'): mapped
+        self._mapped: np.ndarray | None = None
+        if contiguous:
+            try:
+                mapped = tifffile.memmap(path, mode="r")
+            except (OSError, ValueError):
+                mapped = None
+            if mapped is not None and tuple(mapped.shape) == self.shape:
+                self._mapped = mapped
 
     def read(self, region: tuple[slice, ...]) -> np.ndarray:
         """The pixels of `region` (one slice per axis)."""
         import tifffile
         import zarr
 
+        if self._mapped is not None:
+            return np.array(self._mapped[region])
         try:
             with tifffile.TiffFile(self.path) as tif:
                 store = tif.series[0].aszarr()
@@ -167,16 +180,26 @@ def _tiff_axes(axes: str) -> str | None:
 
 
 def _check_complete(series: Any, size: int, file_name: str) -> None:
-    """Refuse a TIFF cut short: the last page's pixel data must lie inside the file."""
+    """Refuse a TIFF cut short: its pixel data (contiguous, or the last page's) must end inside
+    the file."""
     try:
-        last = series.pages[-1]
-        offsets, counts = last.dataoffsets, last.databytecounts
-    except (AttributeError, IndexError, TypeError):
+        if series.dataoffset is not None:  # one contiguous block: tifffile's own files, ImageJ
+            end = int(series.dataoffset) + int(series.size) * np.dtype(series.dtype).itemsize
+        else:
+            last = series.pages[-1]
+            end = max(
+                (
+                    int(o) + int(c)
+                    for o, c in zip(last.dataoffsets, last.databytecounts, strict=False)
+                ),
+                default=0,
+            )
+    except (AttributeError, IndexError, TypeError, ValueError):
         return
-    if offsets and counts and max(o + c for o, c in zip(offsets, counts, strict=False)) > size:
+    if end > size:
         raise ImageProblem(
             "unreadable_image",
-            f"{file_name} is cut short: its last image plane ends after the end of the file. "
+            f"{file_name} is cut short: its image data ends after the end of the file. "
             "Upload the complete file.",
         )
 

@@ -52,8 +52,9 @@ def unpack(read: Callable[[int], bytes], max_bytes: int) -> tuple[dict[str, Any]
         raise ProtocolError("a message header is too large")
     try:
         header = json.loads(exactly(length))
-        listed = header.pop("parts") if isinstance(header, dict) else None
-        names = [(str(name), int(size)) for name, size in listed]
+        if not isinstance(header, dict):
+            raise TypeError("not a mapping")
+        names = [(str(name), int(size)) for name, size in header.pop("parts")]
     except (ValueError, TypeError, KeyError) as exc:
         raise ProtocolError(f"a malformed message header ({exc})") from None
     if any(size < 0 for _, size in names) or sum(s for _, s in names) > max_bytes:

@@ -13,12 +13,14 @@ its description with bioimageio.core (parsing only, no package code runs).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from modelhub.checks.sandbox_protocol import DESCRIPTION_FILES
 from modelhub.predictions.host import Statistic
@@ -57,10 +59,18 @@ def requirements(package_dir: Path) -> Requirements:
     """The measures the model in ``package_dir`` needs (parses the description only)."""
     from bioimageio.core.digest_spec import get_axes_infos, get_member_id
     from bioimageio.core.proc_setup import get_requried_measures
-    from bioimageio.spec import load_model_description
+    from bioimageio.spec import InvalidDescr, ValidationContext, build_description
+    from bioimageio.spec.model import v0_4, v0_5
 
     source = next(package_dir / n for n in DESCRIPTION_FILES if (package_dir / n).is_file())
-    descr = load_model_description(source, perform_io_checks=False)
+    context = ValidationContext(
+        root=package_dir, file_name=source.name, perform_io_checks=False, log_warnings=False
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        descr = build_description(yaml.safe_load(source.read_text("utf-8")), context=context)
+    if isinstance(descr, InvalidDescr) or not isinstance(descr, v0_4.ModelDescr | v0_5.ModelDescr):
+        raise ValueError("the description is not a valid model description")
     dims = {str(get_member_id(t)): [str(a.id) for a in get_axes_infos(t)] for t in descr.inputs}
     required = get_requried_measures(descr)
     needed: list[Needed] = []
@@ -176,7 +186,7 @@ def _value(
         data = np.concatenate(samples[item.reduce], axis=axis)
         method = item.measure.get("method", "linear")
         q = float(item.measure["q"])
-        return np.quantile(data, q, axis=item.reduce, keepdims=True, method=method)
+        return np.asarray(np.quantile(data, q, axis=item.reduce, keepdims=True, method=method))
     acc = moments[item.reduce]
     if name == "mean":
         return acc.mean

@@ -122,7 +122,7 @@ def make_kind(settings: PredictSettings) -> JobKind:
             prediction.progress_note = note[:200]
 
     def affinity(task: PredictTask) -> str:
-        return task.host_key
+        return str(task.host_key)
 
     return JobKind(
         name=fair.PREDICT_JOB,

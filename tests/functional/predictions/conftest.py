@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 
 from modelhub.accounts.models import Role
+from modelhub.app import build_hub
 from modelhub.cli.packing import zip_folder
 from modelhub.demo.builder import build_package
 from modelhub.jobs.sizing import ClusterSize
 from modelhub.wiring import dispatcher_for, register_job_kinds
 from tests.conftest import OVERRIDE, LiveServer, auth, hub_settings, make_user, serving_in_thread
-from modelhub.app import build_hub
 
 
 @dataclass
@@ -45,9 +45,7 @@ def publish(http: httpx.Client, token: str, folder: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def running(
-    migrated_template: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Running]:
+def running(migrated_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     root = tmp_path_factory.mktemp("predict")
     settings = hub_settings(migrated_template, root)
     settings.check_scratch_dir = root / "scratch"

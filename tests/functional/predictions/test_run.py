@@ -20,7 +20,9 @@ from tests.functional.predictions.conftest import Running, npy_bytes
 pytestmark = pytest.mark.slow
 
 
-def _ask(running: Running, token: str, files: list[tuple[str, tuple[str, bytes]]], **fields: str) -> Any:
+def _ask(
+    running: Running, token: str, files: list[tuple[str, tuple[str, bytes]]], **fields: str
+) -> Any:
     r = running.http.post(
         f"/api/v1/resources/{running.model}/predictions",
         headers=auth(token),
@@ -33,8 +35,8 @@ def _ask(running: Running, token: str, files: list[tuple[str, tuple[str, bytes]]
 def _expected(image: np.ndarray) -> np.ndarray:
     """The demo model's output computed in this process (normalise, smooth, sigmoid)."""
     batch = image.astype("float32")[np.newaxis, np.newaxis]
-    out: np.ndarray = nets.predict(nets.make_smoothing_filter(), nets.zero_mean_unit_variance(batch))
-    return out[0, 0]
+    out = nets.predict(nets.make_smoothing_filter(), nets.zero_mean_unit_variance(batch))
+    return np.asarray(out[0, 0])
 
 
 def test_the_test_image_in_one_click_then_warm(running: Running) -> None:
@@ -68,7 +70,10 @@ def test_own_images_of_other_sizes_and_formats(running: Running) -> None:
     tif = io.BytesIO()
     tifffile.imwrite(tif, stack)
     files = [
-        ("image", ("a rather long file name of a microscope image " * 3 + ".png", buffer.getvalue())),
+        (
+            "image",
+            ("a rather long file name of a microscope image " * 3 + ".png", buffer.getvalue()),
+        ),
         ("image", ("cells.tif", tif.getvalue())),
     ]
     r = _ask(running, running.member, files)
@@ -79,7 +84,11 @@ def test_own_images_of_other_sizes_and_formats(running: Running) -> None:
         assert prediction["inputs"][0]["axes"] == "yx"
         assert prediction["inputs"][0]["explanation"]
         [output] = prediction["outputs"]
-        got = np.load(io.BytesIO(running.http.get(output["downloads"]["npy"], headers=auth(running.member)).content))
+        got = np.load(
+            io.BytesIO(
+                running.http.get(output["downloads"]["npy"], headers=auth(running.member)).content
+            )
+        )
         np.testing.assert_allclose(got.reshape(image.shape), _expected(image), atol=1e-4)
     # private: another person does not even learn that it exists
     other = running.http.get(made[0]["url"], headers=auth(running.other))
@@ -110,7 +119,9 @@ def test_refused_images_keep_nothing(running: Running) -> None:
     assert colour.status_code == 422, colour.text
     error = colour.json()["error"]
     assert error["code"] == "wrong_channel_count" and error["details"][0]["loc"][0] == "images"
-    wrong = _ask(running, running.member, [("image", ("x.npy", npy_bytes(np.zeros((20, 20)))))], axes="zyx")
+    wrong = _ask(
+        running, running.member, [("image", ("x.npy", npy_bytes(np.zeros((20, 20)))))], axes="zyx"
+    )
     assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "axes_mismatch"
     anonymous = running.http.post(
         f"/api/v1/resources/{running.model}/predictions", data={"test_input": "true"}

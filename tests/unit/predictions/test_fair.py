@@ -42,3 +42,10 @@ def test_three_people_take_turns_in_order_of_arrival() -> None:
         _waiting("b1", 2, 4),
     ]
     assert [p.id for p in fair_order(waiting, Counter())] == ["a0", "c0", "b0", "a1", "b1"]
+
+
+def test_whoever_was_served_last_waits_when_slots_free_up() -> None:
+    # a's first image ran and finished; b's one image came after a's second
+    waiting = [_waiting("a1", 1, 1), _waiting("b0", 2, 2)]
+    served = {"user:1": START + timedelta(minutes=3)}
+    assert [p.id for p in fair_order(waiting, Counter(), served)] == ["b0", "a1"]
