@@ -166,10 +166,10 @@ def test_a_hostile_model_is_stopped_and_leaves_nothing(hub: Hub, tmp_path: Path)
     base = build_package("model-0.5-state-dict", tmp_path / "base").root
     package = hostile_package(base, tmp_path / "hostile", body)
     image = np.zeros((64, 64), dtype=np.uint8)
-    limits = SandboxLimits(timeout_s=8, memory_bytes=int(1.5 * GIB), max_processes=64)
+    limits = SandboxLimits(timeout_s=5, memory_bytes=int(1.5 * GIB), max_processes=64)
     report = run_prediction(hub.task(package, "pytorch_state_dict", image, "yx", limits=limits))
     assert (report.status, report.error_code, report.outputs) == ("failed", "model_timeout", [])
-    assert report.message == "The prediction did not finish within 8 s; the model was stopped."
+    assert report.message == "The prediction did not finish within 5 s; the model was stopped."
     assert not escape.exists()
     assert marked_processes() == []
     assert [p.name for p in hub.scratch.iterdir()] == []  # no scratch folder of the host
