@@ -13,12 +13,13 @@ a large image's tiles may be shared with the other workers (`distribute`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import shutil
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -30,11 +31,13 @@ from modelhub.checks.limits import GIB, SandboxLimits, format_seconds
 from modelhub.checks.sandbox import SandboxUnavailable
 from modelhub.checks.sandbox_protocol import DESCRIPTION_FILES
 from modelhub.owned import make_owned_dir
-from modelhub.predictions import blockwise, stats
-from modelhub.predictions.axes import check_axes, model_sizes, output_axes, read_model_block
+from modelhub.predictions import blockwise, distribute, stats
+from modelhub.predictions.axes import check_axes, model_sizes, read_model_block
+from modelhub.predictions.distribute import Shared
 from modelhub.predictions.host import HostError, ModelHost, Statistic
 from modelhub.predictions.hosts import HostPool
 from modelhub.predictions.images import ImageProblem, ImageSource, open_image
+from modelhub.predictions.outputs import Outputs, PredictionFailed, PredictOutput
 from modelhub.predictions.spec import ModelIO, ModelIOError, read_model_io
 from modelhub.storage.base import BlobMissing, Storage
 from modelhub.storage.factory import StorageDescription, storage_from
@@ -71,17 +74,6 @@ class PredictTask:
     use_gpu: bool = True  # use a GPU when the worker has one
 
 
-@dataclass(frozen=True)
-class PredictOutput:
-    """One output tensor, stored as ``.npy`` in the results storage."""
-
-    name: str
-    blob: str
-    axes: str
-    shape: tuple[int, ...]
-    dtype: str
-
-
 @dataclass
 class PredictReport:
     """How a prediction went (``message`` in plain words when it failed)."""
@@ -97,15 +89,6 @@ class PredictReport:
     predict_s: float = 0.0
     duration_s: float = 0.0
     log: str = ""
-
-
-class PredictionFailed(Exception):
-    """A prediction ended early: a stable code and a message in plain words."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 _pools: dict[tuple[Any, ...], HostPool] = {}
@@ -264,66 +247,6 @@ def _output_bound(io: ModelIO, plan: blockwise.Plan) -> int:
     return 16 * total + 1024 * 1024
 
 
-class _Outputs:
-    """Each output's ``.npy`` file, created at its first piece, filled piece by piece."""
-
-    def __init__(
-        self, io: ModelIO, plan: blockwise.Plan, images: Mapping[str, _Image], work: Path
-    ) -> None:
-        self.io, self.plan, self.images, self.work = io, plan, images, work
-        self.files: dict[str, tuple[np.memmap[Any, Any], str, str, Path]] = {}
-
-    def _image_axes(self, name: str) -> str:
-        follows = [f for f in self.plan.follows[name] if f is not None]
-        return self.images[follows[0][0] if follows else self.io.inputs[0].id].axes
-
-    def write(self, piece: blockwise.Piece) -> None:
-        spec = next(o for o in self.io.outputs if o.id == piece.output)
-        if piece.output not in self.files:
-            shape = blockwise.output_shape(self.plan, piece.output, piece.block)
-            axes = output_axes(self._image_axes(piece.output), spec.axis_ids, shape)
-            dtype = piece.block.dtype
-            if dtype.kind not in "biuf":
-                raise PredictionFailed(
-                    "output_invalid", f"The model's output {spec.id!r} is not numeric."
-                )
-            path = self.work / f"output-{len(self.files)}.npy"
-            array = np.lib.format.open_memmap(
-                path, mode="w+", dtype=dtype, shape=_restored(shape, spec.axis_ids, axes)
-            )
-            self.files[piece.output] = (array, axes, spec.axis_ids, path)
-        array, axes, model_axes, _ = self.files[piece.output]
-        dropped = tuple(i for i, a in enumerate(model_axes) if a not in axes)
-        kept = [a for a in model_axes if a in axes]
-        where = {
-            a: slice(s, s + n)
-            for a, s, n in zip(model_axes, piece.start, piece.block.shape, strict=True)
-        }
-        try:
-            block = piece.block.squeeze(axis=dropped) if dropped else piece.block
-            array[tuple(where[a] for a in axes)] = block.transpose([kept.index(a) for a in axes])
-        except ValueError as exc:
-            raise PredictionFailed(
-                "output_invalid", f"The model's output {spec.id!r} has an unexpected shape ({exc})."
-            ) from None
-
-    def store(self, storage: Storage) -> list[PredictOutput]:
-        found = []
-        for name, (array, axes, _, path) in self.files.items():
-            array.flush()
-            shape, dtype = tuple(int(n) for n in array.shape), str(array.dtype)
-            del array
-            blob = storage.put_file(path, move=True)
-            found.append(PredictOutput(name, blob.sha256, axes, shape, dtype))
-        self.files.clear()
-        return found
-
-
-def _restored(shape: tuple[int, ...], model_axes: str, axes: str) -> tuple[int, ...]:
-    sizes = dict(zip(model_axes, shape, strict=True))
-    return tuple(sizes[a] for a in axes)
-
-
 def _remaining(deadline: float, what: str) -> float:
     left = deadline - time.monotonic()
     if left <= 0:
@@ -377,6 +300,55 @@ def run_prediction(
     return report
 
 
+@contextlib.contextmanager
+def _host(task: PredictTask, deadline: float) -> Iterator[tuple[ModelHost, bool]]:
+    package = storage_from(task.package_storage)
+    with _pool(task).host(
+        task.host_key,
+        weight_format=task.weight_format,
+        fill=lambda target: copy_package(package, task.package_files, target),
+        load_timeout_s=_remaining(deadline, "while loading the model"),
+    ) as (host, warm):
+        yield host, warm
+
+
+def _pieces(
+    io: ModelIO,
+    plan: blockwise.Plan,
+    images: Mapping[str, _Image],
+    predict: blockwise.Predict,
+    indices: Sequence[int],
+) -> Iterator[list[blockwise.Piece]]:
+    read = _reader(io, images)
+    for index in indices:
+        try:
+            yield blockwise.window_pieces(io, plan, plan.windows[index], read, predict)
+        except ValueError as exc:
+            raise PredictionFailed(
+                "output_invalid", f"The model's output is unusable: {exc}"
+            ) from None
+
+
+def predict_shared(
+    task: PredictTask, plan: blockwise.Plan, statistics: list[Statistic], indices: list[int]
+) -> Shared:
+    """On another Dask worker: the pieces of some windows, with that worker's own host."""
+    start = time.monotonic()
+    deadline = start + task.limits.timeout_s
+    work = make_owned_dir(Path(task.scratch_root), prefix=owned_prefix("pkg"))
+    try:
+        io, _ = _describe(task, work.path)
+        images = _open_inputs(task, io, work.path)
+        with _host(task, deadline) as (host, _):
+            predict = _predictor(host, statistics, deadline, _output_bound(io, plan))
+            pieces = [p for ps in _pieces(io, plan, images, predict, indices) for p in ps]
+        return Shared(pieces, device=host.device)
+    except (PredictionFailed, HostError, ImageProblem) as exc:
+        return Shared(error_code=exc.code, message=exc.message)
+    finally:
+        work.release()
+
+
 def _run(
     task: PredictTask,
     report: PredictReport,
@@ -389,36 +361,29 @@ def _run(
     images = _open_inputs(task, io, work)
     sizes = {name: image.sizes for name, image in images.items()}
     plan = blockwise.plan(io, sizes, max_block_pixels=task.max_block_pixels)
-    report.blocks = len(plan.windows)
+    count = report.blocks = len(plan.windows)
     say(0.0, "computing the image statistics")
     statistics = _statistics(io, needs, images, plan.blockwise)
-    package = storage_from(task.package_storage)
-    pool = _pool(task)
-    outputs = _Outputs(io, plan, images, work)
+    outputs = Outputs(io, plan, {n: i.axes for n, i in images.items()}, work)
     say(0.05, "loading the model")
-    with pool.host(
-        task.host_key,
-        weight_format=task.weight_format,
-        fill=lambda target: copy_package(package, task.package_files, target),
-        load_timeout_s=_remaining(deadline, "while loading the model"),
-    ) as (host, warm):
+    with _host(task, deadline) as (host, warm):
         report.device, report.warm = host.device, warm
         report.load_s = 0.0 if warm else host.load_s
         begun = time.monotonic()
         predict = _predictor(host, statistics, deadline, _output_bound(io, plan))
-        read = _reader(io, images)
+        done = 0
         try:
-            for index, window in enumerate(plan.windows):
-                for piece in blockwise.window_pieces(io, plan, window, read, predict):
+            for windows, pieces in distribute.share(
+                count,
+                lambda indices: _pieces(io, plan, images, predict, indices),
+                lambda indices: (predict_shared, (task, plan, statistics, list(indices))),
+            ):
+                for piece in pieces:
                     outputs.write(piece)
-                say(
-                    0.1 + 0.85 * (index + 1) / len(plan.windows),
-                    f"block {index + 1} of {len(plan.windows)}",
-                )
-        except ValueError as exc:
-            raise PredictionFailed(
-                "output_invalid", f"The model's output is unusable: {exc}"
-            ) from None
+                done += windows
+                say(0.1 + 0.85 * done / count, f"{done} of {count} blocks")
+        except distribute.SharedFailed as exc:
+            raise PredictionFailed(exc.code, exc.message) from None
         finally:
             report.log = host.log_tail()
         report.predict_s = time.monotonic() - begun

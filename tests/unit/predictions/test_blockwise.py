@@ -10,16 +10,33 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from modelhub.demo.builder import build_package
 from modelhub.predictions import blockwise, stats
 from modelhub.predictions.spec import AxisSpec, ModelIO, TensorSpec, read_model_io
 
 UNET = Path(__file__).parents[2] / "data" / "unet2d_nuclei_broad"
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_package("model-0.5-state-dict", tmp_path_factory.mktemp("pkg") / "p").root
+def space(axis: str, **size: int) -> AxisSpec:
+    return AxisSpec(axis, "space", None, size.get("min"), size.get("step"), None)
+
+
+def tiny_model(output_scale: float = 1.0) -> ModelIO:
+    """The demo state-dict model's tensors: any size >= 16 in steps of 8, halo 2."""
+    batch = AxisSpec("b", "batch", None, None, None, None)
+    channel = AxisSpec("c", "channel", 1, None, None, None, channel_names=("intensity",))
+    raw = TensorSpec(
+        "raw",
+        (batch, channel, space("y", min=16, step=8), space("x", min=16, step=8)),
+        "uint8",
+        "",
+        None,
+        None,
+    )
+    follow = tuple(
+        AxisSpec(a, "space", None, None, None, ("raw", a), scale=output_scale, halo=2) for a in "yx"
+    )
+    probability = TensorSpec("probability", (batch, channel, *follow), "float32", "", None, None)
+    return ModelIO((raw,), (probability,), ("pytorch_state_dict",), "0.5.4")
 
 
 def coverage(plan: blockwise.Plan, shape: dict[str, int]) -> np.ndarray:
@@ -31,8 +48,8 @@ def coverage(plan: blockwise.Plan, shape: dict[str, int]) -> np.ndarray:
     return counts
 
 
-def test_tiles_cover_the_image_once_within_the_model_size_rules(demo: Path) -> None:
-    io = read_model_io(demo)  # min 16, step 8, halo 2
+def test_tiles_cover_the_image_once_within_the_model_size_rules() -> None:
+    io = tiny_model()
     sizes = {"b": 1, "c": 1, "y": 300, "x": 260}
     whole = blockwise.plan(io, {"raw": sizes}, max_block_pixels=1 << 20)
     assert (len(whole.windows), whole.window["raw"]) == (1, {"b": 1, "c": 1, "y": 304, "x": 264})
@@ -60,23 +77,15 @@ def test_a_fixed_size_model_tiles_with_windows_shifted_back_from_the_end() -> No
     np.testing.assert_array_equal(blockwise.mirror(298, 5, 300), [298, 299, 299, 298, 297])
 
 
-def test_outputs_that_do_not_follow_the_input_are_predicted_whole_only(demo: Path) -> None:
-    io = read_model_io(demo)
-    out = io.outputs[0]
-    halved = tuple(
-        AxisSpec(a.id, a.kind, None, None, None, a.ref, scale=0.5) if a.kind == "space" else a
-        for a in out.axes
-    )
-    changed = ModelIO(io.inputs, (TensorSpec(out.id, halved, "float32", "", None, None),), (), "")
+def test_outputs_that_do_not_follow_the_input_are_predicted_whole_only() -> None:
+    changed = tiny_model(output_scale=0.5)
     sizes = {"raw": {"b": 1, "c": 1, "y": 64, "x": 64}}
     assert len(blockwise.plan(changed, sizes, max_block_pixels=1 << 20).windows) == 1
     with pytest.raises(blockwise.BlockwiseUnsupported, match="pixel for pixel along y"):
         blockwise.plan(changed, sizes, max_block_pixels=32 * 32)
 
 
-def test_streamed_statistics_equal_the_library_s(
-    demo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_streamed_statistics_equal_the_library_s(monkeypatch: pytest.MonkeyPatch) -> None:
     from bioimageio.core import Sample, Tensor
     from bioimageio.core.common import MemberId
     from bioimageio.core.stat_measures import SampleMean, SampleQuantile, SampleStd
@@ -111,4 +120,9 @@ def test_streamed_statistics_equal_the_library_s(
             a for a in axes if measure.axes is not None and a not in measure.axes
         )
         np.testing.assert_allclose(stat.value, expected, rtol=1e-5)
-    assert stats.requirements(demo).inputs[0].measure["name"] in ("mean", "std")
+    needs = stats.requirements(UNET)  # zero_mean_unit_variance over x and y
+    assert not needs.on_outputs
+    assert sorted((n.measure["name"], n.reduce, n.kept_dims) for n in needs.inputs) == [
+        ("mean", (2, 3), ("batch", "channel")),
+        ("std", (2, 3), ("batch", "channel")),
+    ]

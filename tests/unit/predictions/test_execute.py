@@ -166,12 +166,45 @@ def test_a_hostile_model_is_stopped_and_leaves_nothing(hub: Hub, tmp_path: Path)
     base = build_package("model-0.5-state-dict", tmp_path / "base").root
     package = hostile_package(base, tmp_path / "hostile", body)
     image = np.zeros((64, 64), dtype=np.uint8)
-    limits = SandboxLimits(timeout_s=8, memory_bytes=int(1.5 * GIB), max_processes=64)
+    limits = SandboxLimits(timeout_s=5, memory_bytes=int(1.5 * GIB), max_processes=64)
     report = run_prediction(hub.task(package, "pytorch_state_dict", image, "yx", limits=limits))
     assert (report.status, report.error_code, report.outputs) == ("failed", "model_timeout", [])
-    assert report.message == "The prediction did not finish within 8 s; the model was stopped."
+    assert report.message == "The prediction did not finish within 5 s; the model was stopped."
     assert not escape.exists()
     assert marked_processes() == []
     assert [p.name for p in hub.scratch.iterdir()] == []  # no scratch folder of the host
     prefix = cgroup_prefix(hub.scratch)
     assert [c for d in parent_dirs() for c in d.glob(f"{prefix}-*")] == []
+
+
+def hosts_here() -> list[str]:
+    """The keys of the warm hosts of this (worker) process."""
+    from modelhub.predictions import execute
+
+    return [key for pool in execute._pools.values() for key in pool.hosts()]
+
+
+@pytest.mark.slow
+def test_a_large_image_s_tiles_are_shared_with_another_dask_worker(tmp_path: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    hub = Hub(tmp_path / "hub")
+    package = build_package("model-0.5-state-dict", tmp_path / "tiny").root
+    image = (np.random.default_rng(5).random((200, 150)) * 255).astype(np.uint8)
+    whole = hub.task(package, "pytorch_state_dict", image, "yx")
+    tiled = hub.task(package, "pytorch_state_dict", image, "yx", max_block_pixels=40 * 40)
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        shared = client.submit(run_prediction, tiled, pure=False).result()
+        alone = client.submit(run_prediction, whole, pure=False).result()
+        held = client.run(hosts_here)
+        client.run(close_hosts)
+    assert (shared.status, alone.status) == ("succeeded", "succeeded"), shared.message
+    assert shared.blocks >= 16 and alone.blocks == 1
+    assert sorted(len(keys) for keys in held.values()) == [1, 1]  # each worker warmed a host
+    assert np.abs(hub.output(shared) - hub.output(alone)).max() < 1e-5
+    assert [p.name for p in hub.scratch.iterdir()] == []

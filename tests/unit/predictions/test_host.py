@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.waiting import eventually
 
 from modelhub.checks.limits import GIB, SandboxLimits
 from modelhub.checks.sandbox import sandbox_status
 from modelhub.demo.builder import build_package
 from modelhub.predictions.host import ModelHost
 from modelhub.predictions.hosts import HostPool
+from tests.waiting import eventually
 
 LIMITS = SandboxLimits(timeout_s=60, memory_bytes=int(1.5 * GIB), max_processes=64)
 FORMAT = "pytorch_state_dict"
