@@ -84,6 +84,9 @@ def test_form_post_redirects_to_a_private_prediction_page(running: Running) -> N
 def test_form_refusals_and_several_images(running: Running) -> None:
     client, csrf = _form(running, running.member)
     path = f"/resources/{running.model}/predict"
+    twin = client.get(path, params={"format": "json"}).json()
+    assert twin["weight_formats"] == ["torchscript"] and twin["allowed"] is True
+    assert [i["has_test_tensor"] for i in twin["inputs"]] == [True]
     before = client.get("/predictions", params={"format": "json"}).json()["predictions"]
     refused = client.post(path, data={"csrf": csrf}, files=[("image", ("notes.tif", b"text"))])
     assert refused.status_code == 422
