@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import numpy as np
@@ -33,7 +33,7 @@ import tifffile
 
 from common import SHARED_MODEL, running_hub, shared_package_zip
 
-WEIGHTS = "torchscript"
+WEIGHTS: Literal["torchscript"] = "torchscript"
 
 
 def in_process(images: list[np.ndarray]) -> list[float]:

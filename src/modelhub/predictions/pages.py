@@ -2,8 +2,9 @@
 prediction's page (status, previews, downloads) and "My predictions", each with its JSON twin.
 
 The form posts to its own page route and creates predictions with the same code as the API
-(``api._create``): without a script it still works, and with one the page asks the API for a
-dry run to show how each chosen image will be read. The prediction page polls the API."""
+(``asking.create_predictions``): without a script it still works, and with one the page asks
+the API for a dry run to show how each chosen image will be read. The prediction page polls
+the API."""
 
 from __future__ import annotations
 
@@ -21,7 +22,13 @@ from modelhub.errors import Forbidden, HubError
 from modelhub.hub import Hub
 from modelhub.links import Links
 from modelhub.predictions import fair, info, service
-from modelhub.predictions.api import MAX_FILES, _create, _save_images, _text_fields, _wake
+from modelhub.predictions.asking import (
+    MAX_FILES,
+    create_predictions,
+    save_images,
+    text_fields,
+    wake,
+)
 from modelhub.predictions.deps import Reader, asker
 from modelhub.predictions.owners import Requester, limits_for
 from modelhub.predictions.schemas import PredictInfo, PredictionList, PredictionRead
@@ -147,20 +154,22 @@ async def predict_send(
             ) as form:
                 if not render.csrf_ok(request, text(form, "csrf", 128)):
                     raise Forbidden(_EXPIRED_FORM, code="csrf_failed")
-                sent = _text_fields(form)
+                sent = text_fields(form)
                 fields = {k: v for k, v in sent.items() if k in _FIELDS or k.startswith("axes.")}
                 fields = {k: v.strip() for k, v in fields.items() if v.strip()}
                 uploads = (
                     {}
                     if fields.get("test_input")
-                    else await _save_images(form, area, limits.max_bytes)
+                    else await save_images(form, area, limits.max_bytes)
                 )
-            made = await run_in_threadpool(_create, hub, resource_id, requester, uploads, fields)
+            made = await run_in_threadpool(
+                create_predictions, hub, resource_id, requester, uploads, fields
+            )
     except HubError as exc:
         data = await run_in_threadpool(_info, hub, resource_id, fields.get("version"), requester)
         page = _form_page(request, hub, data, user, requester, error=exc, chosen=fields)
         return _with_cookies(page, cookies)
-    _wake(hub)
+    wake(hub)
     first = made.predictions if isinstance(made, PredictionList) else []  # the form: no dry run
     if not first:
         return RedirectResponse(Links.predict_path(resource_id), status_code=303)
@@ -247,7 +256,7 @@ def prediction_cancel(
     prediction = service.get_own(db, prediction_id=prediction_id, requester=requester)
     service.cancel(db, prediction=prediction, settings=hub.settings)
     db.commit()
-    _wake(hub)
+    wake(hub)
     return RedirectResponse(Links.prediction_path(prediction_id), status_code=303)
 
 

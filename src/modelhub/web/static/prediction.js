@@ -25,8 +25,8 @@
 
   function poll(url, failures) {
     var status = document.getElementById("status").getAttribute("data-status");
-    // waiting: ask the hub to answer at the end (or after 20 s); running: every 2 s, for progress
-    var wait = status === "running" ? 2 : 20;
+    // the hub answers as soon as the status, place in the queue or progress changes (or 20 s)
+    var wait = 20;
     fetch(url + "?wait=" + wait, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         if (!response.ok) { throw new Error("the hub answered " + response.status); }
