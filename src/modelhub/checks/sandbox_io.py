@@ -31,10 +31,13 @@ class BoundedLog:
         self._tail: collections.deque[bytes] = collections.deque()
         self._tail_size = 0
         self.dropped = 0
+        self.fed = 0
+        """Bytes fed so far (a mark for `since`)."""
         self._lock = threading.Lock()
 
     def feed(self, data: bytes) -> None:
         with self._lock:
+            self.fed += len(data)
             room = self._head_limit - len(self._head)
             if room > 0:
                 self._head += data[:room]
@@ -54,6 +57,22 @@ class BoundedLog:
                     self._tail[0] = first[extra:]
                     self._tail_size -= extra
                     self.dropped += extra
+
+    def since(self, mark: int) -> str:
+        """What was fed after ``mark`` (an earlier `fed`), as far as it was kept (a long-lived
+        process's log of one request)."""
+        with self._lock:
+            tail = b"".join(self._tail)
+            tail_start = self.fed - len(tail)
+            if mark >= tail_start:
+                return tail[mark - tail_start :].decode("utf-8", errors="replace")
+            head = self._head[mark:] if mark < len(self._head) else b""
+            left_out = self._MARK.format(self.dropped) if self.dropped else ""
+            return (
+                head.decode("utf-8", errors="replace")
+                + left_out
+                + tail.decode("utf-8", errors="replace")
+            )
 
     def text(self) -> str:
         with self._lock:

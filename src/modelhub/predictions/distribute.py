@@ -87,7 +87,14 @@ def share(
         for pieces in local(mine):
             yield 1, pieces
         for future, group in zip(futures, theirs, strict=False):
-            result: Shared = future.result()
+            try:
+                result: Shared = future.result()
+            except Exception as exc:  # the worker died or could not run it: say so, plainly
+                raise SharedFailed(
+                    "model_failed",
+                    "Another worker could not predict its part of the image "
+                    f"({type(exc).__name__}).",
+                ) from exc
             if result.error_code is not None:
                 raise SharedFailed(result.error_code, result.message or "A worker failed.")
             yield len(group), result.pieces

@@ -161,6 +161,8 @@ def _describe(task: PredictTask, work: Path) -> tuple[ModelIO, stats.Requirement
         raise PredictionFailed("model_invalid", str(exc)) from None
     except Exception as exc:  # bioimageio's own errors for descriptions it cannot digest
         raise PredictionFailed("model_invalid", f"The description cannot be used: {exc}") from None
+    if len(_described) >= 256:  # a long-lived worker sees many models: keep the recent ones
+        _described.pop(next(iter(_described)))
     _described[task.host_key] = found
     return found
 
@@ -369,6 +371,7 @@ def _run(
     with _host(task, deadline) as (host, warm):
         report.device, report.warm = host.device, warm
         report.load_s = 0.0 if warm else host.load_s
+        mark = host.log_mark() if warm else 0
         begun = time.monotonic()
         predict = _predictor(host, statistics, deadline, _output_bound(io, plan))
         done = 0
@@ -385,7 +388,7 @@ def _run(
         except distribute.SharedFailed as exc:
             raise PredictionFailed(exc.code, exc.message) from None
         finally:
-            report.log = host.log_tail()
+            report.log = host.log_tail(mark)
         report.predict_s = time.monotonic() - begun
     report.outputs = outputs.store(storage_from(task.results_storage))
     say(1.0, "done")

@@ -70,6 +70,7 @@ class ModelHost:
         self.cpu_used_s = 0.0
         self._lock = threading.Lock()
         self._closing = threading.Lock()
+        self._mark = 0
 
     @property
     def package_dir(self) -> Path:
@@ -83,8 +84,13 @@ class ModelHost:
         """Bytes the host's processes use now (its cgroup's count, or their resident memory)."""
         return 0 if self.closed else self.process.memory_used()
 
-    def log_tail(self) -> str:
-        return self.process.log.text()[-_LOG_TAIL:]
+    def log_tail(self, mark: int = 0) -> str:
+        """The end of what the host printed (since ``log_mark()``'s answer, when given: a warm
+        host serves many people, each sees only their own prediction's lines)."""
+        return self.process.log.since(mark)[-_LOG_TAIL:]
+
+    def log_mark(self) -> int:
+        return self.process.log.fed
 
     def _request(
         self, header: dict[str, Any], parts: Mapping[str, bytes], timeout_s: float, limit: int
@@ -94,6 +100,7 @@ class ModelHost:
             self.close()
             raise HostError("model_failed", "The model's process is no longer running.")
         deadline = time.monotonic() + timeout_s
+        self._mark = self.log_mark()
         if not self.process.write(pack(header, parts)):
             raise self._broken("The model's process stopped reading its requests.")
         try:
@@ -104,7 +111,7 @@ class ModelHost:
                 raise HostError(
                     "model_timeout",
                     f"The model did not answer within {format_seconds(timeout_s)}; it was stopped.",
-                    self.log_tail(),
+                    self.log_tail(self._mark),
                 ) from None
             raise self._broken(f"The model's process broke off ({exc}).") from None
         if not isinstance(answer.get("ok"), bool):
@@ -118,7 +125,7 @@ class ModelHost:
         oom = cgroup is not None and cgroup.oom_killed()
         tasks = self.process.too_many_processes or (cgroup is not None and cgroup.hit_task_limit())
         self.close()
-        log = self.log_tail()
+        log = self.log_tail(self._mark)
         if oom:
             limit = format_bytes(self.limits.memory_bytes)
             return HostError("out_of_memory", f"The model needed more than {limit} of memory.", log)

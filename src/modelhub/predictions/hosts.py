@@ -31,7 +31,7 @@ from modelhub.predictions.host import HostError, ModelHost
 
 logger = logging.getLogger(__name__)
 
-INSIDE_MODULE = "modelhub.predictions.inside"
+HOST_MODULE = "modelhub.predictions.inside"
 CPU_MARGIN = 0.25
 """A host whose CPU time has used more than 1 - this of its rlimit is replaced before reuse."""
 
@@ -75,7 +75,7 @@ class HostPool:
             hidden,
             support if support.usable else None,
             use_cgroups=use_cgroups,
-            module=INSIDE_MODULE,
+            module=HOST_MODULE,
             device_nodes=nodes,
         )
         self._launcher = ZygotePool(config, warm=spare, depth=1)

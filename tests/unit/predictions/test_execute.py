@@ -147,7 +147,8 @@ def marked_processes() -> list[int]:
     return found
 
 
-def test_a_hostile_model_is_stopped_and_leaves_nothing(hub: Hub, tmp_path: Path) -> None:
+def test_a_hostile_model_is_stopped_and_leaves_nothing(tmp_path: Path) -> None:
+    hub = Hub(tmp_path / "hub")  # its own scratch root: nothing of the host may stay in it
     escape = tmp_path / "escaped.txt"
     body = f"""
     try:

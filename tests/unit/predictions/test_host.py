@@ -14,6 +14,7 @@ import pytest
 
 from modelhub.checks.limits import GIB, SandboxLimits
 from modelhub.checks.sandbox import sandbox_status
+from modelhub.checks.sandbox_io import BoundedLog
 from modelhub.demo.builder import build_package
 from modelhub.predictions.host import ModelHost
 from modelhub.predictions.hosts import HostPool
@@ -108,3 +109,15 @@ def test_hosts_beyond_the_memory_budget_are_evicted_then_idle_ones_closed(
     eventually(lambda: not pool.hosts() and other.closed, timeout=10, what="idle host closed")
     assert not other.package_dir.exists()
     pool.memory_budget, pool.idle_s = 4 * GIB, 600
+
+
+def test_a_warm_host_s_log_is_told_per_request() -> None:
+    log = BoundedLog(1024)
+    log.feed(b"first person's lines\n")
+    mark = log.fed
+    log.feed(b"second person's lines\n")
+    assert log.since(mark) == "second person's lines\n"
+    log.feed(b"x" * 2000)  # beyond the limit: what was left out is said
+    told = log.since(mark)
+    assert told.startswith("second person's lines\nxxx") and "bytes of output left out" in told
+    assert log.since(log.fed) == ""
