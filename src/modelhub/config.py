@@ -144,6 +144,10 @@ class Settings(BaseSettings):
         default=1024**2, gt=0, description="Images larger than this are predicted in blocks"
     )
     predict_use_gpu: bool = Field(default=True, description="Use a worker's GPU when it has one")
+    predict_spare_host: bool = Field(
+        default=True,
+        description="Each worker keeps a sandbox started ahead for the next model to load",
+    )
     allow_self_approval: bool = Field(
         default=False,
         description=(

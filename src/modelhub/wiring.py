@@ -59,9 +59,11 @@ from modelhub.partner_sync import reactions as sync_reactions
 from modelhub.partner_sync.tasks import SyncSettings
 from modelhub.partner_sync.tasks import make_kind as sync_kind
 from modelhub.partners import announce as partner_news
+from modelhub.predictions.execute import prewarm_hosts
 from modelhub.predictions.retention import results_description
 from modelhub.predictions.tasks import PredictSettings
 from modelhub.predictions.tasks import make_kind as predict_kind
+from modelhub.predictions.tasks import task_template as predict_template
 from modelhub.private import private_dir
 from modelhub.review import announce as review_news
 from modelhub.review import duty
@@ -194,6 +196,7 @@ def predict_settings(hub: Hub) -> PredictSettings:
         block_pixels=s.predict_block_pixels,
         use_gpu=s.predict_use_gpu,
         retention_hours=s.predict_retention_hours,
+        spare_host=s.predict_spare_host,
     )
 
 
@@ -242,12 +245,14 @@ def start_dispatcher(hub: Hub) -> Dispatcher:
 
 
 def warm_workers(hub: Hub) -> None:
-    """Ask every worker to start its first sandbox now (in the background), so that checks do
-    not pay the libraries' import time."""
+    """Ask every worker to start its first sandboxes now (in the background), so that checks
+    and a model's first prediction do not pay the libraries' import time."""
     from modelhub.jobs.dispatcher import Dispatcher
 
     if isinstance(hub.jobs, Dispatcher) and hub.jobs.running:
         hub.jobs.client.run(prewarm, task_template(check_settings(hub)))
+        if hub.settings.predict_spare_host:
+            hub.jobs.client.run(prewarm_hosts, predict_template(predict_settings(hub)))
 
 
 def sweep_check_leftovers(hub: Hub) -> list[str]:

@@ -72,6 +72,7 @@ class PredictTask:
     host_idle_s: float = 600.0
     max_block_pixels: int = 1024 * 1024  # above this a tensor is predicted blockwise
     use_gpu: bool = True  # use a GPU when the worker has one
+    spare_host: bool = True  # keep a sandbox started ahead, so a cold model waits only for itself
 
 
 @dataclass
@@ -109,10 +110,18 @@ def _pool(task: PredictTask) -> HostPool:
                 hidden_paths=[Path(p) for p in task.hidden_paths],
                 allow_unsandboxed=task.allow_unsandboxed,
                 use_gpu=task.use_gpu,
+                spare=task.spare_host,
             )
             _pools[key] = pool
         pool.memory_budget, pool.idle_s = task.host_memory_bytes, task.host_idle_s
         return pool
+
+
+def prewarm_hosts(task: PredictTask) -> str:
+    """Worker side, at start: build the host pool, which starts its spare sandbox in the
+    background, so that even the first prediction of a model waits only for the model."""
+    _pool(task)
+    return "warming"
 
 
 def close_hosts() -> None:

@@ -40,6 +40,29 @@ class PredictSettings:
     block_pixels: int
     use_gpu: bool
     retention_hours: float
+    spare_host: bool = True
+
+
+def task_template(settings: PredictSettings) -> PredictTask:
+    """A task without a model or images: what a worker needs to start its host pool."""
+    return PredictTask(
+        prediction_id="",
+        package_storage=settings.package_storage,
+        package_files=(),
+        host_key="",
+        weight_format="",
+        inputs=(),
+        results_storage=settings.results_storage,
+        limits=settings.limits,
+        scratch_root=str(settings.scratch_root),
+        hidden_paths=tuple(str(p) for p in settings.hidden_paths),
+        allow_unsandboxed=settings.allow_unsandboxed,
+        host_memory_bytes=settings.hosts_memory_bytes,
+        host_idle_s=settings.host_idle_s,
+        max_block_pixels=settings.block_pixels,
+        use_gpu=settings.use_gpu,
+        spare_host=settings.spare_host,
+    )
 
 
 def host_key(version: ResourceVersion, weight_format: str) -> str:
@@ -91,6 +114,7 @@ def make_kind(settings: PredictSettings) -> JobKind:
             host_idle_s=settings.host_idle_s,
             max_block_pixels=settings.block_pixels,
             use_gpu=settings.use_gpu,
+            spare_host=settings.spare_host,
         )
 
     def apply(db: Session, payload: dict[str, Any], result: PredictReport) -> None:
