@@ -212,7 +212,7 @@ def main() -> None:
         gb = peak.hub / 1024**3
         verdict = "met" if gb <= 2 else "NOT met"
         print(f"peak memory: hub + workers {gb:.2f} GB (goal ≤ 2 GB: {verdict});", end=" ")
-        print(f"sandboxed host {peak.sandbox / 1024**3:.2f} GB")
+        print(f"sandboxes (model hosts, warm spares) {peak.sandbox / 1024**3:.2f} GB")
 
 
 if __name__ == "__main__":

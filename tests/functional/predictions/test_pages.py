@@ -21,7 +21,7 @@ from tests.functional.cli.common import run_cli
 from tests.functional.predictions.conftest import Running, npy_bytes
 from tests.waiting import eventually
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.once]
 
 
 def _form(running: Running, token: str) -> tuple[httpx.Client, str]:

@@ -17,7 +17,7 @@ from modelhub.demo import nets
 from tests.conftest import auth
 from tests.functional.predictions.conftest import Running, npy_bytes
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.once]
 
 
 def _ask(
