@@ -26,18 +26,10 @@ from modelhub.jobs import service
 from modelhub.jobs.cluster import TASK_DROPPED, describe_error, embedded_cluster
 from modelhub.jobs.models import Job, JobStatus
 from modelhub.jobs.owners import new_owner_id
-from modelhub.jobs.progress import TOPIC, run_at
+from modelhub.jobs.progress import TOPIC, Progress, run_at
 from modelhub.jobs.registry import JobKind, JobKinds, Payload, SkipJob, kinds_of
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class _Progress:
-    """A progress message of the task ``key``."""
-
-    key: str
-    data: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -97,7 +89,7 @@ class Dispatcher:
         self.max_in_flight = max_in_flight
         # Dask keys must be new for each submission, also across restarts of the hub
         self._key_suffix = uuid.uuid4().hex[:8]
-        self._events: queue.SimpleQueue[Future[Any] | _Progress | None] = queue.SimpleQueue()
+        self._events: queue.SimpleQueue[Future[Any] | Progress | None] = queue.SimpleQueue()
         self._homes: dict[str, str] = {}  # affinity key -> the worker that ran it last
         self._in_flight: dict[str, tuple[_Attempt, Future[Any]]] = {}
         self._stopping = threading.Event()
@@ -201,7 +193,7 @@ class Dispatcher:
         try:
             item = self._events.get(timeout=self.poll_seconds)
             while True:
-                if isinstance(item, _Progress):
+                if isinstance(item, Progress):
                     self._progress(item)
                 elif item is not None:
                     self._complete(item)
@@ -351,11 +343,11 @@ class Dispatcher:
 
     def _heard(self, event: tuple[float, Any]) -> None:
         """Dask's thread: a worker's progress message; the loop writes it."""
-        message = event[1]
-        if isinstance(message, dict) and isinstance(message.get("data"), dict):
-            self._events.put(_Progress(str(message.get("key")), message["data"]))
+        heard = Progress.of(event[1])
+        if heard is not None:
+            self._events.put(heard)
 
-    def _progress(self, item: _Progress) -> None:
+    def _progress(self, item: Progress) -> None:
         entry = self._in_flight.get(item.key)
         hook = entry[0].kind.progress if entry is not None else None
         if entry is None or hook is None:

@@ -11,9 +11,25 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 TOPIC = "modelhub-job-progress"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress message of the Dask task ``key`` (a job's attempt)."""
+
+    key: str
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, message: Any) -> Progress | None:
+        """The message a worker logged with `report` (None when it has another shape)."""
+        if isinstance(message, dict) and isinstance(message.get("data"), dict):
+            return cls(str(message.get("key")), message["data"])
+        return None
 
 
 def report(data: dict[str, Any]) -> None:

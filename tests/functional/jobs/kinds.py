@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Column, Integer, MetaData, Table, Text, select
 from sqlalchemy.orm import Session
 
+from modelhub.jobs.progress import report
 from modelhub.jobs.registry import JobKind, JobKinds, SkipJob
 
 metadata = MetaData()
@@ -48,12 +49,14 @@ class Calls:
         self.lock = threading.Lock()
         self.applied: Counter[int] = Counter()
         self.failed: Counter[int] = Counter()
+        self.progress: list[tuple[int, dict[str, Any]]] = []
         self.scratch: Path | None = None
 
     def reset(self, scratch: Path) -> None:
         with self.lock:
             self.applied.clear()
             self.failed.clear()
+            self.progress.clear()
             self.scratch = scratch
 
 
@@ -78,6 +81,11 @@ def fail(db: Session, payload: dict[str, Any], error: str) -> None:
     _store(db, int(payload["n"]), f"failed: {error}")
     with CALLS.lock:
         CALLS.failed[int(payload["n"])] += 1
+
+
+def note_progress(db: Session, payload: dict[str, Any], data: dict[str, Any]) -> None:
+    with CALLS.lock:
+        CALLS.progress.append((int(payload["n"]), data))
 
 
 def apply_badly(db: Session, payload: dict[str, Any], result: Any) -> None:
@@ -145,6 +153,19 @@ def run_raise(task: Task) -> int:
     raise ValueError(f"cannot handle {task.n}")
 
 
+def run_reporting(task: Task) -> int:
+    """Tells the hub how far it got, then stays a moment (the hub only hears running jobs)."""
+    _record_run(task)
+    report({"step": task.n})
+    time.sleep(0.5)
+    return task.n
+
+
+def run_pids(scratch: Path, n: int) -> set[int]:
+    """The worker processes that ran ``n``."""
+    return {int(p.name.split(".")[1]) for p in (scratch / "runs").glob(f"{n}.*")}
+
+
 def runs_of(scratch: Path, n: int) -> int:
     """How many times a worker started a run for ``n``."""
     runs = scratch / "runs"
@@ -162,6 +183,14 @@ ALL = (
     *(
         JobKind(name=name, prepare=prepare, run=run, apply=apply, fail=fail)
         for name, run in RUNS.items()
+    ),
+    JobKind(
+        name="test-progress",
+        prepare=prepare,
+        run=run_reporting,
+        apply=apply,
+        progress=note_progress,
+        affinity=lambda task: "one warm model",
     ),
     JobKind(
         name="test-faulty-hooks",

@@ -205,3 +205,15 @@ def test_two_dispatchers_on_one_database_never_run_a_job_twice(
     assert {job.attempts for job in jobs.values()} == {1}
     assert [kinds.runs_of(scratch, n) for n in numbers] == [1] * len(numbers)
     assert kinds.CALLS.applied == dict.fromkeys(numbers, 1)
+
+
+def test_progress_reaches_the_hub_and_a_warm_key_keeps_its_worker(
+    hub: Hub, dispatcher: Dispatcher, scratch: Path
+) -> None:
+    for n in (1, 2, 3):  # one after the other: each finds the last one's worker idle
+        with transaction(hub.sessions) as db:
+            service.enqueue(db, kind="test-progress", payload={"n": n})
+        eventually(lambda n=n: kinds.CALLS.applied[n] == 1, what=f"job {n} applied")
+    assert sorted(kinds.CALLS.progress) == [(n, {"step": n}) for n in (1, 2, 3)]
+    workers = set().union(*(kinds.run_pids(scratch, n) for n in (1, 2, 3)))
+    assert len(workers) == 1  # the cluster has two workers: the key kept its home
