@@ -213,7 +213,11 @@ def test_progress_reaches_the_hub_and_a_warm_key_keeps_its_worker(
     for n in (1, 2, 3):  # one after the other: each finds the last one's worker idle
         with transaction(hub.sessions) as db:
             service.enqueue(db, kind="test-progress", payload={"n": n})
-        eventually(lambda n=n: kinds.CALLS.applied[n] == 1, what=f"job {n} applied")
+
+        def applied(n: int = n) -> bool:
+            return kinds.CALLS.applied[n] == 1
+
+        eventually(applied, what=f"job {n} applied")
     assert sorted(kinds.CALLS.progress) == [(n, {"step": n}) for n in (1, 2, 3)]
     workers = set().union(*(kinds.run_pids(scratch, n) for n in (1, 2, 3)))
     assert len(workers) == 1  # the cluster has two workers: the key kept its home
