@@ -105,7 +105,7 @@ def worker_database(url: str) -> str:
 # not TRUNCATE: on tables of a few rows it is several times faster (TRUNCATE gives each table new
 # files), and it waits for no lock that a connection left by the previous test may still hold.
 EMPTY_ALL = ";\n".join(
-    [f'DELETE FROM "{t.name}"' for t in reversed(Base.metadata.sorted_tables)]
+    [f'DELETE FROM "{t.name}"' for t in reversed(Base.metadata.sorted_tables)]  # noqa: S608 (our tables)
     + [
         "SELECT setval(s.oid, 1, false) FROM pg_class s "
         "WHERE s.relkind = 'S' AND s.relnamespace = 'public'::regnamespace"
