@@ -2,7 +2,7 @@
 set), a real hub on a loopback port, real storage in a temporary directory, real accounts.
 
 Migrations run once per test session into a template; each test then starts from an empty
-database (SQLite: a copy of the migrated file; PostgreSQL: every table truncated), so that tests
+database (SQLite: a copy of the migrated file; PostgreSQL: every table emptied), so that tests
 can also drive a server in another thread or process."""
 
 from __future__ import annotations
@@ -102,12 +102,23 @@ def worker_database(url: str) -> str:
     return parsed.set(database=name).render_as_string(hide_password=False)
 
 
+# Empties every table (children first) and restarts every sequence, in one round trip. DELETE,
+# not TRUNCATE: on tables of a few rows it is several times faster (TRUNCATE gives each table new
+# files), and it waits for no lock that a connection left by the previous test may still hold.
+EMPTY_ALL = ";\n".join(
+    [f'DELETE FROM "{t.name}"' for t in reversed(Base.metadata.sorted_tables)]  # noqa: S608 (our tables)
+    + [
+        "SELECT setval(s.oid, 1, false) FROM pg_class s "
+        "WHERE s.relkind = 'S' AND s.relnamespace = 'public'::regnamespace"
+    ]
+)
+
+
 def fresh_database_url(template: str, tmp_path: Path) -> str:
     if template.startswith("postgresql"):
         engine = create_engine(template)
-        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
         with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            conn.exec_driver_sql(EMPTY_ALL)
         engine.dispose()
         return template
     target = tmp_path / "hub.sqlite3"

@@ -1,52 +1,50 @@
-"""The ``modelhub`` command: one module per command group, reusing the services."""
+"""The ``modelhub`` command: one module per command group, reusing the services.
+
+A command's module is imported only when that command runs (``lazy``): a command that only talks
+to a hub over HTTP starts in a fraction of a second instead of importing the whole hub."""
 
 from __future__ import annotations
 
 import typer
 
-from modelhub.cli import (
-    checks,
-    exports,
-    maintenance,
-    mirror,
-    partners,
-    predict,
-    review,
-    search,
-    serve,
-    stats,
-    transfer,
-    users,
-    validate,
-    yanks,
-)
+from modelhub.cli.lazy import function_command, group_command, lazy_group
+
+_CLI = "modelhub.cli"
+COMMANDS = {
+    "serve": function_command("serve", f"{_CLI}.serve", "serve"),
+    "upload": function_command("upload", f"{_CLI}.transfer", "upload"),
+    "download": function_command("download", f"{_CLI}.transfer", "download"),
+    "predict": function_command("predict", f"{_CLI}.predict", "predict"),
+    "publish": function_command("publish", f"{_CLI}.transfer", "publish"),
+    "validate": function_command("validate", f"{_CLI}.validate", "validate"),
+    "checks": function_command("checks", f"{_CLI}.checks", "show"),
+    "check": function_command("check", f"{_CLI}.checks", "check"),
+    "yank": function_command("yank", f"{_CLI}.yanks", "yank"),
+    "unyank": function_command("unyank", f"{_CLI}.yanks", "unyank"),
+    "fsck": function_command("fsck", f"{_CLI}.maintenance", "fsck"),
+    "gc": function_command("gc", f"{_CLI}.maintenance", "gc"),
+    "mirror": function_command("mirror", f"{_CLI}.mirror", "mirror"),
+    "stats": function_command("stats", f"{_CLI}.stats", "stats"),
+    "review": group_command("review", f"{_CLI}.review"),
+    "maintainers": group_command("maintainers", f"{_CLI}.yanks", "maintainers_app"),
+    "users": group_command("users", f"{_CLI}.users"),
+    "exports": group_command("exports", f"{_CLI}.exports"),
+    "partners": group_command("partners", f"{_CLI}.partners"),
+    "search": group_command("search", f"{_CLI}.search"),
+}
 
 app = typer.Typer(
     name="modelhub",
+    cls=lazy_group(COMMANDS),
     help="Run a modelhub, and upload, download, validate and publish bioimage.io packages.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.command("serve")(serve.serve)
-app.command("upload")(transfer.upload)
-app.command("download")(transfer.download)
-app.command("predict")(predict.predict)
-app.command("publish")(transfer.publish)
-app.command("validate")(validate.validate)
-app.command("checks")(checks.show)
-app.command("check")(checks.check)
-app.command("yank")(yanks.yank)
-app.command("unyank")(yanks.unyank)
-app.command("fsck")(maintenance.fsck)
-app.command("gc")(maintenance.gc)
-app.command("mirror")(mirror.mirror)
-app.command("stats")(stats.stats)
-app.add_typer(review.app, name="review")
-app.add_typer(yanks.maintainers_app, name="maintainers")
-app.add_typer(users.app, name="users")
-app.add_typer(exports.app, name="exports")
-app.add_typer(partners.app, name="partners")
-app.add_typer(search.app, name="search")
+
+
+@app.callback()
+def _hub() -> None:
+    """(no options of its own: the commands are looked up in ``COMMANDS``)"""
 
 
 def main() -> None:

@@ -26,7 +26,11 @@ from tests.waiting import eventually
 
 __all__ = ["inbox"]
 
-pytestmark = pytest.mark.slow
+# SQLite only: the Dask workers and the sandbox are the same on both databases; the flow's
+# database work is tested on both: jobs claimed and retried (tests/functional/jobs), a report
+# applied once with its notification (test_report.py), check runs listed and asked for
+# (tests/functional/api/test_namespaced_ids.py)
+pytestmark = [pytest.mark.slow, pytest.mark.once]
 
 
 @pytest.fixture

@@ -11,6 +11,10 @@ import pytest
 from tests.conftest import LiveServer
 from tests.functional.cli.common import run_cli
 
+# SQLite only: uploads, publication and downloads go over HTTP (the API tests run them on both
+# databases); `users create` is the accounts service, tested on both in tests/unit/accounts
+pytestmark = pytest.mark.once
+
 
 @pytest.fixture
 def cli_admin(server: LiveServer) -> str:

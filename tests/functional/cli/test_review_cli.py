@@ -6,11 +6,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from modelhub.accounts.models import Role
 from modelhub.cli.packing import zip_folder
 from modelhub.demo.builder import build_package
 from tests.conftest import LiveServer, make_user
 from tests.functional.cli.common import run_cli
+
+# SQLite only: the commands talk to the hub over HTTP, and the routes' database work is
+# tested on both databases by the API tests
+pytestmark = pytest.mark.once
 
 
 def _json(server: LiveServer, *args: str, token: str) -> dict:  # type: ignore[type-arg]

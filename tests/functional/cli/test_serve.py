@@ -15,7 +15,8 @@ import pytest
 from tests.serving import serve_process
 from tests.waiting import eventually
 
-pytestmark = pytest.mark.slow
+# SQLite only: `serve` keeps its own SQLite database in its data folder on both runs
+pytestmark = [pytest.mark.slow, pytest.mark.once]
 
 
 @dataclass

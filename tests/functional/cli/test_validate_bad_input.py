@@ -9,6 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.dbless  # validation is offline: no server, no database
+
 MODELHUB = Path(sys.executable).parent / "modelhub"
 
 

@@ -19,7 +19,9 @@ from modelhub.cli.packing import zip_folder
 from modelhub.demo.builder import build_package
 from tests.conftest import OVERRIDE, LiveServer, auth, namespaced_resource
 
-pytestmark = pytest.mark.slow
+# SQLite only: the clients read published packages over HTTP; those routes run on both
+# databases in the API tests
+pytestmark = [pytest.mark.slow, pytest.mark.once]
 
 BIOIMAGEIO = Path(sys.executable).parent / "bioimageio"
 

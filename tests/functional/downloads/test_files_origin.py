@@ -209,6 +209,7 @@ def test_drafts_open_on_the_files_origin_only_through_a_signed_link(
 
 
 @pytest.mark.slow
+@pytest.mark.once  # the client over HTTP: its routes run on both databases above
 def test_the_bioimageio_cli_tests_a_model_through_the_files_origin(
     server: LiveServer, files: str, http: httpx.Client, admin_token: str, tmp_path: Path
 ) -> None:

@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from modelhub.accounts import service as accounts
 from modelhub.db import transaction
 from tests.conftest import LiveServer, make_user
 from tests.functional.cli.common import run_cli
+
+# SQLite only: the commands call the partner services, tested on both databases in
+# tests/unit/partners and tests/functional/partners
+pytestmark = pytest.mark.once
 
 COLLECTION = "https://lab.example.org/collection.yaml"
 
