@@ -21,7 +21,13 @@ from torch import nn
 
 from modelhub.demo import nets
 from modelhub.demo.images import cover_image, encode_png, nuclei_image, to_uint8
-from modelhub.demo.writer import DEMO_TIMESTAMP, PackageWriter, common_metadata, readme
+from modelhub.demo.writer import (
+    CITE_MODEL_ZOO,
+    DEMO_TIMESTAMP,
+    PackageWriter,
+    common_metadata,
+    readme,
+)
 
 NAME = "Two tensor sum and product"
 SIZE = (32, 40)  # the test tensors' (y, x): valid sizes (16 + n * 8), not square
@@ -93,9 +99,7 @@ def build(folder: Path) -> Path:
         "format_version": "0.5.4",
         **common_metadata(name=NAME, description=summary),
         "timestamp": DEMO_TIMESTAMP,
-        "cite": [
-            {"text": "A test model of the modelhub project.", "doi": "10.1101/2022.06.07.495102"}
-        ],
+        "cite": [CITE_MODEL_ZOO],
         "license": "MIT",
         "tags": ["example", "test", "2d"],
         "inputs": [
