@@ -65,12 +65,14 @@ async def ask(
         elif kind.startswith("application/x-www-form-urlencoded"):
             async with form_of(request, limit=FIELDS_BYTES, max_files=0, max_fields=32) as form:
                 fields.update(text_fields(form))
-        elif await request.body():
-            raise HubError(
-                "Send the images as a multipart form (field 'image').",
-                status_code=415,
-                code="not_a_form",
-            )
+        else:
+            async for chunk in request.stream():  # never read into memory: refused at once
+                if chunk:
+                    raise HubError(
+                        "Send the images as a multipart form (field 'image').",
+                        status_code=415,
+                        code="not_a_form",
+                    )
         made = await run_in_threadpool(
             create_predictions, hub, resource_id, requester, uploads, fields
         )

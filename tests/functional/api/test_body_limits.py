@@ -158,8 +158,11 @@ def test_only_the_upload_routes_are_exempt(tmp_path: Path) -> None:
         ("POST", "/public/services/artifact-manager/create"),
         ("POST", "/public/services/artifact-manager/put_file"),
         ("POST", "/public/services/artifact-manager/edit"),
+        # images to run a model on, read under the prediction limits after the caller is known
+        ("POST", "/api/v1/resources/{resource_id:rid}/predictions"),
+        ("POST", "/resources/{resource_id:rid}/predict"),
     }
-    assert len(STREAMING_UPLOADS) == 5
+    assert len(STREAMING_UPLOADS) == 7
     # near misses are limited
     assert not is_streaming_upload("POST", "/upload/abc/submit")
     assert not is_streaming_upload("GET", "/api/v1/uploads")

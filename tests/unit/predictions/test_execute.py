@@ -70,6 +70,7 @@ class Hub:
             scratch_root=str(self.scratch),
             max_block_pixels=max_block_pixels,
             use_gpu=False,
+            spare_host=False,  # no sandbox started ahead: the scratch holds only the host's
         )
 
     def output(self, report: PredictReport) -> np.ndarray:
