@@ -60,8 +60,8 @@ def upload(
     token: TokenOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Upload a package as a draft (from PATH, or fetched by the hub from --url); prints the
-    resource id as the last line."""
+    """Upload a package as a draft (from PATH, or fetched by the hub from --url); prints one
+    line that ends with the resource id."""
     if (path is None) == (url is None):
         fail("Give either a PATH or --url.", as_json=as_json, code="invalid_request")
     params = {k: v for k, v in (("resource_id", resource), ("change_note", note)) if v}
@@ -79,10 +79,10 @@ def upload(
             with _progress(as_json) as bar:
                 chunks = _read(archive, bar, "uploading")
                 result = _send(chunks, params=params, hub=hub, token=token, as_json=as_json)
+    # one line, the id last as its own word: scripts read `stdout.split()[-1]`
     lines = [
-        f"{result['emoji']} {result['name']}: {result['version']} (revision "
-        f"{result['revision']}) of",
-        result["resource_id"],
+        f"{result['emoji']} Uploaded {result['name']!r} as {result['version']} (revision "
+        f"{result['revision']}) of {result['resource_id']}"
     ]
     for w in result.get("warnings", []):
         err.print(f"warning: {'.'.join(map(str, w['loc']))}: {w['msg']}", highlight=False)

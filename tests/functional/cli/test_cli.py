@@ -37,7 +37,9 @@ def test_upload_publish_download_roundtrip(
     shutil.copytree(shared_model_dir, pkg)
     up = run_cli(server, "upload", str(pkg), token=cli_admin)
     assert up.returncode == 0, up.stderr
-    rid = up.stdout.strip().splitlines()[-1]
+    line = up.stdout.strip()
+    assert "\n" not in line and line.split()[-2] == "of", line
+    rid = line.split()[-1]
     pub = run_cli(
         server, "publish", rid, "--override", "not checked here", "--json", token=cli_admin
     )
