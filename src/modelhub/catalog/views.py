@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modelhub.accounts.models import User
 from modelhub.catalog import service
-from modelhub.catalog.models import Resource, ResourceVersion
+from modelhub.catalog.models import Resource, ResourceVersion, VersionStatus
 from modelhub.catalog.schemas import (
     FileRead,
     ResourceRead,
@@ -27,6 +28,35 @@ def version_summary(version: ResourceVersion) -> VersionSummary:
         yanked_at=version.yanked_at,
         yank_reason=version.yank_reason,
     )
+
+
+def published_summaries(db: Session, resource_ids: list[str]) -> dict[str, list[VersionSummary]]:
+    """The published versions (newest first) of each of ``resource_ids``, in one query for all
+    of them (a page of search results), reading only the columns a summary shows."""
+    if not resource_ids:
+        return {}
+    V = ResourceVersion
+    shown = (V.number, V.revision, V.created_at, V.published_at, V.change_note, V.yanked_at)
+    rows = db.execute(
+        select(V.resource_id, *shown, V.yank_reason)
+        .where(V.resource_id.in_(set(resource_ids)), V.status == VersionStatus.published)
+        .order_by(V.resource_id, V.number.desc())
+    )
+    found: dict[str, list[VersionSummary]] = {rid: [] for rid in resource_ids}
+    for row in rows:
+        found[row.resource_id].append(
+            VersionSummary(
+                version=f"v{row.number}",
+                status=VersionStatus.published,
+                revision=row.revision,
+                created_at=row.created_at,
+                published_at=row.published_at,
+                change_note=row.change_note,
+                yanked_at=row.yanked_at,
+                yank_reason=row.yank_reason,
+            )
+        )
+    return found
 
 
 def version_read(version: ResourceVersion, links: Links) -> VersionRead:

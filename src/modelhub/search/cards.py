@@ -5,13 +5,17 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from modelhub.catalog.models import ResourceType
+from modelhub.catalog.schemas import VersionSummary
+from modelhub.catalog.views import published_summaries
 from modelhub.links import Links
 from modelhub.search import service
 from modelhub.search.models import SearchEntry
 from modelhub.search.schemas import ResourceCard, ResourcePage, SearchQuery
 
 
-def card(entry: SearchEntry, links: Links) -> ResourceCard:
+def card(
+    entry: SearchEntry, links: Links, versions: list[VersionSummary] | None = None
+) -> ResourceCard:
     label = f"v{entry.version_number}"
     return ResourceCard(
         id=entry.resource_id,
@@ -35,14 +39,17 @@ def card(entry: SearchEntry, links: Links) -> ResourceCard:
         checked=entry.checked,
         compatible=list(entry.compatible or []),
         downloads=entry.downloads,
+        versions=versions or [],
     )
 
 
 def results_page(db: Session, query: SearchQuery, links: Links) -> ResourcePage:
     """One page of search results with the total and the facets."""
     found = service.search(db, query=query)
+    # the published versions of the whole page in one query, not one per card
+    versions = published_summaries(db, [e.resource_id for e in found.entries])
     return ResourcePage(
-        items=[card(e, links) for e in found.entries],
+        items=[card(e, links, versions.get(e.resource_id)) for e in found.entries],
         total=found.total,
         page=query.page,
         per_page=query.per_page,

@@ -61,6 +61,10 @@ def test_yank_and_unyank_move_the_listing(
         spec = corpus.Spec("cell-tracker", "Cell tracker deluxe", tags=["tracking"], day=9)
         corpus.add_version(db, server.hub, resource, spec, 2)
     assert [i["latest_version"] for i in _hits(http, q="deluxe")] == ["v2"]
+    # every card lists its resource's published versions, newest first
+    versions = {i["id"]: [v["version"] for v in i["versions"]] for i in _hits(http)}
+    assert versions["cell-tracker"] == ["v2", "v1"] and versions["mito-em"] == ["v1"]
+    assert len(versions) == 7
     assert _hits(http, tags="cells") == []  # v2 dropped the tag
     r = http.post(
         "/api/v1/resources/cell-tracker/versions/v2/yank",
@@ -69,7 +73,12 @@ def test_yank_and_unyank_move_the_listing(
     )
     assert r.status_code == 200, r.text
     assert _hits(http, q="deluxe") == []
-    assert [i["latest_version"] for i in _hits(http, tags="cells")] == ["v1"]
+    [listed] = _hits(http, tags="cells")
+    assert listed["latest_version"] == "v1"
+    assert [(v["version"], v["yanked_at"] is not None) for v in listed["versions"]] == [
+        ("v2", True),
+        ("v1", False),
+    ]
     r = http.post("/api/v1/resources/cell-tracker/versions/v2/unyank", headers=auth(admin_token))
     assert r.status_code == 200, r.text
     assert [i["id"] for i in _hits(http, q="deluxe")] == ["cell-tracker"]
