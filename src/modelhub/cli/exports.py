@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from modelhub.cli.environment import load_settings
 from modelhub.cli.options import JsonOption
 from modelhub.cli.output import emit
-from modelhub.config import Settings
 from modelhub.db import make_engine, make_session_factory, transaction, upgrade_database
 from modelhub.exports import service
 from modelhub.exports.urls import export_urls
@@ -19,7 +19,7 @@ def rebuild(as_json: JsonOption = False) -> None:
     """Rebuild the exports from the catalog (data directory from $MODELHUB_DATA_DIR; links
     from $MODELHUB_BASE_URL). Only needed after an upgrade from a hub without exports, and
     'modelhub serve' does it itself when needed; publications keep them current."""
-    settings = Settings()
+    settings = load_settings()
     upgrade_database(settings.resolved_database_url)
     engine = make_engine(settings.resolved_database_url)
     try:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from modelhub.cli.database import migrate
+from modelhub.cli.environment import load_settings
 from modelhub.cli.options import JsonOption
 from modelhub.cli.output import emit, fail
 from modelhub.config import Settings
@@ -21,7 +22,7 @@ _SHOWN = 50
 
 
 def _parts(*, as_json: bool) -> tuple[Settings, LocalStorage, Places]:
-    settings = Settings()
+    settings = load_settings()
     if not settings.data_dir.is_dir():
         fail(
             f"There is no hub data directory at {settings.data_dir}: set MODELHUB_DATA_DIR.",

@@ -21,10 +21,10 @@ import typer
 from sqlalchemy.orm import Session
 
 from modelhub.cli.database import migrate
+from modelhub.cli.environment import load_settings
 from modelhub.cli.options import JsonOption
 from modelhub.cli.output import emit, fail
 from modelhub.cli.partners import detail_lines
-from modelhub.config import Settings
 from modelhub.db import transaction
 from modelhub.errors import HubError
 from modelhub.partner_sync.inline import run_here
@@ -49,7 +49,7 @@ def mirror(
     as_json: JsonOption = False,
 ) -> None:
     """Mirror a collection as a read-only partner (again: sync it), keeping its ids."""
-    settings = Settings()
+    settings = load_settings()
     private_dir(settings.data_dir)
     migrate(settings)
     local = (

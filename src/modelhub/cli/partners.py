@@ -9,10 +9,10 @@ import typer
 from pydantic import ValidationError
 
 from modelhub.cli.database import migrate
+from modelhub.cli.environment import load_settings
 from modelhub.cli.options import JsonOption
 from modelhub.cli.output import emit, fail
 from modelhub.cli.users import local_sessions
-from modelhub.config import Settings
 from modelhub.db import transaction
 from modelhub.errors import HubError
 from modelhub.hub import Hub
@@ -141,7 +141,7 @@ def sync(
 ) -> None:
     """Sync a partner's collection: queue it for the hub's workers, or with --wait run it here
     and show the result (exit 1 when the collection could not be read or an entry failed)."""
-    settings = Settings()
+    settings = load_settings()
     private_dir(settings.data_dir)
     migrate(settings)
     hub = build_hub(settings)

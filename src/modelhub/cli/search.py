@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 
 from modelhub.cli.database import hub_storage, hub_transaction
+from modelhub.cli.environment import load_settings
 from modelhub.cli.options import JsonOption
 from modelhub.cli.output import emit, fail
-from modelhub.config import Settings
 from modelhub.db import upgrade_database
 from modelhub.search.rebuild import rebuild_index
 
@@ -19,7 +19,7 @@ def reindex(as_json: JsonOption = False) -> None:
     """Build the whole search index again from the published resources (data directory from
     $MODELHUB_DATA_DIR); prints how many resources were indexed. Searches keep answering from
     the old index until the new one is committed."""
-    settings = Settings()
+    settings = load_settings()
     if not settings.data_dir.is_dir():
         fail(
             f"There is no hub data directory at {settings.data_dir}: set MODELHUB_DATA_DIR.",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from modelhub.cli.environment import load_settings
 from modelhub.cli.options import JsonOption
 from modelhub.cli.output import emit
 from modelhub.config import Settings
@@ -39,7 +40,7 @@ def serve(
     from modelhub.exports.urls import export_urls
     from modelhub.wiring import build_hub, dispatcher_for
 
-    settings = Settings()
+    settings = load_settings()
     if "MODELHUB_BASE_URL" not in os.environ:
         settings.base_url = f"http://{host}:{port}"
     hub = build_hub(settings)

@@ -9,10 +9,10 @@ import typer
 
 from modelhub.analytics import stats as usage
 from modelhub.analytics.schemas import ResourceUsage
+from modelhub.cli.environment import load_settings
 from modelhub.cli.options import JsonOption
 from modelhub.cli.output import emit, fail
 from modelhub.cli.users import local_sessions
-from modelhub.config import Settings
 from modelhub.db import transaction
 from modelhub.errors import HubError
 from modelhub.maintenance.usage import fold_now
@@ -39,7 +39,7 @@ def stats(
 ) -> None:
     """A resource's downloads: people and bots apart, per version and per consumer software."""
     sessions = local_sessions()
-    hub = build_hub(Settings())
+    hub = build_hub(load_settings())
     try:
         fold_now(hub)  # downloads not yet handed over, and the latest reports
     finally:

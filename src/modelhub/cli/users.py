@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from modelhub.accounts import service
 from modelhub.accounts.models import Role
 from modelhub.cli.database import migrate
+from modelhub.cli.environment import load_settings
 from modelhub.cli.options import JsonOption
 from modelhub.cli.output import emit, fail
-from modelhub.config import Settings
 from modelhub.db import make_engine, make_session_factory, transaction
 from modelhub.errors import HubError
 from modelhub.private import private_dir
@@ -24,7 +24,7 @@ app = typer.Typer(
 
 def local_sessions() -> sessionmaker[Session]:
     """The hub's database (migrated), without starting the rest of the hub."""
-    settings = Settings()
+    settings = load_settings()
     private_dir(settings.data_dir)
     migrate(settings)
     return make_session_factory(make_engine(settings.resolved_database_url))

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
+from modelhub.cli.environment import load_settings
 from modelhub.cli.options import JsonOption
 from modelhub.cli.output import emit, err, fail
-from modelhub.config import Settings
 from modelhub.errors import HubError
 from modelhub.uploads.archive import UnpackLimits
 
@@ -24,7 +24,7 @@ def validate(
         fail(f"'{path}' does not exist.", as_json=as_json, code="not_found")
     from modelhub.uploads.validation import validate_path  # loads bioimageio.spec: only here
 
-    settings = Settings()
+    settings = load_settings()
     limits = UnpackLimits(
         max_upload_bytes=settings.max_upload_bytes,
         max_unpacked_bytes=settings.max_unpacked_bytes,

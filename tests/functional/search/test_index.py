@@ -4,6 +4,7 @@ and the hub indexes what was published before migration 0006 made the index."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 from alembic import command
@@ -44,10 +45,10 @@ from tests.conftest import LiveServer, auth
 from tests.functional.search import corpus
 
 
-def _hits(http: httpx.Client, **params: str) -> list[dict[str, object]]:
+def _hits(http: httpx.Client, **params: str) -> list[dict[str, Any]]:
     r = http.get("/api/v1/resources", params=params)
     assert r.status_code == 200, r.text
-    items: list[dict[str, object]] = r.json()["items"]
+    items: list[dict[str, Any]] = r.json()["items"]
     return items
 
 
