@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import filesize
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
 from modelhub.cli.client import HubClient, details_of, hub_token, hub_url
@@ -161,6 +162,7 @@ def download(
                     (staged / name).replace(target)
     except HubError as exc:
         fail(exc.message, as_json=as_json, code=exc.code, details=details_of(exc))
+    size = filesize.decimal(sum(entry["size"] for entry in meta["files"]))
     emit(
         {
             "resource_id": resource_id,
@@ -169,7 +171,7 @@ def download(
             "files": len(got),
         },
         as_json=as_json,
-        lines=[f"{resource_id} {meta['version']}: {len(got)} files in", str(output)],
+        lines=[f"{resource_id} {meta['version']}: {len(got)} files, {size} in", str(output)],
     )
 
 
@@ -178,7 +180,9 @@ def _fetch(client: HubClient, url: str, target: Path, as_json: bool) -> None:
         if not response.is_success:
             response.read()
             client.check(response)
-        task = bar.add_task("downloading", total=None)
+        # the hub sends the zip's length where it knows it: the bar then shows how far along
+        length = response.headers.get("content-length")
+        task = bar.add_task("downloading", total=int(length) if length else None)
         with target.open("wb") as out:
             for chunk in response.iter_bytes(CHUNK):
                 out.write(chunk)

@@ -15,7 +15,7 @@ from modelhub.deps import DbSession, HubDep
 from modelhub.downloads import counting, service
 from modelhub.downloads.origin import to_files_origin
 from modelhub.downloads.responses import blob_response, not_modified, zip_headers
-from modelhub.downloads.zipstream import stream_zip
+from modelhub.downloads.zipstream import stream_zip, zip_size
 from modelhub.web.ids import file_stem  # also registers the {resource_id:rid} convertor
 
 # with a files origin set, the hub's origin answers these routes with a redirect there
@@ -99,6 +99,9 @@ def _package(
     headers = zip_headers(etag, f"{file_stem(resource_id)}-{version.label}.zip")
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
+    size = zip_size(plan.entries)
+    if size is not None:  # clients show progress and know a cut-off download
+        headers["content-length"] = str(size)
     if request.method == "HEAD":
         return Response(media_type="application/zip", headers=headers)
     if version.status == VersionStatus.published and counting.counts(request):

@@ -10,6 +10,12 @@ from modelhub.downloads.service import ZipEntry
 from modelhub.storage.base import Storage
 
 ZIP64_FROM = 2**31
+# below these, ``stream_zip`` writes no ZIP64 record at all and its size follows from the entries
+_PLAIN_ZIP_BYTES = 2**31 - 1
+_PLAIN_ZIP_ENTRIES = 2**16 - 1
+# per entry: the local header, the data descriptor (the stream cannot seek back to fill in the
+# sizes), the central directory record; and the end record once
+_LOCAL, _DESCRIPTOR, _CENTRAL, _END = 30, 16, 46, 22
 
 
 class _Sink:
@@ -34,6 +40,25 @@ class _Sink:
         out = b"".join(self.parts)
         self.parts.clear()
         return out
+
+
+def zip_size(files: Iterable[ZipEntry]) -> int | None:
+    """The exact length of what ``stream_zip`` yields for ``files``, or None for a zip that
+    needs ZIP64 records (2 GiB and more, or 65,535 entries and more): its length is not worked
+    out here, and that zip is sent without a Content-Length."""
+    total, count = _END, 0
+    for entry in files:
+        # the name as the zip stores it: ASCII where it can be, UTF-8 (flagged) otherwise
+        name = zipfile.ZipInfo(entry.path).filename
+        try:
+            name_bytes = len(name.encode("ascii"))
+        except UnicodeEncodeError:
+            name_bytes = len(name.encode("utf-8"))
+        total += _LOCAL + _DESCRIPTOR + _CENTRAL + 2 * name_bytes + entry.size
+        count += 1
+    if total >= _PLAIN_ZIP_BYTES or count >= _PLAIN_ZIP_ENTRIES:
+        return None
+    return total
 
 
 def stream_zip(storage: Storage, files: Iterable[ZipEntry], stamp: datetime) -> Iterator[bytes]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -48,6 +49,7 @@ def test_upload_publish_download_roundtrip(
     out = tmp_path / "out"
     down = run_cli(server, "download", rid, "--version", "v1", "-o", str(out))
     assert down.returncode == 0, down.stderr
+    assert re.match(rf"{rid} v1: \d+ files, [\d.]+ (bytes|kB|MB) in\n", down.stdout), down.stdout
     assert (out / "weights.onnx").read_bytes() == (shared_model_dir / "weights.onnx").read_bytes()
     assert (out / "rdf.yaml").is_file()
 

@@ -105,10 +105,12 @@ def _check_zips(
         assert_headers(full, expected)
         assert package_files(full.content).keys() >= SERVED_AS.keys()
         assert all(package_files(full.content)[p] == files[p] for p in SERVED_AS)
+        length = str(len(full.content))
+        assert full.headers["content-length"] == length  # worked out before streaming
         bodies.add(full.content)
         head = http.head(url, params=query, headers=headers)
         assert head.status_code == 200 and head.content == b""
-        assert_headers(head, {**expected, "etag": full.headers["etag"]})
+        assert_headers(head, {**expected, "etag": full.headers["etag"], "content-length": length})
         etag = full.headers["etag"]
         same = http.get(url, params=query, headers={**headers, "if-none-match": etag})
         assert same.status_code == 304 and same.content == b""
