@@ -34,34 +34,42 @@ def seed_demo(hub: Hub) -> int:
         if user is None:
             user = accounts.create_user(db, username=DEMO_USER, role=Role.admin)
             db.commit()
-    limits = UnpackLimits(2**34, 2**34, 1000)
     added = 0
     with tempfile.TemporaryDirectory(prefix="modelhub-demo-") as tmp:
         for index, kind in enumerate(KINDS):
             built = build_package(kind, Path(tmp) / f"src-{index}", seed=index)
-            staged = Path(tmp) / f"pkg-{index}"
-            staged.mkdir()
-            pkg = validate_package(staged, scan_directory(built.root, staged, limits))
-            with (
-                hub.sessions() as db,
-                committed_blobs(db, hub.storage, hub.sessions, purpose="demo") as batch,
-            ):
-                uploader = db.get(User, user.id)
-                if uploader is None:
-                    raise RuntimeError(f"the demo user {user.id} disappeared while seeding")
-                version = uploads.ingest(
-                    db, batch=batch, pkg=pkg, uploader=uploader, change_note="Example content"
-                )
-                # the check runs in the background; examples built here need no wait
-                review.publish_now(
-                    db,
-                    hub.storage,
-                    resource_id=version.resource_id,
-                    actor=uploader,
-                    batch=batch,
-                    # no person uploaded these: the hub builds and publishes them itself
-                    allow_own=True,
-                    override_reason="Example content built by the hub itself.",
-                )
+            publish_folder(hub, user.id, built.root, Path(tmp) / f"pkg-{index}")
             added += 1
     return added
+
+
+def publish_folder(hub: Hub, uploader_id: int, root: Path, staged: Path) -> str:
+    """Upload the package folder ``root`` as ``uploader_id`` (staging its files in ``staged``,
+    which must not exist) and publish it at once; returns the resource id. The seeding above
+    and tests with content of their own go through here."""
+    staged.mkdir()
+    limits = UnpackLimits(2**34, 2**34, 1000)
+    pkg = validate_package(staged, scan_directory(root, staged, limits))
+    with (
+        hub.sessions() as db,
+        committed_blobs(db, hub.storage, hub.sessions, purpose="demo") as batch,
+    ):
+        uploader = db.get(User, uploader_id)
+        if uploader is None:
+            raise RuntimeError(f"the demo user {uploader_id} disappeared while seeding")
+        version = uploads.ingest(
+            db, batch=batch, pkg=pkg, uploader=uploader, change_note="Example content"
+        )
+        # the check runs in the background; examples built here need no wait
+        review.publish_now(
+            db,
+            hub.storage,
+            resource_id=version.resource_id,
+            actor=uploader,
+            batch=batch,
+            # no person uploaded these: the hub builds and publishes them itself
+            allow_own=True,
+            override_reason="Example content built by the hub itself.",
+        )
+        resource_id: str = version.resource_id
+    return resource_id
