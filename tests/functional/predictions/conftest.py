@@ -19,6 +19,7 @@ from modelhub.demo.builder import build_package
 from modelhub.jobs.sizing import ClusterSize
 from modelhub.wiring import dispatcher_for, register_job_kinds
 from tests.conftest import OVERRIDE, LiveServer, auth, hub_settings, make_user, serving_in_thread
+from tests.waiting import eventually
 
 
 @dataclass
@@ -32,7 +33,9 @@ class Running:
     folder: Path  # its package folder (test input and output)
 
 
-def publish(http: httpx.Client, token: str, folder: Path) -> str:
+def publish(http: httpx.Client, token: str, folder: Path, *, checked: bool = False) -> str:
+    """Upload and publish ``folder``; ``checked``: also wait for the upload's own check (on a hub
+    whose workers run), so that it does not hold the one worker while a test predicts."""
     data = zip_folder(folder, folder.with_suffix(".zip")).read_bytes()
     r = http.post(
         "/api/v1/uploads", content=data, headers={**auth(token), "content-type": "application/zip"}
@@ -41,6 +44,14 @@ def publish(http: httpx.Client, token: str, folder: Path) -> str:
     rid: str = r.json()["resource_id"]
     done = http.post(f"/api/v1/resources/{rid}/publish", headers=auth(token), json=OVERRIDE)
     assert done.status_code == 201, done.text
+    if checked:
+        check = r.json()["check_id"]
+
+        def finished() -> bool:
+            status = http.get(f"/api/v1/checks/{check}", headers=auth(token)).json()["status"]
+            return status not in ("queued", "running")
+
+        eventually(finished, timeout=600, interval=0.5, what="the upload's check finished")
     return rid
 
 
@@ -59,7 +70,7 @@ def running(migrated_template: str, tmp_path_factory: pytest.TempPathFactory) ->
         admin = make_user(hub, "ada", Role.admin)
         folder = root / "tiny"
         build_package("model-0.5-torchscript", folder, name="Tiny smoothing filter", seed=3)
-        model = publish(http, admin, folder)
+        model = publish(http, admin, folder, checked=True)
         yield Running(
             server=live,
             http=http,

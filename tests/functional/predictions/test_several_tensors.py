@@ -63,7 +63,7 @@ def test_two_inputs_and_two_outputs(
     from tests.functional.predictions.two_tensors import build
 
     folder = build(tmp_path_factory.mktemp("two") / "package")
-    model = publish(running.http, running.admin, folder)  # 201: the upload validated
+    model = publish(running.http, running.admin, folder, checked=True)  # 201: it validated
     rng = np.random.default_rng(11)
     raw_a = rng.random((40, 56), dtype=np.float32) * 10
     mask_a = (rng.random((40, 56)) > 0.5).astype(np.uint8) * 3
