@@ -40,6 +40,19 @@ def web_url(value: Any) -> str | None:
     return None
 
 
+def name_and_handle(written: str) -> tuple[str, str | None]:
+    """A name as written (``Constantin Pape;@bioimage-io``, bioimage.io's way to add a GitHub
+    handle after ``;``) split into the name to show and the handle (without ``@``), if any."""
+    name, sep, rest = written.partition(";")
+    handle = rest.strip().removeprefix("@").strip() if sep else ""
+    return name.strip() or handle or written.strip(), handle or None
+
+
+def plain_name(written: str) -> str:
+    """The name to show and cite: ``written`` without a ``;@handle`` after it."""
+    return name_and_handle(written)[0]
+
+
 def _text(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
@@ -50,8 +63,10 @@ def _person(raw: Any) -> Person | None:
     if not isinstance(raw, dict):
         return None
     orcid = _text(raw.get("orcid"))
-    github = _text(raw.get("github_user"))
-    name = _text(raw.get("name")) or github
+    written = _text(raw.get("name"))
+    name, handle = name_and_handle(written) if written else (None, None)
+    github = _text(raw.get("github_user")) or handle  # the field, when given, wins
+    name = name or github
     if name is None:
         return None
     github_ok = github is not None and _GITHUB.fullmatch(github) is not None

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import yaml
 
+from modelhub.catalog.card_people import plain_name
 from modelhub.catalog.models import ResourceVersion
 from modelhub.links import Links
 
@@ -154,8 +155,9 @@ def _bib_name(author: dict[str, str]) -> str:
 
 def _author(raw: Any) -> dict[str, str] | None:
     raw = {"name": raw} if isinstance(raw, str) else raw
-    if not isinstance(raw, dict) or not (name := _text(raw.get("name"), 300)):
+    if not isinstance(raw, dict) or not (written := _text(raw.get("name"), 300)):
         return None
+    name = plain_name(written)
     given, particle, family = _split_name(name)
     orcid = _match(str(raw.get("orcid") or "").upper(), _ORCID, r"^.*ORCID\.ORG/")
     return _some(

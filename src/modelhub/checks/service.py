@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Collection
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from modelhub.accounts.models import User
@@ -58,6 +60,21 @@ def latest_run(db: Session, *, version: ResourceVersion) -> CheckRun | None:
     return db.scalar(
         select(CheckRun).where(CheckRun.version_id == version.id).order_by(CheckRun.id.desc())
     )
+
+
+def latest_runs(db: Session, *, version_ids: Collection[int]) -> dict[int, CheckRun]:
+    """The most recent check of each of ``version_ids`` (those never checked left out), in one
+    query, for pages listing many versions."""
+    if not version_ids:
+        return {}
+    newest = (
+        select(func.max(CheckRun.id))
+        .where(CheckRun.version_id.in_(set(version_ids)))
+        .group_by(CheckRun.version_id)
+    )
+    return {
+        run.version_id: run for run in db.scalars(select(CheckRun).where(CheckRun.id.in_(newest)))
+    }
 
 
 def latest_per_library(runs: list[CheckRun]) -> list[CheckRun]:

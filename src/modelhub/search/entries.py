@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from modelhub.catalog.card_people import plain_name
 from modelhub.search import tokens as tok
 from modelhub.search.models import FORMAT_BITS, WEIGHT_FORMATS
 from modelhub.storage.base import BlobMissing, Storage
@@ -43,7 +44,8 @@ class Listing:
 
 
 def author_names(authors: list[Any]) -> list[str]:
-    return [str(a["name"]) for a in authors if isinstance(a, dict) and a.get("name")]
+    """The names to show and search (without a ``;@handle`` after them)."""
+    return [plain_name(str(a["name"])) for a in authors if isinstance(a, dict) and a.get("name")]
 
 
 def weight_formats(rdf: dict[str, Any]) -> list[str]:

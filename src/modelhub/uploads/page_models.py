@@ -82,6 +82,7 @@ class MyUpload(BaseModel):
     type: str
     name: str
     latest_version: str | None  # "v2", or None while nothing is published
+    published_check_status: str | None = None  # the latest check of that published version
     open_revision: int | None
     open_status: str | None
     check_status: str | None

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from modelhub.accounts.models import User
 from modelhub.catalog import access
-from modelhub.catalog.models import Resource, ResourceMaintainer, ResourceVersion
+from modelhub.catalog.models import OPEN_STATUSES, Resource, ResourceMaintainer, ResourceVersion
 from modelhub.catalog.service import open_draft
 from modelhub.checks.models import CheckStatus
-from modelhub.checks.service import latest_run
+from modelhub.checks.service import latest_run, latest_runs
 from modelhub.errors import ResourceNotFound
 from modelhub.links import Links
 from modelhub.review.lifecycle import ACTIONS
@@ -140,15 +140,21 @@ def my_uploads(db: Session, *, user: User) -> MyUploadsPage:
     """The user's resources: those they maintain and those they uploaded a revision of."""
     maintained = select(ResourceMaintainer.resource_id).where(ResourceMaintainer.user_id == user.id)
     uploaded = select(ResourceVersion.resource_id).where(ResourceVersion.uploader_id == user.id)
-    resources = db.scalars(
+    query = (
         select(Resource)
         .where(or_(Resource.id.in_(maintained), Resource.id.in_(uploaded)))
         .order_by(Resource.updated_at.desc(), Resource.id)
     )
+    resources = list(db.scalars(query))
+    ids = [r.id for r in resources]
+    drafts = _versions(db, ids, ResourceVersion.status.in_(OPEN_STATUSES))
+    published = _versions(db, ids, ResourceVersion.number == Resource.latest_version)
+    runs = latest_runs(db, version_ids=[v.id for v in (*drafts.values(), *published.values())])
     items = []
     for resource in resources:
-        draft = open_draft(db, resource_id=resource.id)
-        run = latest_run(db, version=draft) if draft is not None else None
+        draft, shown = drafts.get(resource.id), published.get(resource.id)
+        run = runs.get(draft.id) if draft is not None else None
+        shown_run = runs.get(shown.id) if shown is not None else None
         items.append(
             MyUpload(
                 resource_id=resource.id,
@@ -156,6 +162,7 @@ def my_uploads(db: Session, *, user: User) -> MyUploadsPage:
                 type=resource.type.value,
                 name=draft.name if draft is not None else resource.name,
                 latest_version=f"v{resource.latest_version}" if resource.latest_version else None,
+                published_check_status=shown_run.status.value if shown_run is not None else None,
                 open_revision=draft.revision if draft is not None else None,
                 open_status=draft.status.value if draft is not None else None,
                 check_status=run.status.value if run is not None else None,
@@ -164,3 +171,17 @@ def my_uploads(db: Session, *, user: User) -> MyUploadsPage:
             )
         )
     return MyUploadsPage(items=items)
+
+
+def _versions(
+    db: Session, ids: list[str], which: ColumnElement[bool]
+) -> dict[str, ResourceVersion]:
+    """The version of each resource in ``ids`` that ``which`` picks (at most one each)."""
+    if not ids:
+        return {}
+    query = (
+        select(ResourceVersion)
+        .join(Resource, Resource.id == ResourceVersion.resource_id)
+        .where(ResourceVersion.resource_id.in_(ids), which)
+    )
+    return {v.resource_id: v for v in db.scalars(query)}

@@ -123,3 +123,51 @@ def test_every_answer_says_nothing_may_load_from_elsewhere(http: httpx.Client) -
     # the interactive API pages would load their scripts from a CDN: not served
     assert http.get("/docs").status_code == 404
     assert http.get("/openapi.json").json()["info"]["title"] == "modelhub"
+
+
+def test_card_shows_names_as_written_and_related_links(
+    http: httpx.Client, admin_token: str, shared_model_dir: Path, tmp_path: Path
+) -> None:
+    first = _published(http, admin_token, shared_model_dir, tmp_path / "a")
+    work = tmp_path / "b"
+    shutil.copytree(shared_model_dir, work)
+    with (work / "bioimageio.yaml").open("a") as rdf:
+        rdf.write(
+            f"links:\n- {first}\n- https://example.org/data?x=1\n- javascript:alert(1)\n"
+            "- no-such-resource\n"
+        )
+    archive = zip_folder(work, tmp_path / "b.zip")
+    rid = http.post(
+        "/api/v1/uploads",
+        content=archive.read_bytes(),
+        headers={**auth(admin_token), "content-type": "application/zip"},
+    ).json()["resource_id"]
+    http.post(
+        f"/api/v1/resources/{rid}/publish", headers=auth(admin_token), json=OVERRIDE
+    ).raise_for_status()
+    html = http.get(f"/resources/{rid}").text
+    page = parse(html)
+    # "Constantin Pape;@bioimage-io": the name before ";", the handle a link to its GitHub page
+    text = " ".join(page.text)
+    assert ";@" not in text and "Constantin Pape (EMBL Heidelberg)" in text
+    anchors = {a.get("href"): a for tag, a in page.tags if tag == "a"}
+    assert "https://github.com/bioimage-io" in anchors
+    related = re.search(r"<dt>Related</dt><dd>(.*?)</dd>", html, re.S)
+    assert related is not None
+    hrefs = re.findall(r'<a href="([^"]*)"', related[1])
+    assert hrefs == [f"/resources/{first}", "https://example.org/data?x=1"]
+    assert anchors["https://example.org/data?x=1"]["rel"] == "noopener noreferrer nofollow"
+    assert "<code>javascript:alert(1)</code>" in related[1] and "no-such-resource" in related[1]
+    twin = http.get(f"/resources/{rid}", params={"format": "json"}).json()
+    assert [(x["text"], x["url"], x["external"]) for x in twin["related"]] == [
+        (first, f"/resources/{first}", False),
+        ("https://example.org/data?x=1", "https://example.org/data?x=1", True),
+        ("javascript:alert(1)", None, False),
+        ("no-such-resource", None, False),
+    ]
+    pape = twin["card"]["authors"][0]
+    assert (pape["name"], pape["github_user"]) == ("Constantin Pape", "bioimage-io")
+    cff = http.get(f"/api/v1/resources/{rid}/versions/v1/citation.cff").text
+    assert "family-names: Pape" in cff and ";@" not in cff
+    found = http.get("/", params={"q": "Pape", "format": "json"}).json()["results"]["items"]
+    assert all(a == a.split(";")[0] for r in found for a in r["authors"]) and found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import LiveServer
+from tests.conftest import OVERRIDE, LiveServer, auth
 from tests.functional.uploads_pages.common import Page, browser, unlabelled_fields
 
 
@@ -111,3 +111,21 @@ def test_a_folder_upload_arrives_file_by_file(server: LiveServer, good_zip: byte
         rid = r.headers["location"].removeprefix("/upload/").split("?")[0]
         twin = client.get(f"/upload/{rid}", params={"format": "json"}).json()
         assert twin["change_note"] == "from a folder" and twin["status"] == "draft"
+
+
+def test_my_uploads_shows_the_check_of_the_published_version(
+    server: LiveServer, good_zip: bytes, admin_token: str
+) -> None:
+    with browser(server, "uma") as owner:
+        rid = _upload(owner, good_zip)
+        owner.post(
+            f"/api/v1/resources/{rid}/publish", headers=auth(admin_token), json=OVERRIDE
+        ).raise_for_status()
+        (row,) = owner.get("/me/uploads", params={"format": "json"}).json()["items"]
+        assert (row["latest_version"], row["published_check_status"]) == ("v1", "queued")
+        assert row["open_revision"] is None and row["check_status"] is None
+        html = owner.get("/me/uploads").text
+        assert (
+            '<span class="badge status-queued">queued</span> <span class="muted">(v1)</span>'
+            in html
+        )
