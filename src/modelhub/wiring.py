@@ -59,7 +59,7 @@ from modelhub.partner_sync import reactions as sync_reactions
 from modelhub.partner_sync.tasks import SyncSettings
 from modelhub.partner_sync.tasks import make_kind as sync_kind
 from modelhub.partners import announce as partner_news
-from modelhub.predictions.execute import prewarm_hosts
+from modelhub.predictions.pools import prewarm_hosts
 from modelhub.predictions.retention import results_description
 from modelhub.predictions.tasks import PredictSettings
 from modelhub.predictions.tasks import make_kind as predict_kind

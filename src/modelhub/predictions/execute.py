@@ -1,10 +1,10 @@
 """The worker side of one prediction: a model run on people's images, in a warm sandboxed host.
 
     report = run_prediction(task)          # PredictReport; never raises for the model's faults
-    close_hosts()                          # at worker shutdown
+    pools.close_hosts()                    # at worker shutdown
 
-The package's files come from the package storage into a host (`hosts.HostPool`, one per
-worker process, reused while warm); the images from the results storage, read lazily; the
+The package's files come from the package storage into a host (`hosts.HostPool`, from `pools`:
+one per worker process, reused while warm); the images from the results storage, read lazily; the
 statistics the preprocessing needs are computed once over each whole image (`stats`); the
 image is predicted whole or in tiles (`blockwise`), and each output is written, piece by
 piece, as ``.npy`` (axes in the image's style) into the results storage. Within a Dask worker
@@ -17,12 +17,11 @@ import contextlib
 import logging
 import math
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -35,9 +34,9 @@ from modelhub.predictions import blockwise, distribute, stats
 from modelhub.predictions.axes import check_axes, model_sizes, read_model_block
 from modelhub.predictions.distribute import Shared
 from modelhub.predictions.host import HostError, ModelHost, Statistic
-from modelhub.predictions.hosts import HostPool
 from modelhub.predictions.images import ImageProblem, ImageSource, open_image
 from modelhub.predictions.outputs import Outputs, PredictionFailed, PredictOutput
+from modelhub.predictions.pools import pool_for
 from modelhub.predictions.spec import ModelIO, ModelIOError, read_model_io
 from modelhub.storage.base import BlobMissing, Storage
 from modelhub.storage.factory import StorageDescription, storage_from
@@ -90,47 +89,6 @@ class PredictReport:
     predict_s: float = 0.0
     duration_s: float = 0.0
     log: str = ""
-
-
-_pools: dict[tuple[Any, ...], HostPool] = {}
-_pools_lock = threading.Lock()
-
-
-def _pool(task: PredictTask) -> HostPool:
-    """This process's host pool for the task's sandbox settings (one in practice)."""
-    key = (task.limits, task.scratch_root, task.hidden_paths, task.allow_unsandboxed, task.use_gpu)
-    with _pools_lock:
-        pool = _pools.get(key)
-        if pool is None:
-            pool = HostPool(
-                limits=task.limits,
-                scratch_root=Path(task.scratch_root),
-                memory_budget=task.host_memory_bytes,
-                idle_s=task.host_idle_s,
-                hidden_paths=[Path(p) for p in task.hidden_paths],
-                allow_unsandboxed=task.allow_unsandboxed,
-                use_gpu=task.use_gpu,
-                spare=task.spare_host,
-            )
-            _pools[key] = pool
-        pool.memory_budget, pool.idle_s = task.host_memory_bytes, task.host_idle_s
-        return pool
-
-
-def prewarm_hosts(task: PredictTask) -> str:
-    """Worker side, at start: build the host pool, which starts its spare sandbox in the
-    background, so that even the first prediction of a model waits only for the model."""
-    _pool(task)
-    return "warming"
-
-
-def close_hosts() -> None:
-    """Stop this process's warm hosts (at worker shutdown; tests)."""
-    with _pools_lock:
-        pools = list(_pools.values())
-        _pools.clear()
-    for pool in pools:
-        pool.close()
 
 
 def _safe_path(name: str) -> PurePosixPath:
@@ -314,7 +272,7 @@ def run_prediction(
 @contextlib.contextmanager
 def _host(task: PredictTask, deadline: float) -> Iterator[tuple[ModelHost, bool]]:
     package = storage_from(task.package_storage)
-    with _pool(task).host(
+    with pool_for(task).host(
         task.host_key,
         weight_format=task.weight_format,
         fill=lambda target: copy_package(package, task.package_files, target),

@@ -4,7 +4,7 @@ result and hands the freed slot to the next prediction in the fair queue."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -93,9 +93,9 @@ def make_kind(settings: PredictSettings) -> JobKind:
         prediction.status = PredictionStatus.running
         prediction.started_at = prediction.started_at or utcnow()
         prediction.progress_note = "starting"
-        return PredictTask(
+        return replace(
+            task_template(settings),
             prediction_id=prediction.id,
-            package_storage=settings.package_storage,
             package_files=tuple((f.path, f.blob_sha256) for f in version.files),
             host_key=host_key(version, prediction.weight_format),
             weight_format=prediction.weight_format,
@@ -105,16 +105,6 @@ def make_kind(settings: PredictSettings) -> JobKind:
                 )
                 for i in prediction.inputs
             ),
-            results_storage=settings.results_storage,
-            limits=settings.limits,
-            scratch_root=str(settings.scratch_root),
-            hidden_paths=tuple(str(p) for p in settings.hidden_paths),
-            allow_unsandboxed=settings.allow_unsandboxed,
-            host_memory_bytes=settings.hosts_memory_bytes,
-            host_idle_s=settings.host_idle_s,
-            max_block_pixels=settings.block_pixels,
-            use_gpu=settings.use_gpu,
-            spare_host=settings.spare_host,
         )
 
     def apply(db: Session, payload: dict[str, Any], result: PredictReport) -> None:

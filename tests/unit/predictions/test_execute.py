@@ -23,9 +23,9 @@ from modelhub.predictions.execute import (
     PredictInput,
     PredictReport,
     PredictTask,
-    close_hosts,
     run_prediction,
 )
+from modelhub.predictions.pools import close_hosts
 from modelhub.storage.factory import LocalStorageDescription
 from modelhub.storage.local import LocalStorage
 
@@ -181,9 +181,9 @@ def test_a_hostile_model_is_stopped_and_leaves_nothing(tmp_path: Path) -> None:
 
 def hosts_here() -> list[str]:
     """The keys of the warm hosts of this (worker) process."""
-    from modelhub.predictions import execute
+    from modelhub.predictions import pools
 
-    return [key for pool in execute._pools.values() for key in pool.hosts()]
+    return [key for pool in pools._pools.values() for key in pool.hosts()]
 
 
 @pytest.mark.slow

@@ -24,7 +24,6 @@
   }
 
   function poll(url, failures) {
-    var status = document.getElementById("status").getAttribute("data-status");
     // the hub answers as soon as the status, place in the queue or progress changes (or 20 s)
     var wait = 20;
     fetch(url + "?wait=" + wait, { credentials: "same-origin", headers: { Accept: "application/json" } })
