@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 
+from modelhub.cli.packing import zip_folder
 from tests.conftest import LiveServer, files_under
-from tests.functional.uploads_pages.common import Page, browser, table_count, unlabelled_fields
+from tests.functional.uploads_pages.common import (
+    Page,
+    browser,
+    package_zip,
+    table_count,
+    unlabelled_fields,
+)
 
 
 def _post_zip(client: httpx.Client, data: bytes, csrf: str, **fields: str) -> httpx.Response:
@@ -90,6 +98,19 @@ def test_a_package_the_form_cannot_fix_lists_its_problems(server: LiveServer) ->
         assert forged.status_code == 403
     assert table_count(server.hub, "resources") == 0
     assert not list(server.hub.settings.staging_dir.iterdir())
+
+
+def test_every_problem_of_a_package_is_shown_at_once(server: LiveServer, tmp_path: Path) -> None:
+    _, rdf = package_zip(tmp_path, license="my-own-license")
+    (tmp_path / "pkg" / rdf["test_outputs"][0]).unlink()
+    data = zip_folder(tmp_path / "pkg", tmp_path / "worse.zip").read_bytes()
+    with browser(server, "uma") as client:
+        r = _post_zip(client, data, Page(client.get("/upload").text).csrf)
+        assert r.status_code == 422
+        page = Page(r.text)
+        assert page.by_id("license")["aria-invalid"] == "true"
+        assert page.has_id("package-problems")
+        assert f"the file &#39;{rdf['test_outputs'][0]}&#39; is not in the package" in page.html
 
 
 def test_the_fix_form_corrects_the_description_and_the_upload_is_accepted(
