@@ -29,6 +29,7 @@ from modelhub.downloads import apps as app_files
 from modelhub.downloads import origin as files_origin
 from modelhub.errors import HubError, Overloaded
 from modelhub.exports import api as exports_api
+from modelhub.help import pages as help_pages
 from modelhub.hub import Hub
 from modelhub.interop import api as interop_api
 from modelhub.interop import hypha as interop_hypha
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         sync_pages.router,
         summaries_pages.router,
         prediction_pages.router,
+        help_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")

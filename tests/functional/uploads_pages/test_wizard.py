@@ -68,6 +68,9 @@ def test_a_refused_upload_is_shown_by_field_and_stores_nothing(
         assert "authors-error" in (page.by_id("authors-rows")["aria-describedby"] or "")
         assert page.by_id("fix-form")["action"] == "/upload/fix"
         assert not page.has_id("package-problems")  # the form can fix everything here
+        # tags are suggested from the vocabulary without a script; the refusal links the help
+        assert page.by_id("tags")["list"] == "tag-suggestions" and page.has_id("tag-suggestions")
+        assert '<option value="nuclei">' in page.html and "/help/build-a-package" in page.html
         # the JSON twin of the same answer
         twin = client.post(
             "/upload?format=json",
