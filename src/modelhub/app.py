@@ -39,6 +39,7 @@ from modelhub.maintenance.usage import PeriodicFold
 from modelhub.notifications import api as notifications_api
 from modelhub.pages import open_app as open_app_page
 from modelhub.pages import resource as resource_page
+from modelhub.pages import samples as samples_page
 from modelhub.pages import stats as stats_page
 from modelhub.partner_sync import api as sync_api
 from modelhub.partner_sync import pages as sync_pages
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         partners_api.router,
         search_pages.router,
         resource_page.router,
+        samples_page.router,
         stats_page.router,
         open_app_page.router,
         uploads_pages.router,

@@ -95,6 +95,11 @@ class Links:
         return _fragment(_query(f"/resources/{_rid(resource_id)}", version=version), comment)
 
     @staticmethod
+    def sample_path(resource_id: str, label: str, name: str) -> str:
+        """A picture of a version's test or sample tensor (``name``: ``test-input-0``)."""
+        return f"/resources/{_rid(resource_id)}/versions/{_seg(label)}/samples/{_seg(name)}.png"
+
+    @staticmethod
     def review_path(
         resource_id: str | None = None, *, done: str | None = None, comment: int | None = None
     ) -> str:
