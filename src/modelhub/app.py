@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from modelhub import __version__
 from modelhub.accounts import api as accounts_api
 from modelhub.accounts import pages as accounts_pages
+from modelhub.accounts import profile_pages, signup_api, signup_pages
 from modelhub.analytics import api as usage_api
 from modelhub.analytics import tracking as usage_tracking
 from modelhub.analytics.tracking import ReportsAtRoot
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         search_api.router,
         catalog_api.router,
         accounts_api.router,
+        signup_api.router,
         downloads_api.router,
         app_files.router,
         interop_api.router,
@@ -142,6 +144,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         uploads_pages.router,
         review_pages.router,
         accounts_pages.router,
+        signup_pages.router,
+        profile_pages.router,
         partner_pages.router,
         partner_landing.router,
         partner_manage_pages.router,
