@@ -32,9 +32,10 @@ def _signed_in(request: Request, user: User | None, csrf: str) -> User | Respons
     return user
 
 
-def _again(request: Request, hub: HubDep, db: DbSession, user: User, exc: Exception) -> Response:
+def _again(
+    request: Request, hub: HubDep, db: DbSession, user: User, exc: InvalidRequest | Conflict
+) -> Response:
     db.rollback()
-    assert isinstance(exc, InvalidRequest | Conflict)
     data = views.account_page(db, user=user, links=hub.links)
     data.profile_error = exc.message
     return render.page(
