@@ -38,6 +38,7 @@ from modelhub.maintenance.periodic import PeriodicGc
 from modelhub.maintenance.usage import PeriodicFold
 from modelhub.notifications import api as notifications_api
 from modelhub.pages import open_app as open_app_page
+from modelhub.pages import people as people_page
 from modelhub.pages import resource as resource_page
 from modelhub.pages import stats as stats_page
 from modelhub.partner_sync import api as sync_api
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         search_pages.router,
         resource_page.router,
         stats_page.router,
+        people_page.router,
         open_app_page.router,
         uploads_pages.router,
         review_pages.router,

@@ -11,7 +11,7 @@ import httpx
 from modelhub.accounts import service as accounts
 from modelhub.db import transaction
 from tests.conftest import LiveServer, auth
-from tests.functional.review_pages.common import csrf_of
+from tests.functional.review_pages.common import csrf_of, logged_in
 from tests.inbox import Inbox, inbox
 from tests.waiting import eventually
 
@@ -122,3 +122,40 @@ def test_confirmation_and_password_reset_by_email(
         creds["password"] = "a brand new password"
         assert http.post("/login", data=creds).status_code == 303
     assert not [m for m in box.messages if m["To"] == "nobody@lab.org"]
+
+
+def test_profile_fields_password_change_and_public_page(
+    server: LiveServer, admin_token: str
+) -> None:
+    with logged_in(server, "ada", PASSWORD) as http:
+        csrf = csrf_of(http.get("/account").text)
+        bad = http.post(
+            "/account/profile", data={"orcid": "12-34", "csrf": csrf}, params={"format": "json"}
+        )
+        assert (bad.status_code, bad.json()["profile_error"]) == (
+            400,
+            "An ORCID iD looks like 0000-0002-1825-0097.",
+        )
+        fields = {"display_name": "Ada L.", "affiliation": "EMBL", "csrf": csrf,
+                  "orcid": "https://orcid.org/0000-0002-1825-0097", "github": "@ada-l",
+                  "email": "ada@lab.org"}  # fmt: skip
+        assert http.post("/account/profile", data=fields).status_code == 303
+        mine = http.get("/account", params={"format": "json"}).json()
+        assert (mine["orcid"], mine["github"], mine["email"]) == (
+            "0000-0002-1825-0097",
+            "ada-l",
+            "ada@lab.org",
+        )
+        # no SMTP: the new address is kept at once, unconfirmed (so it links to no resource)
+        assert mine["email_confirmed"] is False
+        public = http.get("/users/ada", params={"format": "json"}).json()
+        assert public["display_name"] == "Ada L." and "email" not in public
+        assert public["resources"] == []
+        assert "EMBL" in http.get("/users/ada").text
+        assert http.get("/users/nobody").status_code == 404
+        wrong = {"current_password": "not it at all", "new_password": "x" * 12, "csrf": csrf}
+        assert http.post("/account/password", data=wrong).status_code == 400
+        right = {"current_password": PASSWORD, "new_password": "another fine password"}
+        done = http.post("/account/password", data={**right, "csrf": csrf})
+        assert done.status_code == 303
+        assert http.get("/account").status_code == 200  # this login stays
