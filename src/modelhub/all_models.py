@@ -1,6 +1,13 @@
 """Imports every ORM model so that ``Base.metadata`` knows all tables (migrations, tests)."""
 
-from modelhub.accounts.models import ApiToken, LoginThrottle, User, WebSession
+from modelhub.accounts.models import (
+    ApiToken,
+    HubSetting,
+    LoginThrottle,
+    OneTimeToken,
+    User,
+    WebSession,
+)
 from modelhub.analytics.models import UsageDoi, UsageEvent, UsageRollup, UsageState
 from modelhub.catalog.models import (
     Resource,
@@ -42,10 +49,12 @@ __all__ = [
     "EventDelivery",
     "ExportEntry",
     "ExportState",
+    "HubSetting",
     "Job",
     "LoginThrottle",
     "MaintenanceLease",
     "Notification",
+    "OneTimeToken",
     "Partner",
     "PartnerApplication",
     "PartnerImage",

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from modelhub import __version__
 from modelhub.accounts import api as accounts_api
 from modelhub.accounts import pages as accounts_pages
+from modelhub.accounts import profile_pages, signup_api, signup_pages
 from modelhub.analytics import api as usage_api
 from modelhub.analytics import tracking as usage_tracking
 from modelhub.analytics.tracking import ReportsAtRoot
@@ -38,6 +39,7 @@ from modelhub.maintenance.periodic import PeriodicGc
 from modelhub.maintenance.usage import PeriodicFold
 from modelhub.notifications import api as notifications_api
 from modelhub.pages import open_app as open_app_page
+from modelhub.pages import people as people_page
 from modelhub.pages import resource as resource_page
 from modelhub.pages import samples as samples_page
 from modelhub.pages import stats as stats_page
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         search_api.router,
         catalog_api.router,
         accounts_api.router,
+        signup_api.router,
         downloads_api.router,
         app_files.router,
         interop_api.router,
@@ -141,10 +144,13 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         resource_page.router,
         samples_page.router,
         stats_page.router,
+        people_page.router,
         open_app_page.router,
         uploads_pages.router,
         review_pages.router,
         accounts_pages.router,
+        signup_pages.router,
+        profile_pages.router,
         partner_pages.router,
         partner_landing.router,
         partner_manage_pages.router,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -66,6 +67,14 @@ class Settings(BaseSettings):
     access_log: bool = Field(
         default=True, description="Log one line per request (no cookies or tokens)"
     )
+    signup: Literal["open", "invitation", "admin-only"] = Field(
+        default="admin-only",
+        description=(
+            "Who may create an account at /signup: anyone (open), holders of an invitation, or"
+            " nobody (admin-only: admins add accounts); admins change it on /admin/users"
+        ),
+    )
+    invitation_days: int = Field(default=14, gt=0, description="How long an invitation is valid")
     login_max_failures: int = Field(
         default=5, gt=0, description="Failed logins in a row of one account before throttling"
     )

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from modelhub.accounts import service, throttle, views
+from modelhub.accounts import service, signup, throttle, views
 from modelhub.accounts.deps import OptionalUser
 from modelhub.accounts.models import Role, User
 from modelhub.accounts.schemas import TokenCreated, TokenRead
@@ -124,7 +124,12 @@ def logout(
 
 # --- the account page: who you are and your API tokens ---------------------------------------
 
-_ACCOUNT_DONE = {"revoked": "The token was revoked: it stops working at once."}
+_ACCOUNT_DONE = {
+    "revoked": "The token was revoked: it stops working at once.",
+    "profile": "Your profile is saved.",
+    "password": "Your password is changed; your other logins ended.",
+    "confirm": "We sent a link to the new address: it becomes yours when you open it.",
+}
 
 
 def _check_form(request: Request, csrf: str) -> None:
@@ -204,6 +209,7 @@ def _admin(request: Request, user: User | None) -> User | Response:
 @router.get("/admin/users")
 def admin_users(
     request: Request,
+    hub: HubDep,
     db: DbSession,
     user: OptionalUser,
     done: str | None = None,
@@ -216,6 +222,7 @@ def admin_users(
     notices = {"saved": f"Saved the changes to {who}.", "added": f"Added the user {who}."}
     notice = notices.get(done or "") if who else None
     data = views.admin_users_page(db, admin=admin, notice=notice)
+    data.signup_policy = signup.policy(db, hub.settings)
     return render.page(request, "admin_users.html", data, extra={"user": admin})
 
 
