@@ -1,6 +1,7 @@
 """Imports every ORM model so that ``Base.metadata`` knows all tables (migrations, tests)."""
 
 from modelhub.accounts.models import ApiToken, LoginThrottle, User, WebSession
+from modelhub.accounts.oidc_models import OidcIdentity
 from modelhub.analytics.models import UsageDoi, UsageEvent, UsageRollup, UsageState
 from modelhub.catalog.models import (
     Resource,
@@ -46,6 +47,7 @@ __all__ = [
     "LoginThrottle",
     "MaintenanceLease",
     "Notification",
+    "OidcIdentity",
     "Partner",
     "PartnerApplication",
     "PartnerImage",

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modelhub import __version__
 from modelhub.accounts import api as accounts_api
+from modelhub.accounts import oidc_pages
 from modelhub.accounts import pages as accounts_pages
 from modelhub.analytics import api as usage_api
 from modelhub.analytics import tracking as usage_tracking
@@ -36,6 +37,7 @@ from modelhub.jobs import api as jobs_api
 from modelhub.maintenance.periodic import PeriodicGc
 from modelhub.maintenance.usage import PeriodicFold
 from modelhub.notifications import api as notifications_api
+from modelhub.notifications import pages as notification_pages
 from modelhub.pages import open_app as open_app_page
 from modelhub.pages import resource as resource_page
 from modelhub.pages import stats as stats_page
@@ -142,6 +144,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         uploads_pages.router,
         review_pages.router,
         accounts_pages.router,
+        oidc_pages.router,
+        notification_pages.router,
         partner_pages.router,
         partner_landing.router,
         partner_manage_pages.router,
