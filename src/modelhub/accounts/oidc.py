@@ -152,7 +152,7 @@ def exchange(
     }
     try:
         answer = _post_form(meta.token_endpoint, form, _policy(settings))
-    except (FetchError, AddressRefused, OSError, httpx.HTTPError) as exc:
+    except (FetchError, AddressRefused, OSError, httpx.HTTPError, ValueError) as exc:
         why = exc.message if isinstance(exc, FetchError) else "no connection to its token service"
         raise unavailable(name, why) from None
     token = answer.get("id_token")

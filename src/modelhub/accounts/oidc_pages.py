@@ -10,6 +10,8 @@ whose ``state`` does not match that cookie is refused.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import secrets
@@ -86,7 +88,7 @@ def _begin(settings: Settings, name: str, *, next_path: str, connect_user: int |
     response = RedirectResponse(started.url, status_code=303)
     response.set_cookie(
         FLOW_COOKIE,
-        json.dumps(flow),
+        base64.urlsafe_b64encode(json.dumps(flow).encode()).decode(),
         max_age=FLOW_SECONDS,
         path=FLOW_PATH,
         httponly=True,
@@ -120,8 +122,8 @@ def oidc_connect(
 
 def _flow(request: Request, name: str, state: str | None) -> dict[str, Any]:
     try:
-        loaded = json.loads(request.cookies.get(FLOW_COOKIE) or "{}")
-    except ValueError:
+        loaded = json.loads(base64.urlsafe_b64decode(request.cookies.get(FLOW_COOKIE) or "e30="))
+    except (ValueError, binascii.Error):
         loaded = None
     flow: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
     expected = flow.get("state")
