@@ -68,7 +68,8 @@ def _redirect_uri(settings: Settings, name: str) -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    if not target or not target.startswith("/") or target.startswith("//"):
+    # a local path only ("/\\host" is another site to browsers, as "//host" is)
+    if not target or not target.startswith("/") or target[1:2] in ("/", "\\"):
         return "/"
     return target
 
