@@ -8,6 +8,7 @@ from modelhub.accounts.models import (
     User,
     WebSession,
 )
+from modelhub.accounts.oidc_models import OidcIdentity
 from modelhub.analytics.models import UsageDoi, UsageEvent, UsageRollup, UsageState
 from modelhub.catalog.models import (
     Resource,
@@ -54,6 +55,7 @@ __all__ = [
     "LoginThrottle",
     "MaintenanceLease",
     "Notification",
+    "OidcIdentity",
     "OneTimeToken",
     "Partner",
     "PartnerApplication",

@@ -17,8 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modelhub import __version__
 from modelhub.accounts import api as accounts_api
+from modelhub.accounts import oidc_pages, profile_pages, signup_api, signup_pages
 from modelhub.accounts import pages as accounts_pages
-from modelhub.accounts import profile_pages, signup_api, signup_pages
 from modelhub.analytics import api as usage_api
 from modelhub.analytics import tracking as usage_tracking
 from modelhub.analytics.tracking import ReportsAtRoot
@@ -38,6 +38,7 @@ from modelhub.jobs import api as jobs_api
 from modelhub.maintenance.periodic import PeriodicGc
 from modelhub.maintenance.usage import PeriodicFold
 from modelhub.notifications import api as notifications_api
+from modelhub.notifications import pages as notification_pages
 from modelhub.pages import open_app as open_app_page
 from modelhub.pages import people as people_page
 from modelhub.pages import resource as resource_page
@@ -151,6 +152,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         accounts_pages.router,
         signup_pages.router,
         profile_pages.router,
+        oidc_pages.router,
+        notification_pages.router,
         partner_pages.router,
         partner_landing.router,
         partner_manage_pages.router,

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 GIB = 1024**3
+
+
+_PROVIDER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+
+
+class OidcProvider(BaseModel):
+    """One OpenID Connect identity provider people may log in with (``MODELHUB_OIDC_PROVIDERS``,
+    a JSON object from a short name to these fields)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(max_length=100, description="Shown on the button: 'Log in with <title>'")
+    issuer: str = Field(max_length=500, description="The issuer URL (discovery lives below it)")
+    client_id: str = Field(max_length=500)
+    client_secret: SecretStr
+    scopes: str = Field(default="openid email profile", max_length=500)
 
 
 class Settings(BaseSettings):
@@ -164,6 +181,18 @@ class Settings(BaseSettings):
             " hub); off: another reviewer must approve every upload"
         ),
     )
+    oidc_providers: dict[str, OidcProvider] = Field(
+        default_factory=dict,
+        description=(
+            'OpenID Connect providers for \'Log in with …\', as JSON: {"name": {"title": …,'
+            ' "issuer": …, "client_id": …, "client_secret": …}}; the name (letters,'
+            " digits, '-') is part of the redirect URI <base_url>/login/oidc/<name>/callback"
+        ),
+    )
+    oidc_create_accounts: bool = Field(
+        default=False,
+        description="Create an account at a person's first login through a provider",
+    )
     smtp_host: str | None = Field(default=None, description="SMTP server for e-mail (none: off)")
     smtp_port: int = Field(default=25, gt=0, description="SMTP port")
     smtp_sender: str = Field(default="modelhub@localhost", description="From address")
@@ -291,6 +320,14 @@ class Settings(BaseSettings):
     @classmethod
     def _delays_are_seconds(cls, value: str) -> str:
         parse_delays(value)
+        return value
+
+    @field_validator("oidc_providers")
+    @classmethod
+    def _provider_names(cls, value: dict[str, OidcProvider]) -> dict[str, OidcProvider]:
+        for name in value:
+            if not _PROVIDER_NAME.fullmatch(name):
+                raise ValueError(f"provider name {name!r}: use 1 to 32 letters, digits or '-'")
         return value
 
     @field_validator("fetch_allow_hosts")

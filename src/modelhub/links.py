@@ -151,6 +151,28 @@ class Links:
         return _query("/account", done=done)
 
     @staticmethod
+    def oidc_login_path(provider: str, next_path: str = "/") -> str:
+        """Log in through the OpenID Connect provider ``provider``."""
+        return _query(f"/login/oidc/{_seg(provider)}", next=None if next_path == "/" else next_path)
+
+    @staticmethod
+    def oidc_callback_path(provider: str) -> str:
+        """Where the provider sends the browser back (the redirect URI registered there)."""
+        return f"/login/oidc/{_seg(provider)}/callback"
+
+    @staticmethod
+    def oidc_connect_path(provider: str) -> str:
+        return f"/account/oidc/{_seg(provider)}/connect"
+
+    @staticmethod
+    def notifications_path(*, page: int | None = None) -> str:
+        return _query("/notifications", page=None if page == 1 else page)
+
+    @staticmethod
+    def notification_read_path(notification_id: int) -> str:
+        return f"/notifications/{_seg(notification_id)}/read"
+
+    @staticmethod
     def token_revoke_path(token_id: int) -> str:
         return f"/account/tokens/{_seg(token_id)}/revoke"
 

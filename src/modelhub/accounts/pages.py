@@ -13,8 +13,10 @@ from pydantic import BaseModel
 from modelhub.accounts import service, signup, throttle, views
 from modelhub.accounts.deps import OptionalUser
 from modelhub.accounts.models import Role, User
+from modelhub.accounts.oidc_pages import ProviderButton
+from modelhub.accounts.oidc_pages import buttons as oidc_buttons
 from modelhub.accounts.schemas import TokenCreated, TokenRead
-from modelhub.deps import DbSession, HubDep
+from modelhub.deps import DbSession, HubDep, get_hub
 from modelhub.errors import Conflict, Forbidden, HubError, InvalidRequest
 from modelhub.links import Links
 from modelhub.web import render
@@ -28,6 +30,7 @@ class LoginPage(BaseModel):
     username: str = ""
     error: str | None = None
     next: str = "/"
+    providers: list[ProviderButton] = []  # "Log in with …" (OpenID Connect)
 
 
 def _safe_next(target: str | None) -> str:
@@ -38,6 +41,8 @@ def _safe_next(target: str | None) -> str:
 
 
 def _login_form(request: Request, data: LoginPage, status_code: int = 200) -> Response:
+    providers = oidc_buttons(get_hub(request).settings, data.next)
+    data = data.model_copy(update={"providers": providers})
     return render.page(request, "login.html", data, status_code=status_code)
 
 
@@ -129,6 +134,7 @@ _ACCOUNT_DONE = {
     "profile": "Your profile is saved.",
     "password": "Your password is changed; your other logins ended.",
     "confirm": "We sent a link to the new address: it becomes yours when you open it.",
+    "connected": "Connected: you can now log in with that service too.",
 }
 
 

@@ -1,7 +1,7 @@
 """accounts: self sign-up (one-time tokens, hub settings) and profile fields
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-06
 """
 
