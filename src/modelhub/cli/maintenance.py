@@ -94,9 +94,8 @@ def gc(
     folders, scratch folders and cgroups of processes that are gone. Safe while the hub runs.
     With blobs in S3: aborts the multipart uploads that killed processes left unfinished."""
     settings = load_settings()
-    if settings.s3_location is not None:
-        s3 = storage_from(describe_storage(settings))
-        assert isinstance(s3, S3Storage)
+    s3 = storage_from(describe_storage(settings)) if settings.s3_location else None
+    if isinstance(s3, S3Storage):
         swept = s3.sweep_temporary(older_than_s=settings.gc_grace_s if grace is None else grace)
         emit(
             {"s3_uploads_removed": swept},

@@ -32,7 +32,7 @@ def run_if_due(hub: Hub, *, holder: str, due_after_s: float) -> GcResult | None:
     aborts the multipart uploads (and removes the temporary objects) that killed processes
     left, once older than ``gc_grace_s``."""
     if isinstance(hub.storage, S3Storage):
-        _sweep_s3(hub, holder=holder, due_after_s=due_after_s)
+        _sweep_s3(hub, hub.storage, holder=holder, due_after_s=due_after_s)
         return None
     if not isinstance(hub.storage, LocalStorage):
         return None
@@ -59,14 +59,13 @@ def run_if_due(hub: Hub, *, holder: str, due_after_s: float) -> GcResult | None:
             )
 
 
-def _sweep_s3(hub: Hub, *, holder: str, due_after_s: float) -> None:
-    assert isinstance(hub.storage, S3Storage)
+def _sweep_s3(hub: Hub, storage: S3Storage, *, holder: str, due_after_s: float) -> None:
     with hub.sessions() as db:
         if not lease.take(db, name=NAME, holder=holder, due_after_s=due_after_s, lease_s=600.0):
             return
     swept = 0
     try:
-        swept = hub.storage.sweep_temporary(older_than_s=hub.settings.gc_grace_s)
+        swept = storage.sweep_temporary(older_than_s=hub.settings.gc_grace_s)
         if swept:
             logger.info("gc: %s unfinished S3 uploads removed", swept)
     finally:

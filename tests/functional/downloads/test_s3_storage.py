@@ -16,6 +16,7 @@ from modelhub.cli.packing import zip_folder
 from modelhub.config import Settings
 from modelhub.events.models import DomainEvent
 from modelhub.hub import Hub
+from modelhub.maintenance.periodic import run_if_due
 from modelhub.storage.s3 import S3Storage
 from tests.conftest import hub_settings
 from tests.functional.downloads.common import publish, upload
@@ -77,3 +78,10 @@ def test_a_package_in_s3_comes_back_byte_for_byte(
     assert whole.status_code == 200 and whole.content == weights
     part = http.get(f"/artifacts/{rid}/files/weights.onnx", headers={"range": "bytes=100-1099"})
     assert part.status_code == 206 and part.content == weights[100:1100]
+    # the hub's periodic gc aborts the uploads that a killed process left unfinished
+    storage = hub.storage
+    key = f"{storage.prefix}/.tmp/left-by-a-killed-upload"
+    storage.client.create_multipart_upload(Bucket=storage.bucket, Key=key)
+    assert run_if_due(hub, holder="test", due_after_s=0) is None
+    listed = storage.client.list_multipart_uploads(Bucket=storage.bucket, Prefix=storage.prefix)
+    assert listed.get("Uploads", []) == []

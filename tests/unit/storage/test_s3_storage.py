@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from modelhub.errors import HubError
+from modelhub.predictions.files import _local_copy
 from modelhub.storage.s3 import MIN_PART, S3Storage
 from tests.s3server import S3Server
 
@@ -85,3 +87,13 @@ def test_the_sweep_aborts_old_unfinished_uploads_only(storage: S3Storage) -> Non
     assert _unfinished(storage) == []
     assert _keys(storage) == [f"{storage.prefix}/{kept[:2]}/{kept}"]
     assert [sha for sha, _ in storage.blob_times()] == [kept]
+
+
+def test_prediction_files_are_read_through_a_local_copy(storage: S3Storage) -> None:
+    sha = storage.put_stream(iter([b"a result"])).sha256
+    with _local_copy(storage, sha) as path:
+        assert path.read_bytes() == b"a result"
+    assert not path.exists()  # the copy goes with the request
+    with pytest.raises(HubError) as gone, _local_copy(storage, "0" * 64):
+        pass
+    assert gone.value.status_code == 410 and gone.value.code == "expired"
