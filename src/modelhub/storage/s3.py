@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import os
 import re
 import threading
 import time
@@ -40,14 +41,16 @@ _COPY_LIMIT = 5 * 1024**3
 """Largest object one CopyObject request copies; larger ones are copied in parts."""
 PART_TRIES = 3
 
-_clients: dict[str | None, S3Client] = {}
+_clients: dict[tuple[int, str | None], S3Client] = {}
 _clients_lock = threading.Lock()
 
 
 def client_for(endpoint_url: str | None) -> S3Client:
-    """One client per endpoint and process (clients are thread-safe and slow to build)."""
+    """One client per endpoint and process (clients are thread-safe and slow to build; a forked
+    worker builds its own rather than share the parent's connections)."""
+    key = (os.getpid(), endpoint_url)
     with _clients_lock:
-        if endpoint_url not in _clients:
+        if key not in _clients:
             config = Config(
                 retries={"max_attempts": 5, "mode": "standard"},
                 signature_version="s3v4",
@@ -55,8 +58,8 @@ def client_for(endpoint_url: str | None) -> S3Client:
                 s3={"addressing_style": "path" if endpoint_url else "auto"},
             )
             session = boto3.session.Session()
-            _clients[endpoint_url] = session.client("s3", endpoint_url=endpoint_url, config=config)
-        return _clients[endpoint_url]
+            _clients[key] = session.client("s3", endpoint_url=endpoint_url, config=config)
+        return _clients[key]
 
 
 def _b64(digest: bytes) -> str:
