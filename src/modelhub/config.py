@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +45,30 @@ class Settings(BaseSettings):
     )
     storage_dir: Path | None = Field(
         default=None, description="Blob storage directory; default: <data_dir>/blobs"
+    )
+    storage_url: str | None = Field(
+        default=None,
+        description=(
+            "Where blobs are stored: file:///path (a directory) or s3://bucket/prefix;"
+            " default: the storage directory"
+        ),
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        description="Address of an S3-compatible service (MinIO…); default: AWS",
+    )
+    s3_part_size: int = Field(
+        default=64 * 1024**2,
+        ge=5 * 1024**2,
+        description="Bytes per part of a multipart upload to S3 (5 MiB at least)",
+    )
+    s3_presigned_downloads: bool = Field(
+        default=False,
+        description="Answer file downloads with a redirect to a short-lived S3 address"
+        " instead of streaming the bytes through the hub",
+    )
+    s3_presigned_seconds: int = Field(
+        default=3600, gt=0, le=7 * 24 * 3600, description="How long a presigned S3 address works"
     )
     base_url: str = Field(
         default="http://127.0.0.1:8000", description="Public base URL used in links and id_map.json"
@@ -336,6 +360,33 @@ class Settings(BaseSettings):
         parse_allow_hosts(value)
         return value
 
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("file", "s3"):
+                raise ValueError("use file:///path or s3://bucket/prefix")
+            if parts.scheme == "s3" and not parts.netloc:
+                raise ValueError("name the bucket: s3://bucket/prefix")
+            if parts.scheme == "file" and (parts.netloc or not parts.path):
+                raise ValueError("use file:///absolute/path (three slashes)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_storage_setting(self) -> Settings:
+        if self.storage_url is not None and self.storage_dir is not None:
+            raise ValueError("set MODELHUB_STORAGE_URL or MODELHUB_STORAGE_DIR, not both")
+        return self
+
+    @property
+    def s3_location(self) -> tuple[str, str] | None:
+        """(bucket, prefix) when blobs are stored in S3, else None."""
+        if self.storage_url is None or not self.storage_url.startswith("s3:"):
+            return None
+        parts = urlsplit(self.storage_url)
+        return parts.netloc, parts.path.strip("/")
+
     @model_validator(mode="after")
     def _files_origin_is_separate(self) -> Settings:
         if self.files_url is not None:
@@ -356,7 +407,10 @@ class Settings(BaseSettings):
 
     @property
     def resolved_storage_dir(self) -> Path:
-        """The blob directory, defaulting to ``<data_dir>/blobs``."""
+        """The blob directory (``file://`` storage URL, storage directory, or
+        ``<data_dir>/blobs``)."""
+        if self.storage_url is not None and self.storage_url.startswith("file:"):
+            return Path(unquote(urlsplit(self.storage_url).path))
         return self.storage_dir if self.storage_dir is not None else self.data_dir / "blobs"
 
     @property
