@@ -186,6 +186,11 @@ class Links:
     def admin_user_path(username: str) -> str:
         return f"/admin/users/{_seg(username)}"
 
+    @staticmethod
+    def person_path(username: str) -> str:
+        """A person's public page (their published resources)."""
+        return f"/users/{_seg(username)}"
+
     # -- community partners ---------------------------------------------------------------------
 
     @staticmethod

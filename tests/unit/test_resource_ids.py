@@ -22,7 +22,7 @@ from modelhub.web.ids import (
     is_valid_name,
 )
 
-_PARAM = re.compile(r"\{[^}]*\}")
+_PARAM = re.compile(r"\{[^}]*\}(?:\.[a-z]+)?")  # a parameter, with its file suffix
 
 
 @pytest.fixture(scope="module")

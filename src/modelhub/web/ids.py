@@ -45,6 +45,7 @@ ROUTE_WORDS = frozenset(
         "citation.cff",
         "reject",
         "request-changes",
+        "samples",
         "unyank",
         "yank",
         "test-summaries",

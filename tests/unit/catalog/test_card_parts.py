@@ -131,9 +131,9 @@ def _target(formats: tuple[str, ...], *, tags: tuple[str, ...] = (), kind: str =
 @pytest.mark.parametrize(
     ("formats", "tags", "shown"),
     [
-        (("torchscript",), (), {"python", "deepimagej", "fiji", "ilastik"}),
-        (("pytorch_state_dict",), (), {"python", "ilastik"}),
-        (("tensorflow_saved_model_bundle",), (), {"python", "deepimagej", "fiji"}),
+        (("torchscript",), (), {"python", "deepimagej", "fiji", "ilastik", "imjoy"}),
+        (("pytorch_state_dict",), (), {"python", "ilastik", "biapy"}),
+        (("tensorflow_saved_model_bundle",), (), {"python", "deepimagej", "fiji", "imjoy"}),
         (("keras_hdf5",), ("ZeroCostDL4Mic",), {"python", "zerocostdl4mic"}),
     ],
 )
@@ -142,7 +142,7 @@ def test_each_consumer_only_for_the_formats_it_runs(
 ) -> None:
     use = how_to_use(_target(formats, tags=tags))
     assert {w.key for w in use.ways} == shown
-    everyone = {"python", "deepimagej", "fiji", "ilastik", "zerocostdl4mic"}
+    everyone = {"python", "deepimagej", "fiji", "ilastik", "zerocostdl4mic", "biapy", "imjoy"}
     assert {u.key for u in use.unavailable} == everyone - shown
 
 
