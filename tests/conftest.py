@@ -32,6 +32,7 @@ from modelhub.catalog.models import Resource, ResourceMaintainer, ResourceType
 from modelhub.config import Settings
 from modelhub.db import transaction, upgrade_database
 from modelhub.hub import Hub
+from tests.s3server import S3Server, serving_s3
 from tests.waiting import eventually
 
 # a real bioimage.io package with real weights, kept here (credits in tests/data/README.md)
@@ -67,6 +68,12 @@ def shared_model_dir() -> Path:
     if not path.is_dir():
         pytest.fail(f"the shared model package is missing at {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3Server]:
+    """moto's S3 server on loopback, with a bucket (started once per test process)."""
+    yield from serving_s3()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,14 @@
 """Imports every ORM model so that ``Base.metadata`` knows all tables (migrations, tests)."""
 
-from modelhub.accounts.models import ApiToken, LoginThrottle, User, WebSession
+from modelhub.accounts.models import (
+    ApiToken,
+    HubSetting,
+    LoginThrottle,
+    OneTimeToken,
+    User,
+    WebSession,
+)
+from modelhub.accounts.oidc_models import OidcIdentity
 from modelhub.analytics.models import UsageDoi, UsageEvent, UsageRollup, UsageState
 from modelhub.catalog.models import (
     Resource,
@@ -42,10 +50,13 @@ __all__ = [
     "EventDelivery",
     "ExportEntry",
     "ExportState",
+    "HubSetting",
     "Job",
     "LoginThrottle",
     "MaintenanceLease",
     "Notification",
+    "OidcIdentity",
+    "OneTimeToken",
     "Partner",
     "PartnerApplication",
     "PartnerImage",

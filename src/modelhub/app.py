@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modelhub import __version__
 from modelhub.accounts import api as accounts_api
+from modelhub.accounts import oidc_pages, profile_pages, signup_api, signup_pages
 from modelhub.accounts import pages as accounts_pages
 from modelhub.analytics import api as usage_api
 from modelhub.analytics import tracking as usage_tracking
@@ -29,6 +30,7 @@ from modelhub.downloads import apps as app_files
 from modelhub.downloads import origin as files_origin
 from modelhub.errors import HubError, Overloaded
 from modelhub.exports import api as exports_api
+from modelhub.help import pages as help_pages
 from modelhub.hub import Hub
 from modelhub.interop import api as interop_api
 from modelhub.interop import hypha as interop_hypha
@@ -36,8 +38,11 @@ from modelhub.jobs import api as jobs_api
 from modelhub.maintenance.periodic import PeriodicGc
 from modelhub.maintenance.usage import PeriodicFold
 from modelhub.notifications import api as notifications_api
+from modelhub.notifications import pages as notification_pages
 from modelhub.pages import open_app as open_app_page
+from modelhub.pages import people as people_page
 from modelhub.pages import resource as resource_page
+from modelhub.pages import samples as samples_page
 from modelhub.pages import stats as stats_page
 from modelhub.partner_sync import api as sync_api
 from modelhub.partner_sync import pages as sync_pages
@@ -119,6 +124,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         search_api.router,
         catalog_api.router,
         accounts_api.router,
+        signup_api.router,
         downloads_api.router,
         app_files.router,
         interop_api.router,
@@ -137,11 +143,17 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         partners_api.router,
         search_pages.router,
         resource_page.router,
+        samples_page.router,
         stats_page.router,
+        people_page.router,
         open_app_page.router,
         uploads_pages.router,
         review_pages.router,
         accounts_pages.router,
+        signup_pages.router,
+        profile_pages.router,
+        oidc_pages.router,
+        notification_pages.router,
         partner_pages.router,
         partner_landing.router,
         partner_manage_pages.router,
@@ -149,6 +161,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         sync_pages.router,
         summaries_pages.router,
         prediction_pages.router,
+        help_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Literal
+from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 GIB = 1024**3
+
+
+_PROVIDER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+
+
+class OidcProvider(BaseModel):
+    """One OpenID Connect identity provider people may log in with (``MODELHUB_OIDC_PROVIDERS``,
+    a JSON object from a short name to these fields)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(max_length=100, description="Shown on the button: 'Log in with <title>'")
+    issuer: str = Field(max_length=500, description="The issuer URL (discovery lives below it)")
+    client_id: str = Field(max_length=500)
+    client_secret: SecretStr
+    scopes: str = Field(default="openid email profile", max_length=500)
 
 
 class Settings(BaseSettings):
@@ -27,6 +45,30 @@ class Settings(BaseSettings):
     )
     storage_dir: Path | None = Field(
         default=None, description="Blob storage directory; default: <data_dir>/blobs"
+    )
+    storage_url: str | None = Field(
+        default=None,
+        description=(
+            "Where blobs are stored: file:///path (a directory) or s3://bucket/prefix;"
+            " default: the storage directory"
+        ),
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        description="Address of an S3-compatible service (MinIO…); default: AWS",
+    )
+    s3_part_size: int = Field(
+        default=64 * 1024**2,
+        ge=5 * 1024**2,
+        description="Bytes per part of a multipart upload to S3 (5 MiB at least)",
+    )
+    s3_presigned_downloads: bool = Field(
+        default=False,
+        description="Answer file downloads with a redirect to a short-lived S3 address"
+        " instead of streaming the bytes through the hub",
+    )
+    s3_presigned_seconds: int = Field(
+        default=3600, gt=0, le=7 * 24 * 3600, description="How long a presigned S3 address works"
     )
     base_url: str = Field(
         default="http://127.0.0.1:8000", description="Public base URL used in links and id_map.json"
@@ -66,6 +108,14 @@ class Settings(BaseSettings):
     access_log: bool = Field(
         default=True, description="Log one line per request (no cookies or tokens)"
     )
+    signup: Literal["open", "invitation", "admin-only"] = Field(
+        default="admin-only",
+        description=(
+            "Who may create an account at /signup: anyone (open), holders of an invitation, or"
+            " nobody (admin-only: admins add accounts); admins change it on /admin/users"
+        ),
+    )
+    invitation_days: int = Field(default=14, gt=0, description="How long an invitation is valid")
     login_max_failures: int = Field(
         default=5, gt=0, description="Failed logins in a row of one account before throttling"
     )
@@ -154,6 +204,18 @@ class Settings(BaseSettings):
             "Let reviewers and admins approve revisions they uploaded themselves (a one-person"
             " hub); off: another reviewer must approve every upload"
         ),
+    )
+    oidc_providers: dict[str, OidcProvider] = Field(
+        default_factory=dict,
+        description=(
+            'OpenID Connect providers for \'Log in with …\', as JSON: {"name": {"title": …,'
+            ' "issuer": …, "client_id": …, "client_secret": …}}; the name (letters,'
+            " digits, '-') is part of the redirect URI <base_url>/login/oidc/<name>/callback"
+        ),
+    )
+    oidc_create_accounts: bool = Field(
+        default=False,
+        description="Create an account at a person's first login through a provider",
     )
     smtp_host: str | None = Field(default=None, description="SMTP server for e-mail (none: off)")
     smtp_port: int = Field(default=25, gt=0, description="SMTP port")
@@ -284,11 +346,46 @@ class Settings(BaseSettings):
         parse_delays(value)
         return value
 
+    @field_validator("oidc_providers")
+    @classmethod
+    def _provider_names(cls, value: dict[str, OidcProvider]) -> dict[str, OidcProvider]:
+        for name in value:
+            if not _PROVIDER_NAME.fullmatch(name):
+                raise ValueError(f"provider name {name!r}: use 1 to 32 letters, digits or '-'")
+        return value
+
     @field_validator("fetch_allow_hosts")
     @classmethod
     def _hosts_have_ports(cls, value: str) -> str:
         parse_allow_hosts(value)
         return value
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("file", "s3"):
+                raise ValueError("use file:///path or s3://bucket/prefix")
+            if parts.scheme == "s3" and not parts.netloc:
+                raise ValueError("name the bucket: s3://bucket/prefix")
+            if parts.scheme == "file" and (parts.netloc or not parts.path):
+                raise ValueError("use file:///absolute/path (three slashes)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_storage_setting(self) -> Settings:
+        if self.storage_url is not None and self.storage_dir is not None:
+            raise ValueError("set MODELHUB_STORAGE_URL or MODELHUB_STORAGE_DIR, not both")
+        return self
+
+    @property
+    def s3_location(self) -> tuple[str, str] | None:
+        """(bucket, prefix) when blobs are stored in S3, else None."""
+        if self.storage_url is None or not self.storage_url.startswith("s3:"):
+            return None
+        parts = urlsplit(self.storage_url)
+        return parts.netloc, parts.path.strip("/")
 
     @model_validator(mode="after")
     def _files_origin_is_separate(self) -> Settings:
@@ -310,7 +407,10 @@ class Settings(BaseSettings):
 
     @property
     def resolved_storage_dir(self) -> Path:
-        """The blob directory, defaulting to ``<data_dir>/blobs``."""
+        """The blob directory (``file://`` storage URL, storage directory, or
+        ``<data_dir>/blobs``)."""
+        if self.storage_url is not None and self.storage_url.startswith("file:"):
+            return Path(unquote(urlsplit(self.storage_url).path))
         return self.storage_dir if self.storage_dir is not None else self.data_dir / "blobs"
 
     @property

@@ -95,6 +95,11 @@ class Links:
         return _fragment(_query(f"/resources/{_rid(resource_id)}", version=version), comment)
 
     @staticmethod
+    def sample_path(resource_id: str, label: str, name: str) -> str:
+        """A picture of a version's test or sample tensor (``name``: ``test-input-0``)."""
+        return f"/resources/{_rid(resource_id)}/versions/{_seg(label)}/samples/{_seg(name)}.png"
+
+    @staticmethod
     def review_path(
         resource_id: str | None = None, *, done: str | None = None, comment: int | None = None
     ) -> str:
@@ -144,6 +149,28 @@ class Links:
     @staticmethod
     def account_path(*, done: str | None = None) -> str:
         return _query("/account", done=done)
+
+    @staticmethod
+    def oidc_login_path(provider: str, next_path: str = "/") -> str:
+        """Log in through the OpenID Connect provider ``provider``."""
+        return _query(f"/login/oidc/{_seg(provider)}", next=None if next_path == "/" else next_path)
+
+    @staticmethod
+    def oidc_callback_path(provider: str) -> str:
+        """Where the provider sends the browser back (the redirect URI registered there)."""
+        return f"/login/oidc/{_seg(provider)}/callback"
+
+    @staticmethod
+    def oidc_connect_path(provider: str) -> str:
+        return f"/account/oidc/{_seg(provider)}/connect"
+
+    @staticmethod
+    def notifications_path(*, page: int | None = None) -> str:
+        return _query("/notifications", page=None if page == 1 else page)
+
+    @staticmethod
+    def notification_read_path(notification_id: int) -> str:
+        return f"/notifications/{_seg(notification_id)}/read"
 
     @staticmethod
     def token_revoke_path(token_id: int) -> str:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, TypeVar
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from modelhub.accounts import oidc_link
+from modelhub.accounts.models import User
 from modelhub.analytics import reactions as usage_reactions
 from modelhub.catalog.access import DRAFT_READERS_INFO
 from modelhub.checks import announce as check_news
@@ -53,6 +55,7 @@ from modelhub.jobs.runtime import cluster_size, jobs_line
 from modelhub.jobs.sizing import ClusterSize
 from modelhub.links import Links
 from modelhub.notifications import fanout
+from modelhub.notifications import service as notification_service
 from modelhub.notifications.email import SmtpSettings
 from modelhub.notifications.email import make_kind as email_kind
 from modelhub.partner_sync import reactions as sync_reactions
@@ -108,6 +111,7 @@ def build_hub(settings: Settings) -> Hub:
     # templates link with the hub's ``Links`` (as ``urls``); they never build a path
     hub.templates.context_processors.append(lambda _: {"urls": hub.links})
     charts.install(hub.templates.env)  # server-drawn SVG charts and figure formats
+    install_header_globals(hub)
     register_job_kinds(hub)  # uploads enqueue checks: the kinds must be known in this process
     subscribe_reactions(hub)
     if settings.search_memory:
@@ -115,6 +119,35 @@ def build_hub(settings: Settings) -> Hub:
 
         attach(engine)
     return hub
+
+
+# -- what every page's header and the account page ask of the database ----------------------
+
+
+def install_header_globals(hub: Hub) -> None:
+    """Template functions called only for a logged-in visitor (so never a query for anyone
+    else): the unread count of the header's "Notifications" badge (one count per page render)
+    and the account page's OpenID Connect providers."""
+
+    def unread_notifications(user: User | None) -> int:
+        if user is None:
+            return 0
+        with hub.sessions() as db:
+            return notification_service.unread_count(db, user_id=user.id)
+
+    def oidc_providers(user: User | None) -> list[dict[str, object]]:
+        providers = hub.settings.oidc_providers
+        if user is None or not providers:
+            return []
+        with hub.sessions() as db:
+            linked = set(oidc_link.connected(db, user=user))
+        return [
+            {"name": name, "title": p.title, "connected": name in linked}
+            for name, p in providers.items()
+        ]
+
+    hub.templates.env.globals["unread_notifications"] = unread_notifications
+    hub.templates.env.globals["oidc_providers"] = oidc_providers
 
 
 # -- jobs -------------------------------------------------------------------------------------

@@ -102,6 +102,8 @@ def test_pages_hold_with_real_content(chromium: Browser, demo_hub: LiveServer, w
     shapes = {round(c.evaluate(ratio), 2) for c in page.locator(".card .cover").all()}
     assert len(shapes) == 1, shapes
 
+    for help_path in ("/help", "/help/build-a-package", "/help/tags", "/help/api"):
+        _fits(page, help_path)
     _fits(page, "/?q=nuclei")
     assert page.locator(".cards .card").count() >= 2
     _fits(page, "/?q=" + NAME)

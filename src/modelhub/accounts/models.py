@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint, func
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from modelhub.db import Base, UtcDateTime, utcnow
@@ -38,6 +38,13 @@ class User(Base):
     )
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # False for an address nobody proved to own (self sign-up): it links to no resource, and
+    # with e-mail on, its owner uploads nothing until the confirmation link is followed
+    email_confirmed: Mapped[bool] = mapped_column(default=True, server_default=true())
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    affiliation: Mapped[str | None] = mapped_column(String(200))
+    orcid: Mapped[str | None] = mapped_column(String(19))
+    github: Mapped[str | None] = mapped_column(String(39))
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
@@ -90,3 +97,33 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OneTimeToken(Base):
+    """A secret sent in a link (confirm an address, reset a password, an invitation): random,
+    stored as its sha256 only, valid until ``expires_at`` and used once."""
+
+    __tablename__ = "one_time_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # "confirm", "reset" or "invite"
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str | None] = mapped_column(String(320))  # the address to confirm
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class HubSetting(Base):
+    """A setting an admin changed on the site (e.g. the sign-up policy): in the database, so
+    every process of the hub applies it."""
+
+    __tablename__ = "hub_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -10,11 +10,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from modelhub.accounts import service, throttle, views
+from modelhub.accounts import service, signup, throttle, views
 from modelhub.accounts.deps import OptionalUser
 from modelhub.accounts.models import Role, User
+from modelhub.accounts.oidc_pages import ProviderButton
+from modelhub.accounts.oidc_pages import buttons as oidc_buttons
 from modelhub.accounts.schemas import TokenCreated, TokenRead
-from modelhub.deps import DbSession, HubDep
+from modelhub.deps import DbSession, HubDep, get_hub
 from modelhub.errors import Conflict, Forbidden, HubError, InvalidRequest
 from modelhub.links import Links
 from modelhub.web import render
@@ -28,6 +30,7 @@ class LoginPage(BaseModel):
     username: str = ""
     error: str | None = None
     next: str = "/"
+    providers: list[ProviderButton] = []  # "Log in with …" (OpenID Connect)
 
 
 def _safe_next(target: str | None) -> str:
@@ -38,6 +41,8 @@ def _safe_next(target: str | None) -> str:
 
 
 def _login_form(request: Request, data: LoginPage, status_code: int = 200) -> Response:
+    providers = oidc_buttons(get_hub(request).settings, data.next)
+    data = data.model_copy(update={"providers": providers})
     return render.page(request, "login.html", data, status_code=status_code)
 
 
@@ -124,7 +129,13 @@ def logout(
 
 # --- the account page: who you are and your API tokens ---------------------------------------
 
-_ACCOUNT_DONE = {"revoked": "The token was revoked: it stops working at once."}
+_ACCOUNT_DONE = {
+    "revoked": "The token was revoked: it stops working at once.",
+    "profile": "Your profile is saved.",
+    "password": "Your password is changed; your other logins ended.",
+    "confirm": "We sent a link to the new address: it becomes yours when you open it.",
+    "connected": "Connected: you can now log in with that service too.",
+}
 
 
 def _check_form(request: Request, csrf: str) -> None:
@@ -204,6 +215,7 @@ def _admin(request: Request, user: User | None) -> User | Response:
 @router.get("/admin/users")
 def admin_users(
     request: Request,
+    hub: HubDep,
     db: DbSession,
     user: OptionalUser,
     done: str | None = None,
@@ -216,6 +228,7 @@ def admin_users(
     notices = {"saved": f"Saved the changes to {who}.", "added": f"Added the user {who}."}
     notice = notices.get(done or "") if who else None
     data = views.admin_users_page(db, admin=admin, notice=notice)
+    data.signup_policy = signup.policy(db, hub.settings)
     return render.page(request, "admin_users.html", data, extra={"user": admin})
 
 

@@ -18,12 +18,21 @@ from modelhub.accounts.security import (
     verify_password,
 )
 from modelhub.db import utcnow
-from modelhub.errors import Conflict, InvalidRequest, ResourceNotFound
+from modelhub.errors import Conflict, ErrorDetail, InvalidRequest, ResourceNotFound
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
 
 
 MIN_PASSWORD = 10
+
+
+def check_password(password: str, field: str = "password") -> None:
+    """``InvalidRequest`` (``weak_password``) for a password too short to keep."""
+    if len(password) < MIN_PASSWORD:
+        message = (
+            f"A password needs at least {MIN_PASSWORD} characters; a few words make a good one."
+        )
+        raise InvalidRequest(message, [ErrorDetail((field,), message)], code="weak_password")
 
 
 def create_user(
@@ -41,11 +50,8 @@ def create_user(
             "starting with a letter or digit.",
             code="invalid_username",
         )
-    if password is not None and len(password) < MIN_PASSWORD:
-        raise InvalidRequest(
-            f"A password needs at least {MIN_PASSWORD} characters; a few words make a good one.",
-            code="weak_password",
-        )
+    if password is not None:
+        check_password(password)
     # without case: a username is also matched (lower-cased) against descriptions' GitHub users
     taken = select(User.id).where(func.lower(User.username) == username.lower())
     if db.scalar(taken) is not None:

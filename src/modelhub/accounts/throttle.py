@@ -121,3 +121,32 @@ def in_minutes(seconds: int) -> str:
     """``"3 minutes"`` for a page: whole minutes, rounded up, at least one."""
     minutes = max(1, math.ceil(seconds / 60))
     return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def attempt_wait(db: Session, *, scope: str, key: str, now: datetime | None = None) -> int:
+    """Whole seconds before one more attempt of ``scope`` (e.g. ``"signup"``) by ``key``."""
+    now = now or utcnow()
+    until = db.scalar(select(LoginThrottle.blocked_until).where(_match(scope, key[:255])))
+    return math.ceil((until - now).total_seconds()) if until is not None and until > now else 0
+
+
+def record_attempt(
+    db: Session,
+    *,
+    scope: str,
+    key: str,
+    limit: int,
+    first_wait_s: float,
+    now: datetime | None = None,
+) -> None:
+    """Count one attempt (sign-ups, reset e-mails: every one counts, not only failures); from
+    the ``limit``-th on, the next waits a window that doubles with each further attempt."""
+    now = now or utcnow()
+    db.execute(delete(LoginThrottle).where(LoginThrottle.last_failure_at < now - FORGET_AFTER))
+    count = _count_failure(db, scope, key[:255], now)
+    over = count - limit
+    if over >= 0:
+        until = now + timedelta(seconds=min(first_wait_s * 2.0 ** min(over, 64), MAX_WAIT_S))
+        db.execute(
+            update(LoginThrottle).where(_match(scope, key[:255])).values(blocked_until=until)
+        )

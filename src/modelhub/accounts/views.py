@@ -43,6 +43,13 @@ class AccountPage(BaseModel):
     token_name: str = ""
     notice: str | None = None
     error: str | None = None
+    # the profile (accounts/profile_pages.py)
+    display_name: str | None = None
+    affiliation: str | None = None
+    orcid: str | None = None
+    github: str | None = None
+    email_confirmed: bool = True
+    profile_error: str | None = None
 
 
 def usage_hint(links: Links, secret: str | None) -> UsageHint:
@@ -76,6 +83,11 @@ def account_page(
         token_name=token_name,
         notice=notice,
         error=error,
+        display_name=user.display_name,
+        affiliation=user.affiliation,
+        orcid=user.orcid,
+        github=user.github,
+        email_confirmed=user.email_confirmed,
     )
 
 
@@ -93,6 +105,8 @@ class AdminUsersPage(BaseModel):
     create_error: str | None = None
     draft_username: str = ""
     draft_email: str = ""
+    signup_policy: str = "admin-only"
+    invitation_link: str | None = None  # shown once, on the answer that made it
 
 
 def admin_users_page(

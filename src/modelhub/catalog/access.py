@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from modelhub.accounts.models import Role, User
@@ -122,7 +122,8 @@ def people_of(db: Session, *, version: ResourceVersion) -> list[User]:
     emails, handles = handles_of(version.rdf)
     conditions = []
     if emails:
-        conditions.append(func.lower(User.email).in_(emails))
+        # only a confirmed address: anyone may sign up giving someone else's
+        conditions.append(and_(func.lower(User.email).in_(emails), User.email_confirmed))
     if handles:
         conditions.append(func.lower(User.username).in_(handles))
     if conditions:

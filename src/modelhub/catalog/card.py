@@ -20,6 +20,7 @@ from modelhub.catalog import card_people
 from modelhub.catalog.card_docs import documentation_html, package_path
 from modelhub.catalog.card_io import TensorRow, tensor_rows
 from modelhub.catalog.card_people import CiteEntry, Person
+from modelhub.catalog.card_samples import SampleSet, sample_sets
 from modelhub.catalog.card_weights import WeightRow, weight_rows
 from modelhub.catalog.howto import HowToUse, Target, how_to_use
 from modelhub.catalog.models import ResourceVersion, VersionStatus
@@ -44,6 +45,7 @@ class CardData(BaseModel):
     covers: list[Cover]
     inputs: list[TensorRow]
     outputs: list[TensorRow]
+    samples: list[SampleSet]  # pictures of the test and sample tensors (``card_samples``)
     weights: list[WeightRow]
     authors: list[Person]
     maintainers: list[Person]
@@ -113,12 +115,16 @@ def _build(version: ResourceVersion, *, storage: Storage, links: Links) -> CardD
     found = rdf.get("links")
     raw_links: list[Any] = found if isinstance(found, list) else []
     target = _target(version, rdf, links, published=published, weights=weights)
+    inputs = tensor_rows(rdf, "inputs", listed_url)
+    outputs = tensor_rows(rdf, "outputs", listed_url)
+    rows = {"input": inputs, "output": outputs}
     return CardData(
         documentation_html=documentation_html(version, storage, file_url),
         documentation_url=listed_url(rdf.get("documentation")),
         covers=_covers(rdf, version.name, listed_url),
-        inputs=tensor_rows(rdf, "inputs", listed_url),
-        outputs=tensor_rows(rdf, "outputs", listed_url),
+        inputs=inputs,
+        outputs=outputs,
+        samples=sample_sets(version, rows, storage=storage),
         weights=weights,
         authors=card_people.people(rdf.get("authors")),
         maintainers=card_people.people(rdf.get("maintainers")),

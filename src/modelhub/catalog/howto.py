@@ -14,6 +14,8 @@ from modelhub.web.ids import file_stem
 
 DEEPIMAGEJ_FORMATS = ("torchscript", "tensorflow_saved_model_bundle", "onnx")
 ILASTIK_FORMATS = ("pytorch_state_dict", "torchscript", "onnx")
+BIAPY_FORMATS = ("pytorch_state_dict",)
+BIOENGINE_FORMATS = ("torchscript", "onnx", "tensorflow_saved_model_bundle")
 ZEROCOST_TAGS = {"zerocostdl4mic", "zero-cost-dl4mic", "zerocost"}
 
 
@@ -135,6 +137,36 @@ def _ilastik(t: Target) -> HowTo:
     )
 
 
+def _biapy(t: Target) -> HowTo:
+    source = (
+        f"  BMZ:\n    SOURCE_MODEL_ID: {t.source}  # with BIOIMAGEIO_ID_MAP set as for Python"
+        if t.published
+        else "  BMZ:\n    SOURCE_MODEL_ID: <this id, once the version is published>"
+    )
+    return HowTo(
+        key="biapy",
+        title="BiaPy",
+        steps=[
+            "BiaPy loads BioImage.IO models with PyTorch state-dict weights, to run them on your"
+            " images or to fine-tune them (https://biapy.readthedocs.io/en/latest/get_started/bmz.html).",
+            "In its configuration file, take the model from the BioImage Model Zoo source:",
+        ],
+        code=f"MODEL:\n  SOURCE: bmz\n{source}",
+    )
+
+
+def _bioengine(t: Target) -> HowTo:
+    return HowTo(
+        key="imjoy",
+        title="ImJoy (BioEngine)",
+        steps=[
+            "The BioImage.IO BioEngine runs TorchScript, ONNX and TensorFlow weights on a server;"
+            " ImJoy plugins (https://imjoy.io) send it images and show the results.",
+            f"Point it at this version's description: {t.rdf_url}",
+        ],
+    )
+
+
 def _zerocost(t: Target) -> HowTo:
     return HowTo(
         key="zerocostdl4mic",
@@ -163,6 +195,8 @@ def how_to_use(t: Target) -> HowToUse:
         ("deepimagej", "deepImageJ", DEEPIMAGEJ_FORMATS, _deepimagej),
         ("fiji", "Fiji", DEEPIMAGEJ_FORMATS, _fiji),
         ("ilastik", "ilastik", ILASTIK_FORMATS, _ilastik),
+        ("biapy", "BiaPy", BIAPY_FORMATS, _biapy),
+        ("imjoy", "ImJoy (BioEngine)", BIOENGINE_FORMATS, _bioengine),
     )
     for key, title, needs, build in consumers:
         reason = _for_formats(key, title, needs, t)

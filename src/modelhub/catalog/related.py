@@ -2,7 +2,8 @@
 
 An entry naming a published resource of this hub links to its page; an http(s) URL links out
 (the page marks it ``noopener noreferrer nofollow``); anything else stays text. One query
-finds which entries are resources here, whatever their number (at most ``MAX_LINKS`` read)."""
+finds which entries are resources here, whatever their number (at most ``MAX_LINKS`` read).
+The dataset a model was trained on (``training_data``) becomes a link the same way."""
 
 from __future__ import annotations
 
@@ -24,6 +25,21 @@ class RelatedLink(BaseModel):
     text: str
     url: str | None = None
     external: bool = False  # a URL of another site rather than a page of this hub
+
+
+def training_data(db: Session, *, rdf: Any) -> RelatedLink | None:
+    """The description's ``training_data``: a dataset of this hub (its id, alone or as
+    ``{id: …}``) links to its page, a URL links out; a dataset described inline shows its name."""
+    found = rdf.get("training_data") if isinstance(rdf, dict) else None
+    if isinstance(found, dict):
+        if isinstance(found.get("id"), str):
+            found = found["id"]
+        elif isinstance(found.get("name"), str):
+            url = web_url(found.get("source")) or web_url(found.get("documentation"))
+            return RelatedLink(text=found["name"].strip(), url=url, external=url is not None)
+    if not isinstance(found, str) or not found.strip():
+        return None
+    return related_links(db, rdf={"links": [found]})[0]
 
 
 def related_links(db: Session, *, rdf: Any) -> list[RelatedLink]:

@@ -17,6 +17,7 @@ from modelhub.catalog.models import (
     ResourceVersion,
     VersionStatus,
 )
+from modelhub.catalog.tags import canonical_tags
 from modelhub.db import utcnow
 from modelhub.errors import ResourceNotFound
 from modelhub.events.types import ListingChanged
@@ -130,7 +131,8 @@ def set_listing(db: Session, *, resource: Resource, version: ResourceVersion) ->
     resource.description = version.description
     resource.license = version.license
     resource.updated_at = version.published_at or version.created_at or utcnow()
-    wanted = {t.strip().lower()[:128] for t in version.tags if t.strip()}
+    # the listing holds canonical tags (synonyms merged); the version keeps its own words
+    wanted = set(canonical_tags(version.tags))
     resource.tags = [ResourceTag(resource_id=resource.id, tag=t) for t in sorted(wanted)]
     # the search index follows the listing after the commit (subscribed at the root)
     events.record(db, ListingChanged(resource_id=resource.id))

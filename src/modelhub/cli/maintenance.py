@@ -16,7 +16,9 @@ from modelhub.maintenance.findings import LOST, Report
 from modelhub.maintenance.folders import Places
 from modelhub.maintenance.service import fsck as run_fsck
 from modelhub.maintenance.service import gc as run_gc
+from modelhub.storage.factory import describe_storage, storage_from
 from modelhub.storage.local import LocalStorage
+from modelhub.storage.s3 import S3Storage
 
 _SHOWN = 50
 
@@ -29,6 +31,14 @@ def _parts(*, as_json: bool) -> tuple[Settings, LocalStorage, Places]:
             as_json=as_json,
             code="no_data_dir",
             exit_code=3,  # 1 and 2 are fsck's findings
+        )
+    if settings.s3_location is not None:
+        fail(
+            "The hub's blobs are in S3 (MODELHUB_STORAGE_URL): fsck checks a local blob"
+            " directory only, and gc there removes unfinished uploads alone.",
+            as_json=as_json,
+            code="s3_storage",
+            exit_code=3,
         )
     migrate(settings)
     return settings, LocalStorage(settings.resolved_storage_dir), Places.of(settings)
@@ -81,7 +91,18 @@ def gc(
     as_json: JsonOption = False,
 ) -> None:
     """Remove orphan blobs and temporary files older than the grace period, and the staging
-    folders, scratch folders and cgroups of processes that are gone. Safe while the hub runs."""
+    folders, scratch folders and cgroups of processes that are gone. Safe while the hub runs.
+    With blobs in S3: aborts the multipart uploads that killed processes left unfinished."""
+    settings = load_settings()
+    s3 = storage_from(describe_storage(settings)) if settings.s3_location else None
+    if isinstance(s3, S3Storage):
+        swept = s3.sweep_temporary(older_than_s=settings.gc_grace_s if grace is None else grace)
+        emit(
+            {"s3_uploads_removed": swept},
+            as_json=as_json,
+            lines=[f"removed: {swept} unfinished S3 uploads"],
+        )
+        return
     settings, storage, places = _parts(as_json=as_json)
     engine = make_engine(settings.resolved_database_url)
     try:

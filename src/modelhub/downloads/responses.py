@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 
 from fastapi import Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.responses import FileResponse
 
 from modelhub.catalog.models import VersionFile
 from modelhub.downloads.safety import PACKAGE_HEADERS, content_disposition, presentation
 from modelhub.storage.base import Storage
+from modelhub.storage.s3 import S3Storage
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -42,6 +43,13 @@ def blob_response(
         return Response(status_code=304, headers=headers)
     media_type, disposition = presentation(entry.media_type)
     headers["content-disposition"] = content_disposition(disposition, entry.path.rsplit("/")[-1])
+    if request.method == "GET" and isinstance(storage, S3Storage):
+        # the bytes from S3 itself (its own origin: nothing there runs with a hub login)
+        url = storage.download_url(
+            entry.blob_sha256, media_type=media_type, disposition=headers["content-disposition"]
+        )
+        if url is not None:
+            return RedirectResponse(url, status_code=302, headers={"cache-control": "no-store"})
     local = storage.local_path(entry.blob_sha256)
     if local is not None:
         return BlobFileResponse(local, media_type=media_type, headers=headers)

@@ -17,6 +17,7 @@ from modelhub.maintenance.service import GcResult, gc
 from modelhub.partner_sync.service import request_due_syncs
 from modelhub.predictions.retention import results_storage, sweep
 from modelhub.storage.local import LocalStorage
+from modelhub.storage.s3 import S3Storage
 from modelhub.summaries.pulls import request_due
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,12 @@ hub starting together run it once)."""
 
 
 def run_if_due(hub: Hub, *, holder: str, due_after_s: float) -> GcResult | None:
-    """Run gc if this process gets the lease; its result, else None."""
+    """Run gc if this process gets the lease; its result, else None. With blobs in S3 it
+    aborts the multipart uploads (and removes the temporary objects) that killed processes
+    left, once older than ``gc_grace_s``."""
+    if isinstance(hub.storage, S3Storage):
+        _sweep_s3(hub, hub.storage, holder=holder, due_after_s=due_after_s)
+        return None
     if not isinstance(hub.storage, LocalStorage):
         return None
     settings = hub.settings
@@ -51,6 +57,20 @@ def run_if_due(hub: Hub, *, holder: str, due_after_s: float) -> GcResult | None:
             lease.give_back(
                 db, name=NAME, holder=holder, result=None if result is None else result.as_json()
             )
+
+
+def _sweep_s3(hub: Hub, storage: S3Storage, *, holder: str, due_after_s: float) -> None:
+    with hub.sessions() as db:
+        if not lease.take(db, name=NAME, holder=holder, due_after_s=due_after_s, lease_s=600.0):
+            return
+    swept = 0
+    try:
+        swept = storage.sweep_temporary(older_than_s=hub.settings.gc_grace_s)
+        if swept:
+            logger.info("gc: %s unfinished S3 uploads removed", swept)
+    finally:
+        with hub.sessions() as db:
+            lease.give_back(db, name=NAME, holder=holder, result={"s3_uploads_removed": swept})
 
 
 def pull_due_summaries(hub: Hub) -> int:

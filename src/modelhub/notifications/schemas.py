@@ -18,3 +18,12 @@ class NotificationRead(BaseModel):
     created_at: datetime
     read_at: datetime | None
     emailed_at: datetime | None
+
+
+class UnreadCount(BaseModel):
+    unread: int
+
+
+class MarkedRead(BaseModel):
+    marked: int
+    unread: int

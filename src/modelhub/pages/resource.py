@@ -14,7 +14,7 @@ from modelhub.catalog import service, views
 from modelhub.catalog.applications import linked_applications
 from modelhub.catalog.card import CardData, build_card
 from modelhub.catalog.models import ResourceVersion, VersionStatus
-from modelhub.catalog.related import RelatedLink, related_links
+from modelhub.catalog.related import RelatedLink, related_links, training_data
 from modelhub.catalog.schemas import ResourceRead, VersionRead
 from modelhub.checks import service as checks
 from modelhub.checks.schemas import CheckRunDetail
@@ -51,6 +51,8 @@ class ResourceCard(BaseModel):
     open_in: list[OpenIn] = []
     # the version's ``links``: pages of resources here, other sites, or text (``catalog.related``)
     related: list[RelatedLink] = []
+    # the dataset the model was trained on (``training_data``), linked the same way
+    training_data: RelatedLink | None = None
     # partners' test summaries and the "compatible with" badges (published versions only)
     compatibility: VersionSummaries | None = None
     # downloads: totals, per version and consumer software, over time (``_card_usage.html``)
@@ -88,6 +90,7 @@ def resource_page(
         review=review,
         open_in=_open_in(db, chosen),
         related=related_links(db, rdf=chosen.rdf),
+        training_data=training_data(db, rdf=chosen.rdf),
         compatibility=(
             compat_views.version_summaries(db, version=chosen)
             if chosen.number is not None

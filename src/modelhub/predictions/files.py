@@ -4,13 +4,17 @@ a zipped OME-Zarr (converted once, on first download, and kept with the predicti
 
 from __future__ import annotations
 
+import contextlib
 import re
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from sqlalchemy.orm.attributes import flag_modified
 
 from modelhub.deps import DbSession, HubDep
@@ -22,7 +26,7 @@ from modelhub.predictions.models import Prediction, PredictionBlob
 from modelhub.predictions.preview import preview_png
 from modelhub.predictions.retention import results_storage
 from modelhub.predictions.writing import convert
-from modelhub.storage.local import LocalStorage
+from modelhub.storage.base import Storage
 
 router = APIRouter(prefix="/api/v1", tags=["predictions"])
 SUFFIXES: dict[str, str] = {"npy": ".npy", "tiff": ".tif", "zarr": ".ome.zarr.zip"}
@@ -38,15 +42,29 @@ def _item(prediction: Prediction, side: str, name: str) -> dict[str, Any]:
     return found
 
 
-def _path(results: LocalStorage, blob: str) -> Path:
+def _expired() -> HubError:
+    return HubError(
+        "This file is no longer kept (predictions are deleted after a while).",
+        status_code=410,
+        code="expired",
+    )
+
+
+@contextlib.contextmanager
+def _local_copy(results: Storage, blob: str) -> Iterator[Path]:
+    """A local file with the blob's bytes: the blob's own file, or a temporary copy when the
+    storage has no local files (S3)."""
     path = results.local_path(blob)
-    if path is None:
-        raise HubError(
-            "This file is no longer kept (predictions are deleted after a while).",
-            status_code=410,
-            code="expired",
-        )
-    return path
+    if path is not None:
+        yield path
+        return
+    if not results.exists(blob):
+        raise _expired()
+    with tempfile.TemporaryDirectory(prefix="modelhub-blob-") as folder:
+        copy = Path(folder) / "blob"
+        with results.open(blob) as src, copy.open("wb") as out:
+            shutil.copyfileobj(src, out, 1024 * 1024)
+        yield copy
 
 
 @router.get("/predictions/{prediction_id}/{side}/{name}/preview.png")
@@ -58,12 +76,12 @@ def preview(
     prediction = service.get_own(db, prediction_id=prediction_id, requester=requester)
     item = _item(prediction, side, name)
     pick = _pick(dict(request.query_params))
-    path = _path(results_storage(hub.settings), item["blob"])
-    try:
-        source = open_image(path, file_name=item.get("file_name", f"{name}.npy"))
-        png = preview_png(source, item["axes"], pick=pick)
-    except ImageProblem as problem:
-        raise HubError(problem.message, status_code=422, code=problem.code) from None
+    with _local_copy(results_storage(hub.settings), item["blob"]) as path:
+        try:
+            source = open_image(path, file_name=item.get("file_name", f"{name}.npy"))
+            png = preview_png(source, item["axes"], pick=pick)
+        except ImageProblem as problem:
+            raise HubError(problem.message, status_code=422, code=problem.code) from None
     return Response(png, media_type="image/png", headers=PRIVATE)
 
 
@@ -81,7 +99,7 @@ def _pick(params: dict[str, str]) -> dict[str, int]:
 @router.get("/predictions/{prediction_id}/outputs/{file_name}")
 def download(
     prediction_id: str, file_name: str, hub: HubDep, db: DbSession, requester: Reader
-) -> FileResponse:
+) -> Response:
     """A result as a file: ``<name>.npy``, ``<name>.tiff`` or ``<name>.zarr``."""
     prediction = service.get_own(db, prediction_id=prediction_id, requester=requester)
     name, _, fmt = file_name.rpartition(".")
@@ -90,19 +108,32 @@ def download(
     item = _item(prediction, "outputs", name)
     results = results_storage(hub.settings)
     blob = item["blob"] if fmt == "npy" else item.get("formats", {}).get(fmt)
-    if blob is None or results.local_path(blob) is None:
-        blob = _convert(results, _path(results, item["blob"]), fmt, item["axes"])  # type: ignore[arg-type]
+    if blob is None or not results.exists(blob):
+        with _local_copy(results, item["blob"]) as npy:
+            blob = _convert(results, npy, fmt, item["axes"])  # type: ignore[arg-type]
         _keep(db, prediction, item, fmt, blob)
     stem = f"{prediction.resource_id.replace('/', '__')}-{prediction.id}-{name}"
-    return FileResponse(
-        _path(results, blob),
-        media_type="application/octet-stream",
-        filename=stem + SUFFIXES[fmt],
-        headers=PRIVATE,
+    local = results.local_path(blob)
+    if local is not None:
+        return FileResponse(
+            local,
+            media_type="application/octet-stream",
+            filename=stem + SUFFIXES[fmt],
+            headers=PRIVATE,
+        )
+    if not results.exists(blob):
+        raise _expired()
+    headers = {
+        **PRIVATE,
+        "Content-Disposition": f"attachment; filename*=utf-8''{quote(stem + SUFFIXES[fmt])}",
+        "Content-Length": str(results.size(blob)),
+    }
+    return StreamingResponse(
+        results.iter_bytes(blob), media_type="application/octet-stream", headers=headers
     )
 
 
-def _convert(results: LocalStorage, npy: Path, fmt: Literal["tiff", "zarr"], axes: str) -> str:
+def _convert(results: Storage, npy: Path, fmt: Literal["tiff", "zarr"], axes: str) -> str:
     with tempfile.TemporaryDirectory(prefix="modelhub-result-") as folder:
         made = convert(npy, fmt, Path(folder) / f"result{SUFFIXES[fmt]}", axes)
         return results.put_file(made, move=True).sha256

@@ -3,7 +3,9 @@ ends, then deleted: its rows, and each blob no other prediction still holds. Blo
 prediction holds at all (the results of a cancelled prediction) go once they are a day old.
 
 The predictions' blobs live in a storage of their own (`results_storage`), so a sweep can
-never delete a package file, whatever bytes the two share."""
+never delete a package file, whatever bytes the two share: ``<data_dir>/predictions/blobs``,
+or with blobs in S3 the sub-prefix ``predictions`` of the hub's storage URL (shared by every
+hub process and worker, on whatever machine)."""
 
 from __future__ import annotations
 
@@ -19,8 +21,16 @@ from modelhub.db import utcnow
 from modelhub.predictions import fair
 from modelhub.predictions.models import Prediction, PredictionBlob, PredictionStatus
 from modelhub.private import private_dir
-from modelhub.storage.factory import LocalStorageDescription, StorageDescription, storage_from
+from modelhub.storage.base import Storage
+from modelhub.storage.factory import (
+    LocalStorageDescription,
+    S3StorageDescription,
+    StorageDescription,
+    describe_storage,
+    storage_from,
+)
 from modelhub.storage.local import LocalStorage
+from modelhub.storage.s3 import S3Storage
 
 BATCH = 200
 ORPHAN_GRACE_S = 24 * 3600.0
@@ -28,15 +38,26 @@ ORPHAN_GRACE_S = 24 * 3600.0
 
 def results_description(settings: Settings) -> StorageDescription:
     """Where the predictions' blobs are kept (workers build the storage from this)."""
+    hub = describe_storage(settings)
+    if isinstance(hub, S3StorageDescription):
+        return hub.under("predictions")
     return LocalStorageDescription(root=str((settings.predictions_dir / "blobs").resolve()))
 
 
-def results_storage(settings: Settings) -> LocalStorage:
-    private_dir(settings.predictions_dir)
-    storage = storage_from(results_description(settings))
-    if not isinstance(storage, LocalStorage):  # one backend today
-        raise TypeError("predictions keep their blobs in a local directory")
-    return storage
+def results_storage(settings: Settings) -> Storage:
+    description = results_description(settings)
+    if isinstance(description, LocalStorageDescription):
+        private_dir(settings.predictions_dir)
+    return storage_from(description)
+
+
+def _blob_times(results: Storage) -> list[tuple[str, float]]:
+    """Each stored blob and when it was written."""
+    if isinstance(results, LocalStorage):
+        return [(sha, stat.st_mtime) for sha, stat in results.blob_files()]
+    if isinstance(results, S3Storage):
+        return list(results.blob_times())
+    return []
 
 
 @dataclass(frozen=True)
@@ -47,7 +68,7 @@ class Swept:
 
 def sweep(
     sessions: sessionmaker[Session],
-    results: LocalStorage,
+    results: Storage,
     *,
     slots: int,
     now: datetime | None = None,
@@ -92,9 +113,9 @@ def sweep(
     return Swept(predictions=removed, blobs=blobs + _orphans(sessions, results))
 
 
-def _orphans(sessions: sessionmaker[Session], results: LocalStorage) -> int:
+def _orphans(sessions: sessionmaker[Session], results: Storage) -> int:
     cutoff = time.time() - ORPHAN_GRACE_S
-    old = [sha for sha, stat in results.blob_files() if stat.st_mtime < cutoff]
+    old = [sha for sha, written in _blob_times(results) if written < cutoff]
     removed = 0
     for start in range(0, len(old), BATCH):
         chunk = old[start : start + BATCH]

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from modelhub.catalog.card_people import plain_name
+from modelhub.catalog.tags import canonical_tags
 from modelhub.search import tokens as tok
 from modelhub.search.models import FORMAT_BITS, WEIGHT_FORMATS
 from modelhub.storage.base import BlobMissing, Storage
@@ -75,7 +76,7 @@ def check_badges(listing: Listing, formats: list[str]) -> dict[str, str]:
 
 def entry_values(listing: Listing) -> tuple[dict[str, Any], list[str]]:
     """The entry's column values, and every token its full text holds."""
-    tags = sorted({t.strip().lower()[:128] for t in listing.tags if t and t.strip()})
+    tags = sorted(set(canonical_tags(listing.tags)))
     authors = author_names(listing.authors)
     formats = weight_formats(listing.rdf)
     values: dict[str, Any] = {

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, case, false, literal, or_, select
 from sqlalchemy.sql.elements import UnaryExpression
 
 from modelhub.catalog.models import ResourceTag
+from modelhub.catalog.tags import canonical_tags
 from modelhub.search import fts
 from modelhub.search import tokens as tok
 from modelhub.search.models import FORMAT_BITS, SearchEntry
@@ -26,8 +27,9 @@ DOC_WEIGHT = 1
 
 
 def clean_tags(tags: list[str]) -> list[str]:
-    """Tags as the index keeps them (trimmed, lower-case), each once, in the order given."""
-    return list(dict.fromkeys(t.strip().lower()[:128] for t in tags if t.strip()))
+    """Tags as the index keeps them (trimmed, lower-case, synonyms replaced by the vocabulary's
+    word: ``nucleus`` finds ``nuclei``), each once, in the order given."""
+    return canonical_tags(tags)
 
 
 def format_mask(formats: list[str]) -> int:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from sqlalchemy import and_, delete, select, update
 from sqlalchemy.orm import Session
 
-from modelhub.catalog.models import Resource, ResourceVersion, VersionStatus
+from modelhub.catalog.models import Resource, ResourceTag, ResourceVersion, VersionStatus
+from modelhub.catalog.tags import canonical_tags
 from modelhub.search import fts, index
 from modelhub.search.models import (
     REBUILD_MARK,
@@ -90,6 +91,7 @@ def _index(db: Session, storage: Storage, ids: list[str], downloads: dict[str, i
     ).all()  # whole: the loop below runs its own statements
     indexed = 0
     for resource, version in rows:
+        _retag(resource, version)
         index.store_documentation(db, storage, version=version)
         index.refresh(db, resource=resource, version=version)
         if resource.id in downloads:
@@ -100,3 +102,10 @@ def _index(db: Session, storage: Storage, ids: list[str], downloads: dict[str, i
             )
         indexed += 1
     return indexed
+
+
+def _retag(resource: Resource, version: ResourceVersion) -> None:
+    """The listing's tag rows in today's canonical forms (the vocabulary's synonyms change)."""
+    wanted = sorted(set(canonical_tags(version.tags)))
+    if sorted(t.tag for t in resource.tags) != wanted:
+        resource.tags = [ResourceTag(resource_id=resource.id, tag=t) for t in wanted]

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from modelhub.catalog.models import ResourceType
 from modelhub.catalog.schemas import ResourceRead
+from modelhub.catalog.tags import canonical_tags
 from modelhub.search.models import WeightFormat
 
 SortKey = Literal["relevance", "newest", "oldest", "name", "downloads"]
@@ -92,6 +93,12 @@ class SearchQuery(BaseModel):
     sort: SortKey | None = None
     page: int = Field(default=1, ge=1, le=10_000)
     per_page: int = Field(default=20, ge=1, le=100)
+
+    @field_validator("tags")
+    @classmethod
+    def _canonical_tags(cls, tags: list[str]) -> list[str]:
+        """A synonym asks for its vocabulary word (``nucleus`` → ``nuclei``)."""
+        return canonical_tags(tags)
 
     @property
     def has_words(self) -> bool:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from modelhub.accounts.models import User
+from modelhub.accounts.signup import may_upload
 from modelhub.checks.models import CheckRun
 from modelhub.errors import Conflict, NotAuthenticated
 from modelhub.fetch.policy import FetchPolicy
@@ -59,6 +60,7 @@ def accept_upload(
         uploader = db.get(User, uploader_id)
         if uploader is None or not uploader.is_active:
             raise NotAuthenticated()
+        may_upload(uploader, hub.settings)
         try:
             with committed_blobs(db, hub.storage, hub.sessions, purpose="upload") as batch:
                 version = service.ingest(

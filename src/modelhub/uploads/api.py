@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from modelhub.accounts.deps import CurrentUser
+from modelhub.accounts.signup import may_upload
 from modelhub.deps import HubDep
 from modelhub.uploads import receive
 from modelhub.uploads.accept import accept_upload, limits_of
@@ -60,6 +61,7 @@ async def upload(
     answers 4xx with the reasons and keeps nothing. A body over ``MODELHUB_MAX_UPLOAD_BYTES``
     answers 413 ``upload_too_large``. With ``url`` (query or form field) the hub fetches the
     package itself, from public addresses only; a failed fetch answers 4xx ``fetch_*``."""
+    may_upload(user, hub.settings)  # before the body arrives
     with receive.staging_area(hub.settings.staging_dir) as area:
         got = await receive.receive_package(
             request, area=area, limits=limits_of(hub), surface=API, url=url

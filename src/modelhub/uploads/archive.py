@@ -23,14 +23,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from bioimageio.spec.utils import is_valid_bioimageio_yaml_name
+
 from modelhub.errors import ErrorDetail, UploadRefused
 from modelhub.uploads import messages
 
 CHUNK_SIZE = 1024 * 1024
 """Bytes read and written at a time: memory stays flat whatever the file size."""
 
-DESCRIPTION_NAMES = ("rdf.yaml", "bioimageio.yaml")
-"""Names of the description file; ``<anything>.bioimageio.yaml`` is accepted as well."""
+DESCRIPTION_NAMES = ("rdf.yaml", "bioimageio.yaml", "model.yaml")
+"""Names of the description file, in the order bioimageio.spec prefers them when a package holds
+several; ``<anything>.<one of them>`` is accepted as well."""
 
 MAX_COMPONENT_BYTES = 255
 MAX_NAME_BYTES = 1024
@@ -61,8 +64,10 @@ class PackageFile:
 
 
 def is_description_name(name: str) -> bool:
-    """Whether a bare file name is one a bioimage.io description file may have."""
-    return name in DESCRIPTION_NAMES or name.endswith(".bioimageio.yaml")
+    """Whether a bare file name is one a bioimage.io description file may have: the names
+    bioimageio.spec accepts ('rdf.yaml', 'bioimageio.yaml', 'model.yaml', and any name ending
+    in '.' and one of them, e.g. 'unet.bioimageio.yaml')."""
+    return bool(is_valid_bioimageio_yaml_name(name))
 
 
 def safe_member_name(name: str) -> str:

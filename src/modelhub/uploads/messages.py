@@ -167,9 +167,35 @@ def _choices(text: str) -> str:
 
 def plain_warning(loc: Sequence[str | int], msg: str) -> str:
     """A library warning, prefixed with where it applies."""
-    if msg.startswith("missing"):
-        msg = "is missing" + msg[len("missing") :]
-    return at(loc, msg)
+    return warning_detail(loc, msg, None).msg
+
+
+def warning_detail(library_loc: Iterable[str | int], msg: str, raw: Any) -> ErrorDetail:
+    """A library warning as one detail naming the field it is about.
+
+    The library puts the field a warning is about at the end of its location, also when the
+    field is absent from the YAML (``weights.pytorch_state_dict.pytorch_version``), and some
+    messages repeat a location (``'inputs.0: Needs to be filled'``): the field is kept, the
+    repeated location is dropped, and a longer location in the message becomes the detail's.
+    """
+    loc: tuple[str | int, ...] = tuple(library_loc)
+    if raw is not None:
+        loc, _ = user_loc(loc, raw, missing=True)
+    text = msg.strip()
+    while m := _LOC_PREFIX.match(text):
+        named = tuple(int(p) if p.isdigit() else p for p in m[1].split("."))
+        known = bool(loc) or (isinstance(raw, Mapping) and named[0] in raw)
+        if not known or (named[: len(loc)] != loc and loc[-len(named) :] != named):
+            break
+        loc = named if len(named) > len(loc) else loc
+        text = m[2]
+    if text.startswith("missing"):
+        text = "is missing" + text[len("missing") :]
+    text = text[:1].lower() + text[1:] if text[1:2].islower() else text
+    return ErrorDetail(loc, at(loc, text))
+
+
+_LOC_PREFIX = re.compile(r"^([A-Za-z_][\w-]*(?:\.[\w-]+)*): (.*)$", re.S)
 
 
 # --- refusals while unpacking ------------------------------------------------------------

@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 import modelhub.web.ids  # noqa: F401  (registers the {resource_id:rid} path convertor)
 from modelhub.accounts.deps import OptionalUser
 from modelhub.accounts.models import User
+from modelhub.catalog.tag_usage import tag_suggestions
 from modelhub.deps import DbSession, HubDep
 from modelhub.errors import Forbidden, UploadRefused
 from modelhub.hub import Hub
@@ -40,7 +41,10 @@ def _to_login(request: Request, target: str | None = None) -> RedirectResponse:
 
 
 def _wizard(request: Request, data: UploadPage, user: User, status_code: int = 200) -> Response:
-    extra = {"user": user, "licenses": license_choices()}
+    hub = request.app.state.hub
+    with hub.sessions() as db:  # one indexed query: the tag field's suggestions
+        tags = tag_suggestions(db)
+    extra = {"user": user, "licenses": license_choices(), "tag_suggestions": tags}
     return render.page(request, "upload.html", data, status_code=status_code, extra=extra)
 
 

@@ -184,10 +184,7 @@ def check_named_files(
                 missing.append(ErrorDetail(loc, _missing_msg(loc, rel)))
         elif sha256 is not None and str(sha256) != uploaded.sha256:
             sha_loc = _sha_loc(loc)
-            msg = (
-                f"the file '{rel}' has SHA-256 {uploaded.sha256}, but the description expects "
-                f"{sha256}. Please upload the matching file or correct the sha256 value."
-            )
+            msg = _hash_msg(rel, uploaded, str(sha256))
             wrong_hash.append(ErrorDetail(sha_loc, at(sha_loc, msg)))
         referenced.add(rel)
     if outside:
@@ -201,6 +198,49 @@ def check_named_files(
             code="missing_file" if missing else "hash_mismatch",
         )
     return sorted(referenced)
+
+
+# Where a description of any supported format names a file of the package; integers are '#'.
+_FILE_FIELDS = re.compile(
+    r"^(covers\.#|documentation|source|attachments\.#\.source|attachments\.files\.#"
+    r"|(inputs|outputs)\.#\.(test_tensor|sample_tensor)\.source"
+    r"|(test|sample)_(inputs|outputs)\.#"
+    r"|weights\.[^.]+\.(source|architecture|architecture\.source|dependencies"
+    r"|dependencies\.source))$"
+)
+
+
+def raw_file_problems(raw: Mapping[str, Any], files: list[PackageFile]) -> list[ErrorDetail]:
+    """Missing files and wrong hashes found from the YAML alone, for a description the library
+    refused (it then gives no description to list the files from): the problems are reported
+    together with the format errors instead of after they are fixed."""
+    rtype = raw.get("type") if isinstance(raw.get("type"), str) else None
+    by_path = {f.path: f for f in files}
+    missing: list[ErrorDetail] = []
+    wrong_hash: list[ErrorDetail] = []
+    seen: set[str] = set()
+    for loc, value in iter_strings(raw):
+        pattern = ".".join("#" if isinstance(p, int) else p for p in loc)
+        if not _FILE_FIELDS.match(pattern) or is_link_position(loc, rtype):
+            continue
+        if loc[-1] == "architecture":  # 0.4: 'model.py:TinyNet'
+            value = value.rsplit(":", 1)[0]
+        rel = normalise_relative(value)
+        if rel is None or rel in seen:
+            continue
+        seen.add(rel)
+        uploaded = by_path.get(rel)
+        if uploaded is None:
+            missing.append(ErrorDetail(loc, _missing_msg(loc, rel)))
+            continue
+        sha_loc = _sha_loc(loc)
+        parent: Any = raw
+        for part in sha_loc[:-1]:
+            parent = parent[part]
+        expected = parent.get(sha_loc[-1]) if sha_loc != loc else None
+        if isinstance(expected, str) and expected != uploaded.sha256:
+            wrong_hash.append(ErrorDetail(sha_loc, at(sha_loc, _hash_msg(rel, uploaded, expected))))
+    return missing + wrong_hash
 
 
 def named_paths(descr: Any, root: Path, description_file: str) -> list[str]:
@@ -292,4 +332,11 @@ def _missing_msg(loc: tuple[str | int, ...], rel: str) -> str:
         loc,
         f"the file '{rel}' is not in the package. Please add it, or correct the name "
         "(names are case-sensitive).",
+    )
+
+
+def _hash_msg(rel: str, uploaded: PackageFile, expected: str) -> str:
+    return (
+        f"the file '{rel}' has SHA-256 {uploaded.sha256}, but the description expects "
+        f"{expected}. Please upload the matching file or correct the sha256 value."
     )

@@ -16,7 +16,7 @@ from modelhub.checks.service import latest_run, latest_runs
 from modelhub.errors import ResourceNotFound
 from modelhub.links import Links
 from modelhub.review.lifecycle import ACTIONS
-from modelhub.uploads.messages import plain_warning, user_loc
+from modelhub.uploads.messages import warning_detail
 from modelhub.uploads.page_models import (
     CheckView,
     FormatResult,
@@ -76,8 +76,8 @@ def warnings_of(version: ResourceVersion) -> list[Problem]:
     details: Any = (version.validation or {}).get("details", [])
     for detail in details if isinstance(details, list) else []:
         for w in detail.get("warnings", []) if isinstance(detail, dict) else []:
-            loc, _ = user_loc(w.get("loc", ()), version.rdf)
-            problem = Problem(loc=list(loc), msg=plain_warning(loc, str(w.get("msg", ""))))
+            detail = warning_detail(w.get("loc", ()), str(w.get("msg", "")), version.rdf)
+            problem = Problem(loc=list(detail.loc), msg=detail.msg)
             if problem not in found:
                 found.append(problem)
     return found

@@ -3,7 +3,10 @@
 The steps run in a fixed order so that nothing unsafe reaches a later step: the description is
 parsed safely, references outside the package are refused *before* bioimageio.spec sees the
 description, the library validates the format with file IO switched off, the hub then checks
-the named files against the uploaded ones itself, and finally the test tensors.
+the named files against the uploaded ones itself, and finally the test tensors. Independent
+problems are reported together: a description the library refuses is refused with its missing
+files and wrong hashes as well; only the test tensors, which need the files and a valid
+description, are checked after everything else passed.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from bioimageio.spec import ValidationContext, build_description
 from bioimageio.spec.generic.v0_3 import DeprecatedLicenseId
 from bioimageio.spec.summary import ValidationSummary
+from bioimageio.spec.utils import identify_bioimageio_yaml_file_name
 
 from modelhub.errors import ErrorDetail, UploadRefused
 from modelhub.uploads.archive import (
@@ -29,8 +33,13 @@ from modelhub.uploads.archive import (
     scan_directory,
     unpack_zip,
 )
-from modelhub.uploads.messages import plain_warning, short, translate_errors, user_loc
-from modelhub.uploads.refs import check_named_files, find_outside_references, named_paths
+from modelhub.uploads.messages import short, translate_errors, user_loc, warning_detail
+from modelhub.uploads.refs import (
+    check_named_files,
+    find_outside_references,
+    named_paths,
+    raw_file_problems,
+)
 from modelhub.uploads.tensors import check_test_tensors
 from modelhub.uploads.yamlsafe import parse_description_yaml
 
@@ -77,20 +86,29 @@ class ValidatedPackage:
 
 
 def find_description(files: list[PackageFile]) -> str:
-    """The package's description file: exactly one at the top level of the package."""
+    """The package's description file at its top level; of several, the one bioimageio.spec
+    reads: 'rdf.yaml' before 'bioimageio.yaml' before 'model.yaml' (``ignored_descriptions``
+    names the others)."""
     found = [f.path for f in files if "/" not in f.path and is_description_name(f.path)]
-    if len(found) == 1:
-        return found[0]
     if found:
-        msg = (
-            f"The package holds several description files ({', '.join(sorted(found))}). "
-            "Please keep exactly one."
-        )
-        raise UploadRefused(msg, [ErrorDetail(("package",), msg)], code="ambiguous_description")
+        return str(identify_bioimageio_yaml_file_name(found))
     nested = [f.path for f in files if is_description_name(f.path.rsplit("/", 1)[-1])]
     msg = "The package has no description file: it needs an 'rdf.yaml' or 'bioimageio.yaml'"
     msg += " at its top level" + (f" (found '{nested[0]}' deeper inside)." if nested else ".")
     raise UploadRefused(msg, [ErrorDetail(("package",), msg)], code="missing_description")
+
+
+def ignored_descriptions(files: list[PackageFile], name: str) -> list[ErrorDetail]:
+    """Warnings naming the other top-level description files, which are not read."""
+    return [
+        ErrorDetail(
+            ("package", f.path),
+            f"'{f.path}' is a second description file and is ignored: like bioimageio.spec, "
+            f"the hub reads '{name}'. Please remove the one you do not mean.",
+        )
+        for f in files
+        if "/" not in f.path and is_description_name(f.path) and f.path != name
+    ]
 
 
 def validate_package(
@@ -102,9 +120,16 @@ def validate_package(
     description when the caller knows it; otherwise it is found with ``find_description``.
     """
     name = description_file or find_description(files)
-    raw, rtype, format_version, descr, summary, warnings = _checked_description(
+    raw, rtype, format_version, descr, summary, errors, warnings = _described(
         _read_description(root, name, files), root, name
     )
+    if errors is not None:
+        raise UploadRefused(
+            "The description does not follow the bioimage.io format.",
+            [*errors, *raw_file_problems(raw, files)],
+            code="invalid_description",
+        )
+    warnings = [*ignored_descriptions(files, name), *warnings]
     referenced = check_named_files(descr, root, name, files, raw)
     tensor_problems = check_test_tensors(descr, root)
     if tensor_problems:
@@ -153,6 +178,21 @@ def _checked_description(
 ) -> tuple[dict[str, Any], str, str, Any, ValidationSummary, list[ErrorDetail]]:
     """The description parsed and validated without its files: (raw, type, format version,
     the library's description, its summary, warnings); ``UploadRefused`` otherwise."""
+    raw, rtype, format_version, descr, summary, errors, warnings = _described(data, root, name)
+    if errors is not None:
+        raise UploadRefused(
+            "The description does not follow the bioimage.io format.",
+            errors,
+            code="invalid_description",
+        )
+    return raw, rtype, format_version, descr, summary, warnings
+
+
+def _described(data: bytes, root: Path, name: str) -> tuple[
+    dict[str, Any], str, str, Any, ValidationSummary, list[ErrorDetail] | None, list[ErrorDetail]
+]:  # fmt: skip
+    """As ``_checked_description``, but the format errors are returned (None: no errors) so
+    that they can be reported together with the problems of the files."""
     raw = parse_description_yaml(data, max_bytes=MAX_DESCRIPTION_BYTES, file_name=name)
     rtype, format_version = _check_type_and_version(raw)
     _check_id(raw)
@@ -168,13 +208,8 @@ def _checked_description(
 
     descr, summary = _validate_format(raw, root, name)
     errors, warnings = _collect_problems(summary, raw)
-    if errors or summary.status == "failed":
-        raise UploadRefused(
-            "The description does not follow the bioimage.io format.",
-            errors,
-            code="invalid_description",
-        )
-    return raw, rtype, format_version, descr, summary, warnings
+    failed = bool(errors) or summary.status == "failed"
+    return raw, rtype, format_version, descr, summary, errors if failed else None, warnings
 
 
 def validate_path(path: Path, staging: Path, limits: UnpackLimits) -> ValidatedPackage:
@@ -301,7 +336,7 @@ def _collect_problems(
                 msg = f"format_version: {w.msg}. The hub accepts only released format versions."
                 errors.append(ErrorDetail(("format_version",), msg))
             else:
-                warnings.append(ErrorDetail(loc, plain_warning(loc, w.msg)))
+                warnings.append(warning_detail(w.loc, w.msg, raw))
     version = raw.get("version")
     if version is not None and not re.fullmatch(r"\d+\.\d+\.\d+([-+].+)?", str(version)):
         msg = f"version: '{short(version)}' is not of the form MAJOR.MINOR.PATCH, e.g. '0.1.0'."

@@ -175,10 +175,46 @@ def test_refused_upload_keeps_nothing(
     error = r.json()["error"]
     assert error["code"] == "hash_mismatch", error
     assert any("weights.onnx" in d["msg"] for d in error["details"]), error
+    # independent problems come in one refusal: the license, an empty name, a missing file
+    rdf = yaml.safe_load((work / "bioimageio.yaml").read_text())
+    rdf.update(license="my-own-license", name="")
+    (work / "bioimageio.yaml").write_text(yaml.safe_dump(rdf, sort_keys=False))
+    (work / "test_output.npy").unlink()
+    r = _upload(http, member_token, zip_folder(work, tmp_path / "worse.zip"))
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "invalid_description", error
+    by_loc = {tuple(d["loc"]): d["msg"] for d in error["details"]}
+    assert set(by_loc) == {
+        ("license",),
+        ("name",),
+        ("outputs", 0, "test_tensor", "source"),
+        ("weights", "onnx", "sha256"),
+    }, by_loc
+    assert (
+        "'test_output.npy' is not in the package" in by_loc[("outputs", 0, "test_tensor", "source")]
+    )
     assert files_under(server.hub.settings.data_dir) == before
     with server.hub.sessions() as db:
         for table in (Resource, ResourceVersion, VersionFile, Blob):
             assert db.scalar(select(func.count()).select_from(table)) == 0
+
+
+def test_second_description_file_is_ignored_as_the_library_does(
+    http: httpx.Client, member_token: str, shared_model_dir: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "two"
+    shutil.copytree(shared_model_dir, work)
+    rdf = yaml.safe_load((work / "bioimageio.yaml").read_text())
+    rdf["name"] = "UNet read from rdf"
+    (work / "rdf.yaml").write_text(yaml.safe_dump(rdf, sort_keys=False))
+    r = _upload(http, member_token, zip_folder(work, tmp_path / "two.zip"))
+    assert r.status_code == 201, r.text
+    body = r.json()
+    # bioimageio.spec reads 'rdf.yaml' before 'bioimageio.yaml'
+    assert body["name"] == "UNet read from rdf", body
+    assert body["warnings"][0]["loc"] == ["package", "bioimageio.yaml"], body["warnings"]
+    assert "is ignored" in body["warnings"][0]["msg"]
 
 
 def test_upload_needs_a_valid_token(http: httpx.Client, shared_zip: Path) -> None:

@@ -4,6 +4,7 @@ demo build) and format 0.4 (a demo build)."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 import yaml
+from PIL import Image
 
 from modelhub.cli.packing import zip_folder
 from modelhub.demo.builder import build_package
@@ -61,13 +63,34 @@ def _headings(html: str, level: str) -> list[str]:
 def test_card_of_the_shared_package(
     http: httpx.Client, server: LiveServer, admin_token: str, shared_model_dir: Path, tmp_path: Path
 ) -> None:
+    rid_data = "nuclei-broad-dataset"
     folder = tmp_path / "unet"
     shutil.copytree(shared_model_dir, folder)
     (folder / "README.md").write_text(README)
+    _edit_rdf(folder / "bioimageio.yaml", lambda rdf: rdf.update(training_data={"id": rid_data}))
     rid = _upload(http, admin_token, folder, tmp_path)
     _publish(http, admin_token, rid)
     html = http.get(f"/resources/{rid}").text
     files = f"{server.url}/artifacts/{rid}/v1/files"
+
+    # pictures of the test and sample tensors, input → output, each a real PNG
+    pictures = [i for i in _tags(html, "img") if "/samples/" in str(i["src"])]
+    assert [i["src"] for i in pictures] == [
+        f"/resources/{rid}/versions/v1/samples/{n}.png"
+        for n in ("test-input-0", "test-output-0", "sample-input-0", "sample-output-0")
+    ]
+    assert "Test input raw of" in str(pictures[0]["alt"])
+    for picture in pictures:
+        r = http.get(str(picture["src"]), headers={"accept": "image/*"})
+        assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+        assert r.headers["x-content-type-options"] == "nosniff"
+        with Image.open(io.BytesIO(r.content)) as image:
+            assert image.format == "PNG" and max(image.size) <= 384
+    missing = http.get(f"/resources/{rid}/versions/v1/samples/test-input-7.png")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    assert "Training data" in html and rid_data in html
+    catalog = parse(http.get("/", params={"q": "nuclei"}).text).text
+    assert "Constantin Pape, Fynn Beuttenmueller" in " ".join(catalog)  # authors on the card
 
     # structure: one h1, the card's sections, the README's title demoted below them
     assert len(_headings(html, "h1")) == 1
@@ -115,6 +138,7 @@ def test_card_of_the_shared_package(
         "ilastik",
     } <= ways
     assert "ZeroCostDL4Mic" not in ways and "ZeroCostDL4Mic" in text
+    assert "ImJoy (BioEngine)" in ways and "BiaPy" not in ways  # no state dict here
     assert f"bioimageio test {rid}/v1" in text and f"{server.url}/id_map.json" in text
 
     # the JSON twin carries the same card
@@ -155,8 +179,8 @@ def test_card_of_a_0_4_draft_then_published(
     assert twin["citation_cff_url"] is None
     assert "-draft.zip" in twin["how_to_use"]["ways"][0]["code"]
     ways = {w["key"] for w in twin["how_to_use"]["ways"]}
-    assert ways == {"python", "ilastik"}  # deepImageJ and Fiji cannot run a state dict
-    assert {u["key"] for u in twin["how_to_use"]["unavailable"]} >= {"deepimagej", "fiji"}
+    assert ways == {"python", "ilastik", "biapy"}  # deepImageJ, Fiji, BioEngine: no state dict
+    assert {u["key"] for u in twin["how_to_use"]["unavailable"]} >= {"deepimagej", "fiji", "imjoy"}
     assert "deepImageJ" not in _headings(draft.text, "h3")
 
     _publish(http, admin_token, rid)
@@ -173,12 +197,18 @@ def test_card_of_a_0_5_package(http: httpx.Client, admin_token: str, tmp_path: P
         for axis in rdf["inputs"][0]["axes"][2:]:
             axis["size"] = {"min": 16, "step": 8}
         rdf["tags"].append("ZeroCostDL4Mic")
+        rdf["training_data"] = {"id": "no-such-dataset"}
 
     _edit_rdf(built.description_path, parametrized)
     rid = _upload(http, admin_token, built.root, tmp_path)
     _publish(http, admin_token, rid)
     page = http.get(f"/resources/{rid}")
     text = " ".join(parse(page.text).text)
+    sources = [str(i["src"]) for i in _tags(page.text, "img")]
+    assert f"/resources/{rid}/versions/v1/samples/test-output-0.png" in sources
+    unknown = http.get(f"/resources/{rid}/versions/v1/samples/weights.png")
+    assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/json"
+    assert "Training data" in text and "no-such-dataset" in text
     for expected in ("batch, channel, y, x", "16 + 8·n", "halo y: 1, x: 1"):
         assert expected in text, expected
     card = http.get(f"/resources/{rid}", params={"format": "json"}).json()["card"]
@@ -186,6 +216,6 @@ def test_card_of_a_0_5_package(http: httpx.Client, admin_token: str, tmp_path: P
     assert out["name"] == "smoothed" and out["shape"] == "any × 1 × raw.y × raw.x"
     assert card["inputs"][0]["steps"][0]["name"] == "zero_mean_unit_variance"
     keys = [w["key"] for w in card["how_to_use"]["ways"]]
-    assert keys == ["python", "deepimagej", "fiji", "ilastik", "zerocostdl4mic"]
+    assert keys == ["python", "deepimagej", "fiji", "ilastik", "imjoy", "zerocostdl4mic"]
     assert "ZeroCostDL4Mic" in _headings(page.text, "h3")
     assert card["documentation_html"].startswith("<h3>")

@@ -45,7 +45,7 @@ CORPUS = [
     Spec(
         "nucleus-unet",
         "Nucleus segmentation UNet",
-        tags=["segmentation", "nuclei", "unet"],
+        tags=["segmentation", "nucleus", "unet"],
         formats=["onnx", "torchscript"],
         authors=["Anna Kreshuk"],
         cover=True,
@@ -94,7 +94,7 @@ CORPUS = [
     Spec(
         "doc-only",
         "Quiet model",
-        tags=["classification", "em"],
+        tags=["classification", "Electron-Microscopy"],
         formats=["onnx", "pytorch_state_dict"],
         doc="# Quiet model\n\nUseful for zebrafish segmentation of embryos.\n",
         day=7,

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import insert, select, text
 
-from modelhub.accounts.models import User
 from modelhub.catalog import service as catalog_service
 from modelhub.catalog.models import (
     Resource,
@@ -136,14 +136,27 @@ def _alembic(url: str) -> Config:
     return cfg
 
 
+# the users table as migration 0005 left it (the mapped class has later columns with defaults)
+_USERS_0005 = sa.table(
+    "users",
+    sa.column("id"),
+    sa.column("username"),
+    sa.column("role"),
+    sa.column("is_active"),
+    sa.column("created_at"),
+)
+
+
 def _publish_before_search_existed(url: str, storage: LocalStorage) -> int:
     """A resource published on a database at migration 0005; returns its version's id."""
     engine = make_engine(url)
     with transaction(make_session_factory(engine)) as db:
-        user = User(username="old")
-        db.add(user)
-        db.flush()
-        # the columns of migration 0005 only (the mapped class has later ones)
+        # the columns of migration 0005 only (the mapped classes have later ones)
+        user_id = db.execute(
+            insert(_USERS_0005)
+            .values(username="old", role="member", is_active=True, created_at=corpus.T0)
+            .returning(_USERS_0005.c.id)
+        ).scalar_one()
         db.execute(
             insert(Resource).values(
                 id="old-timer",
@@ -152,7 +165,7 @@ def _publish_before_search_existed(url: str, storage: LocalStorage) -> int:
                 name="Old timer",
                 description="Published before search existed.",
                 license="MIT",
-                created_by_id=user.id,
+                created_by_id=user_id,
                 created_at=corpus.T0,
                 updated_at=corpus.T0,
                 published_at=corpus.T0,
@@ -175,7 +188,7 @@ def _publish_before_search_existed(url: str, storage: LocalStorage) -> int:
             rdf={"documentation": "README.md", "weights": {"onnx": {"source": "w.onnx"}}},
             rdf_sha256="0" * 64,
             validation={},
-            uploader_id=user.id,
+            uploader_id=user_id,
             published_at=corpus.T0,
         )
         db.add(version)

@@ -113,14 +113,20 @@ def test_facets_count_the_current_results(catalog: LiveServer, http: httpx.Clien
     tags = _facet(everything, "tags")
     for tag, n in tags.items():
         assert n == sum(tag in item["tags"] for item in items)
-    assert tags["segmentation"] == 2 and tags["em"] == 2 and tags["classification"] == 2
+    # synonyms are one tag: "em" and "Electron-Microscopy" count as "electron-microscopy"
+    assert tags["segmentation"] == 2 and tags["classification"] == 2
+    assert tags["electron-microscopy"] == 2 and "em" not in tags
+    assert tags["nuclei"] == 1 and "nucleus" not in tags  # stored as "nucleus"
     assert everything["facets"]["checked"] == 0
 
     models = http.get("/api/v1/resources", params={"type": "model", "tags": "em"}).json()
     assert models["total"] == 1
     assert _facet(models, "type") == {"model": 1}
-    assert _facet(models, "tags") == {"em": 1, "classification": 1}
-    assert [v["value"] for v in models["facets"]["tags"] if v["selected"]] == ["em"]
+    assert _facet(models, "tags") == {"electron-microscopy": 1, "classification": 1}
+    selected = [v["value"] for v in models["facets"]["tags"] if v["selected"]]
+    assert selected == ["electron-microscopy"]
+    assert ids(http, tags="nuclei") == ids(http, tags="nucleus") == ["nucleus-unet"]
+    assert ids(http, tags="electron-microscopy") == ids(http, tags="em")
     assert _facet(models, "format") == {"onnx": 1, "pytorch_state_dict": 1}
     words = http.get("/api/v1/resources", params={"q": "segmentation"}).json()
     assert words["total"] == 6 and sum(_facet(words, "type").values()) == 6

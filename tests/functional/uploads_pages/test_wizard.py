@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 
+from modelhub.cli.packing import zip_folder
 from tests.conftest import LiveServer, files_under
-from tests.functional.uploads_pages.common import Page, browser, table_count, unlabelled_fields
+from tests.functional.uploads_pages.common import (
+    Page,
+    browser,
+    package_zip,
+    table_count,
+    unlabelled_fields,
+)
 
 
 def _post_zip(client: httpx.Client, data: bytes, csrf: str, **fields: str) -> httpx.Response:
@@ -60,6 +68,9 @@ def test_a_refused_upload_is_shown_by_field_and_stores_nothing(
         assert "authors-error" in (page.by_id("authors-rows")["aria-describedby"] or "")
         assert page.by_id("fix-form")["action"] == "/upload/fix"
         assert not page.has_id("package-problems")  # the form can fix everything here
+        # tags are suggested from the vocabulary without a script; the refusal links the help
+        assert page.by_id("tags")["list"] == "tag-suggestions" and page.has_id("tag-suggestions")
+        assert '<option value="nuclei">' in page.html and "/help/build-a-package" in page.html
         # the JSON twin of the same answer
         twin = client.post(
             "/upload?format=json",
@@ -90,6 +101,19 @@ def test_a_package_the_form_cannot_fix_lists_its_problems(server: LiveServer) ->
         assert forged.status_code == 403
     assert table_count(server.hub, "resources") == 0
     assert not list(server.hub.settings.staging_dir.iterdir())
+
+
+def test_every_problem_of_a_package_is_shown_at_once(server: LiveServer, tmp_path: Path) -> None:
+    _, rdf = package_zip(tmp_path, license="my-own-license")
+    (tmp_path / "pkg" / rdf["test_outputs"][0]).unlink()
+    data = zip_folder(tmp_path / "pkg", tmp_path / "worse.zip").read_bytes()
+    with browser(server, "uma") as client:
+        r = _post_zip(client, data, Page(client.get("/upload").text).csrf)
+        assert r.status_code == 422
+        page = Page(r.text)
+        assert page.by_id("license")["aria-invalid"] == "true"
+        assert page.has_id("package-problems")
+        assert f"the file &#39;{rdf['test_outputs'][0]}&#39; is not in the package" in page.html
 
 
 def test_the_fix_form_corrects_the_description_and_the_upload_is_accepted(

@@ -9,6 +9,7 @@ from PIL import Image
 
 from modelhub.predictions.images import open_image
 from modelhub.predictions.preview import planes, preview_png
+from modelhub.web.preview import npy_array, npy_header
 
 
 def _decoded(png: bytes) -> np.ndarray:
@@ -45,3 +46,17 @@ def test_an_rgb_image_is_shown_in_colour() -> None:
 def test_a_pick_outside_the_image_is_refused() -> None:
     with pytest.raises(ValueError, match="z=9 is not a plane"):
         preview_png(np.zeros((2, 4, 4)), "zyx", pick={"z": 9})
+
+
+@pytest.mark.dbless
+def test_npy_decoding_refuses_pickles_and_garbage() -> None:
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"run": "code"}], dtype=object), allow_pickle=True)
+    assert npy_header(buffer.getvalue()[:4096]) is None and npy_array(buffer.getvalue()) is None
+    assert npy_array(b"\x93NUMPY garbage") is None and npy_array(b"<html>") is None
+    buffer = io.BytesIO()
+    np.save(buffer, np.arange(12, dtype=np.uint16).reshape(3, 4))
+    assert npy_header(buffer.getvalue()[:4096]) == ((3, 4), np.dtype(np.uint16))
+    found = npy_array(buffer.getvalue())
+    assert found is not None and found.shape == (3, 4)
+    assert npy_array(buffer.getvalue()[:-4]) is None  # cut short

@@ -1,6 +1,7 @@
 """The storage contract: what the hub relies on from any ``Storage``, run against every
-implementation in ``IMPLEMENTATIONS``. Behaviour of one implementation only (the local
-directory's temporary files, its garbage-collection guard) is tested beside it."""
+implementation in ``IMPLEMENTATIONS`` (S3 against moto's S3 server on loopback). Behaviour of
+one implementation only (the local directory's temporary files, its garbage-collection
+guard; S3's multipart uploads) is tested beside it."""
 
 from __future__ import annotations
 
@@ -13,17 +14,26 @@ import pytest
 
 from modelhub.storage.base import BlobMissing, Storage
 from modelhub.storage.local import LocalStorage
+from modelhub.storage.s3 import S3Storage
+from tests.s3server import S3Server
 
-# every Storage the hub can run on, by name, each made empty under a test's own folder: a new
+
+def _s3(request: pytest.FixtureRequest, root: Path) -> Storage:
+    server: S3Server = request.getfixturevalue("s3")
+    return S3Storage(server.bucket, f"{root.name}/blobs", endpoint_url=server.endpoint_url)
+
+
+# every Storage the hub can run on, by name, each made empty for the test: a new
 # implementation adds one line here (and its own module's tests) and meets every test below
-IMPLEMENTATIONS: dict[str, Callable[[Path], Storage]] = {
-    "local": lambda root: LocalStorage(root / "blobs"),
+IMPLEMENTATIONS: dict[str, Callable[[pytest.FixtureRequest, Path], Storage]] = {
+    "local": lambda _, root: LocalStorage(root / "blobs"),
+    "s3": _s3,
 }
 
 
-@pytest.fixture(params=sorted(IMPLEMENTATIONS))  # today: ["local"]
+@pytest.fixture(params=sorted(IMPLEMENTATIONS))
 def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
-    return IMPLEMENTATIONS[request.param](tmp_path)
+    return IMPLEMENTATIONS[request.param](request, tmp_path)
 
 
 def _chunks(data: bytes, size: int = 7) -> Iterator[bytes]:

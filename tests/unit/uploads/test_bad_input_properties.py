@@ -126,7 +126,6 @@ def test_reader_on_generated_values_in_place(value: Any, frame: str) -> None:
 DESCRIPTION_REFUSALS = {
     (422, code)
     for code in (
-        "ambiguous_description",
         "external_reference",
         "hash_mismatch",
         "invalid_description",

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 import yaml
 
-from modelhub.errors import UploadRefused
+from modelhub.errors import ErrorDetail, UploadRefused
 from modelhub.uploads.archive import PackageFile, UnpackLimits, scan_directory
+from modelhub.uploads.messages import warning_detail
 from modelhub.uploads.validation import (
     ValidatedPackage,
     find_description,
@@ -224,6 +225,47 @@ def test_spec_errors_are_located_and_plain(
     axis = by_loc[("inputs", 0, "axes", 0)]
     assert axis.startswith("inputs.0.axes.0: 'batches' is not a known type; it must be one of")
     assert all("Input should" not in m and "function-after" not in m for m in by_loc.values())
+
+
+def test_independent_problems_come_in_one_refusal(
+    unet: Path, tmp_path: Path, limits: UnpackLimits
+) -> None:
+    def break_it(d: dict[str, Any]) -> None:
+        d.update(license="my-own-license", name="")
+        d["weights"]["torchscript"]["sha256"] = "0" * 64
+
+    (unet / "test_output.npy").unlink()
+    (unet / "cover0.png").unlink()
+    err = refusal(unet_edit(unet, break_it), tmp_path, limits)
+    assert err.code == "invalid_description"
+    assert locs(err) == [
+        ("license",),
+        ("name",),
+        ("covers", 0),
+        ("outputs", 0, "test_tensor", "source"),
+        ("weights", "torchscript", "sha256"),
+    ]
+    assert err.details[3].msg.startswith("outputs.0.test_tensor.source: the file 'test_output")
+
+
+def test_warnings_name_the_field_once(v049: Path, tmp_path: Path, limits: UnpackLimits) -> None:
+    v = validate(
+        v049_edit(v049, lambda d: d["weights"]["pytorch_state_dict"].pop("pytorch_version")),
+        tmp_path,
+        limits,
+    )
+    by_loc = {w.loc: w.msg for w in v.warnings}
+    assert by_loc[("weights", "pytorch_state_dict", "pytorch_version")].startswith(
+        "weights.pytorch_state_dict.pytorch_version: is missing. Please specify the PyTorch"
+    )
+    raw = {"inputs": [{"id": "raw"}]}
+    repeated = warning_detail(("inputs", 0), "inputs.0: Needs to be filled for FAIR", raw)
+    assert repeated == ErrorDetail(("inputs", 0), "inputs.0: needs to be filled for FAIR")
+    deeper = warning_detail(("inputs", 0), "inputs.0.description: Needs to be filled", raw)
+    assert deeper.loc == ("inputs", 0, "description")
+    assert deeper.msg == "inputs.0.description: needs to be filled"
+    absent = warning_detail(("inputs", 0, "description"), "Needs to be filled", raw)
+    assert absent.msg == "inputs.0.description: needs to be filled"
 
 
 def _replace_tensor(unet: Path, array: np.ndarray[Any, Any], **save: bool) -> Path:
@@ -542,9 +584,20 @@ def test_find_description() -> None:
     with pytest.raises(UploadRefused) as info:
         find_description([_pf("a/b/rdf.yaml"), _pf("c.txt")])
     assert "'a/b/rdf.yaml' deeper inside" in info.value.message
-    with pytest.raises(UploadRefused) as info:
-        find_description([_pf("rdf.yaml"), _pf("bioimageio.yaml")])
-    assert info.value.code == "ambiguous_description"
+    # of several, the one bioimageio.spec reads
+    assert find_description([_pf("bioimageio.yaml"), _pf("rdf.yaml")]) == "rdf.yaml"
+    assert find_description([_pf("model.yaml"), _pf("bioimageio.yaml")]) == "bioimageio.yaml"
+
+
+def test_second_description_file_is_ignored_with_a_warning(
+    unet: Path, tmp_path: Path, limits: UnpackLimits
+) -> None:
+    shutil.copyfile(unet / "bioimageio.yaml", unet / "rdf.yaml")
+    unet_edit(unet, lambda d: d.update(name="not read"))
+    v = validate(unet, tmp_path, limits)
+    assert (v.description_file, v.name) == ("rdf.yaml", "UNet 2D Nuclei Broad")
+    assert [w.loc for w in v.warnings] == [("package", "bioimageio.yaml")]
+    assert "'bioimageio.yaml' is a second description file and is ignored" in v.warnings[0].msg
 
 
 def test_validate_path_accepts_a_zip_with_an_enclosing_folder(
