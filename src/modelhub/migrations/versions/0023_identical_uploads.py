@@ -4,8 +4,8 @@
 and ``version``, which the hub writes) and the ``(path, sha256)`` of the other files; filled in
 here for the revisions already stored, with the same recipe as ``uploads.identical.fingerprint``.
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-06
 """
 
@@ -18,8 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
