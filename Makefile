@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/modelhub_test
 
-.PHONY: serve test install system lint postgres bench lock
+.PHONY: serve test install system lint postgres bench lock screenshots
 
 # Installs exactly the versions in requirements.lock (every file checked against its sha256), so a new
 # machine gets what CI tested. torch is pinned there as the local CPU wheel; --no-deps keeps anything
@@ -56,3 +56,9 @@ postgres: install
 
 bench: install
 	$(BIN)/python bench/run_all.py
+
+## the docs' screenshots from the demo, each page also checked at 320, 390 and 1280 px;
+## an emoji font first (resource icons are emoji)
+screenshots: install
+	@fc-list ':charset=1f52c' | grep -q . || { $(SUDO) apt-get update && $(SUDO) apt-get install -y fonts-noto-color-emoji; }
+	$(BIN)/python scripts/screenshots.py

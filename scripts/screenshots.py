@@ -3,7 +3,10 @@
 Starts ``modelhub serve --demo`` on a fresh data directory, adds the shared example model and a
 revision waiting for review, then drives Debian's chromium through Playwright:
 
-    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+    make screenshots   (installs an emoji font first; or .venv/bin/python scripts/screenshots.py)
+
+Every page shot is also opened at 320, 390 and 1280 px: the script stops when one is wider than
+its window.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -21,7 +26,7 @@ from pathlib import Path
 
 import httpx
 import yaml
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_MODEL = ROOT / "tests" / "data" / "unet2d_nuclei_broad"
@@ -61,8 +66,19 @@ def _user(env: dict[str, str], name: str, role: str) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+WIDTHS = (320, 390, 1280)
+
+
+def _width(page: Page) -> int:
+    return int(page.evaluate("document.documentElement.scrollWidth"))
+
+
 def _shot(page: Page, path: Path, *, full: bool = True) -> None:
-    """A screenshot once every (lazily loaded) image has arrived."""
+    """A screenshot once every (lazily loaded) image has arrived; refused when the page is wider
+    than the window (a screenshot must not hide a layout that breaks)."""
+    window = page.viewport_size["width"] if page.viewport_size else 0
+    if _width(page) > window:
+        raise SystemExit(f"{page.url} is {_width(page)} px wide in a {window} px window")
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     # (wait_for_function evaluates a string, which the hub's content security policy forbids)
     page.wait_for_load_state("networkidle")
@@ -115,6 +131,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     args = parser.parse_args()
+    fonts = shutil.which("fc-list") and subprocess.run(
+        ["fc-list", ":charset=1f52c"], capture_output=True, text=True, check=False
+    )
+    if fonts and not fonts.stdout.strip():
+        raise SystemExit("no emoji font: install fonts-noto-color-emoji (make screenshots does)")
     if not SHARED_MODEL.is_dir():
         raise SystemExit(f"the example model is missing: {SHARED_MODEL}")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -186,15 +207,44 @@ def _shoot(url: str, out: Path, published: str, mine: str, tmp: Path) -> None:
         _shot(desk, out / "admin-users.png")
         desk.goto("/account")
         _shot(desk, out / "account.png")
+        desk.goto("/notifications")
+        _shot(desk, out / "notifications.png")
+        page.goto("/help")
+        _shot(page, out / "help.png")
         phone = browser.new_context(base_url=url, viewport={"width": 390, "height": 844})
         small = phone.new_page()
         small.goto("/?q=nuclei")
         _shot(small, out / "catalog-phone.png")
         small.goto(f"/resources/{published}")
         _shot(small, out / "model-card-phone.png", full=False)
+        _check_widths(browser, url, published, mine)
         browser.close()
     for shot in sorted(out.glob("*.png")):
-        print(f"{shot.name}: {shot.stat().st_size // 1024} KiB")
+        # a PNG's width and height are the first fields of its IHDR chunk
+        size = struct.unpack(">II", shot.read_bytes()[16:24])
+        print(f"{shot.name}: {size[0]} x {size[1]} px, {shot.stat().st_size // 1024} KiB")
+
+
+def _check_widths(browser: Browser, url: str, published: str, mine: str) -> None:
+    """Every page shot above, at a small phone, a phone and a desktop: nothing wider than the
+    window (anonymous pages, then the member's and the admin's)."""
+    pages = {
+        None: ["/", "/?q=nuclei&type=model", f"/resources/{published}", "/help"],
+        "mo": ["/upload", f"/upload/{mine}"],
+        "ada": ["/review", f"/review/{published}", "/admin/users", "/account", "/notifications"],
+    }
+    for width in WIDTHS:
+        for user, paths in pages.items():
+            context = browser.new_context(base_url=url, viewport={"width": width, "height": 900})
+            page = context.new_page()
+            if user:
+                _log_in(page, user)
+            for path in paths:
+                page.goto(path)
+                if _width(page) > width:
+                    raise SystemExit(f"{path} is {_width(page)} px wide at {width} px")
+            context.close()
+        print(f"{width} px: every page fits")
 
 
 if __name__ == "__main__":

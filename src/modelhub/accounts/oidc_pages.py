@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from modelhub.accounts import oidc, oidc_link, service
 from modelhub.accounts.deps import OptionalUser
 from modelhub.accounts.oidc import OidcError
+from modelhub.accounts.redirects import safe_next
 from modelhub.config import OidcProvider, Settings
 from modelhub.deps import DbSession, HubDep
 from modelhub.errors import Forbidden
@@ -67,13 +68,6 @@ def _redirect_uri(settings: Settings, name: str) -> str:
     return settings.base_url.rstrip("/") + Links.oidc_callback_path(name)
 
 
-def _safe_next(target: str | None) -> str:
-    # a local path only ("/\\host" is another site to browsers, as "//host" is)
-    if not target or not target.startswith("/") or target[1:2] in ("/", "\\"):
-        return "/"
-    return target
-
-
 def _begin(settings: Settings, name: str, *, next_path: str, connect_user: int | None) -> Response:
     provider = _provider(settings, name)
     meta = oidc.discover(name, provider, settings)
@@ -83,7 +77,7 @@ def _begin(settings: Settings, name: str, *, next_path: str, connect_user: int |
         "state": started.state,
         "nonce": started.nonce,
         "verifier": started.verifier,
-        "next": _safe_next(next_path),
+        "next": safe_next(next_path),
         "connect": connect_user,
     }
     response = RedirectResponse(started.url, status_code=303)
@@ -191,7 +185,7 @@ def oidc_callback(
         session_id = service.start_session(db, user=found, days=settings.session_days)
         db.commit()
         log.info("login of %r through %s", found.username, name)
-        response = RedirectResponse(_safe_next(flow.get("next")), 303)
+        response = RedirectResponse(safe_next(flow.get("next")), 303)
         response.set_cookie(
             SESSION_COOKIE,
             session_id,

@@ -15,6 +15,7 @@ from modelhub.accounts.deps import OptionalUser
 from modelhub.accounts.models import Role, User
 from modelhub.accounts.oidc_pages import ProviderButton
 from modelhub.accounts.oidc_pages import buttons as oidc_buttons
+from modelhub.accounts.redirects import safe_next
 from modelhub.accounts.schemas import TokenCreated, TokenRead
 from modelhub.deps import DbSession, HubDep, get_hub
 from modelhub.errors import Conflict, Forbidden, HubError, InvalidRequest
@@ -31,13 +32,6 @@ class LoginPage(BaseModel):
     error: str | None = None
     next: str = "/"
     providers: list[ProviderButton] = []  # "Log in with …" (OpenID Connect)
-
-
-def _safe_next(target: str | None) -> str:
-    # only local paths: a login link must not send people to another site
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
 
 
 def _login_form(request: Request, data: LoginPage, status_code: int = 200) -> Response:
@@ -61,7 +55,7 @@ def _throttled(request: Request, data: LoginPage, wait: int) -> Response:
 @router.get("/login")
 def login_form(request: Request, next: str | None = None) -> Response:
     """The login form."""
-    return _login_form(request, LoginPage(next=_safe_next(next)))
+    return _login_form(request, LoginPage(next=safe_next(next)))
 
 
 @router.post("/login")
@@ -96,7 +90,7 @@ def login(
     throttle.record_success(db, username=username)
     session_id = service.start_session(db, user=user, days=hub.settings.session_days)
     db.commit()
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         session_id,
