@@ -3,7 +3,7 @@
 Two packages are the same when they hold the same files (path and sha256) besides the
 description, and the same description once the fields the hub writes itself (``HUB_SET``) are
 left out: comments and layout do not count, since the description is compared by its content.
-Each revision keeps this fingerprint in ``resource_versions.content_sha256`` (migration 0020
+Each revision keeps this fingerprint in ``resource_versions.content_sha256`` (migration 0023
 filled it in for the revisions stored before; it keeps its own copy of the recipe, which must
 stay the same as ``fingerprint`` here).
 
