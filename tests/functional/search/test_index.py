@@ -184,7 +184,7 @@ def _publish_before_search_existed(url: str, storage: LocalStorage) -> int:
         )
         db.flush()
         readme = BlobBatch(db, storage).put_bytes(b"Works on axolotl retinas.")
-        version_id = db.execute(
+        version_id: int = db.execute(
             insert(_VERSIONS_0005)
             .values(
                 resource_id="old-timer",
