@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from modelhub.accounts import oidc_link
+from modelhub.accounts.mail import SmtpSettings
 from modelhub.accounts.models import User
 from modelhub.analytics import reactions as usage_reactions
 from modelhub.catalog.access import DRAFT_READERS_INFO
@@ -56,7 +57,6 @@ from modelhub.jobs.sizing import ClusterSize
 from modelhub.links import Links
 from modelhub.notifications import fanout
 from modelhub.notifications import service as notification_service
-from modelhub.notifications.email import SmtpSettings
 from modelhub.notifications.email import make_kind as email_kind
 from modelhub.partner_sync import reactions as sync_reactions
 from modelhub.partner_sync.tasks import SyncSettings

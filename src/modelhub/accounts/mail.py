@@ -4,6 +4,7 @@ in them holds a secret, which is never stored, so it cannot wait in a job's payl
 from __future__ import annotations
 
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 from modelhub.config import Settings
@@ -19,14 +20,39 @@ def send_mail(settings: Settings, *, to: str, subject: str, body: str) -> None:
     it cannot be reached or refuses it."""
     if settings.smtp_host is None:
         raise RuntimeError("no SMTP server is configured")
+    smtp = SmtpSettings(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_sender,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        starttls=settings.smtp_starttls,
+    )
+    deliver(smtp, to=to, subject=subject, body=body)
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how the hub hands over e-mail (picklable: job tasks carry it to workers)."""
+
+    host: str
+    port: int
+    sender: str
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+
+
+def deliver(smtp: SmtpSettings, *, to: str, subject: str, body: str) -> None:
+    """One plain-text message handed to the SMTP server (the one place the hub speaks SMTP)."""
     message = EmailMessage()
-    message["From"] = settings.smtp_sender
+    message["From"] = smtp.sender
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as client:
-        if settings.smtp_starttls:
+    with smtplib.SMTP(smtp.host, smtp.port, timeout=30) as client:
+        if smtp.starttls:
             client.starttls()
-        if settings.smtp_username and settings.smtp_password:
-            client.login(settings.smtp_username, settings.smtp_password)
+        if smtp.username and smtp.password:
+            client.login(smtp.username, smtp.password)
         client.send_message(message)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import smtplib
 from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from modelhub.accounts.mail import SmtpSettings, deliver
 from modelhub.accounts.models import User
 from modelhub.db import utcnow
 from modelhub.jobs import service as jobs
@@ -17,16 +16,6 @@ from modelhub.links import Links
 from modelhub.notifications.models import Notification
 
 EMAIL_JOB = "email"
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int
-    sender: str
-    username: str | None = None
-    password: str | None = None
-    starttls: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,17 +41,7 @@ def queue_emails(db: Session, notes: list[Notification]) -> None:
 
 def send(task: EmailTask) -> None:
     """Worker side: hand the message to the SMTP server."""
-    message = EmailMessage()
-    message["From"] = task.smtp.sender
-    message["To"] = task.to
-    message["Subject"] = task.subject
-    message.set_content(task.body)
-    with smtplib.SMTP(task.smtp.host, task.smtp.port, timeout=30) as client:
-        if task.smtp.starttls:
-            client.starttls()
-        if task.smtp.username and task.smtp.password:
-            client.login(task.smtp.username, task.smtp.password)
-        client.send_message(message)
+    deliver(task.smtp, to=task.to, subject=task.subject, body=task.body)
 
 
 def make_kind(smtp: SmtpSettings, *, links: Links) -> JobKind:
