@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Browser, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from modelhub.accounts import service as accounts
 from modelhub.accounts.models import Role
@@ -81,7 +82,16 @@ def _fits(page: Page) -> list[str]:
 
 
 def _loaded(page: Page, selector: str) -> bool:
-    return bool(page.eval_on_selector(selector, "img => img.complete && img.naturalWidth > 0"))
+    """Whether the image shows, waiting for it: the page's images load lazily, so the page's
+    load event can come before them."""
+    script = (
+        "s => { const i = document.querySelector(s); return i && i.complete && i.naturalWidth > 0 }"
+    )
+    try:
+        page.wait_for_function(script, arg=selector, timeout=10_000)
+    except PlaywrightTimeout:
+        return False
+    return True
 
 
 @pytest.mark.parametrize("phone", [True, False], ids=["phone", "desktop"])
