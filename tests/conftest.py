@@ -7,10 +7,12 @@ can also drive a server in another thread or process."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import socket
 import threading
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -239,6 +241,39 @@ def auth(token: str) -> dict[str, str]:
 def files_under(root: Path) -> set[str]:
     """Every file below ``root`` (to prove that a refused upload kept nothing)."""
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+def changed_description(rdf: str, mark: str) -> str:
+    """The description text ``rdf`` with ``mark`` (plain words) put at the start of its
+    ``description:`` field, the rest of its layout byte for byte the same: a changed package
+    (the hub refuses one identical to what it holds)."""
+    lines = rdf.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("description: "))
+    head, rest = "description: ", lines[at][len("description: ") :]
+    if rest[:1] in ("'", '"'):
+        head, rest = head + rest[0], rest[1:]
+    lines[at] = f"{head}{mark} {rest}"
+    return "".join(lines)
+
+
+def changed_copy(src: Path, dst: Path, mark: str) -> Path:
+    """A copy of the package folder ``src`` at ``dst`` with a ``changed_description``."""
+    shutil.copytree(src, dst)
+    rdf = next(p for p in (dst / "bioimageio.yaml", dst / "rdf.yaml") if p.exists())
+    rdf.write_text(changed_description(rdf.read_text(), mark))
+    return dst
+
+
+def changed_zip(data: bytes, mark: str) -> bytes:
+    """The package zip ``data`` with a ``changed_description``, its other files the same."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename in ("rdf.yaml", "bioimageio.yaml"):
+                content = changed_description(content.decode("utf-8"), mark).encode("utf-8")
+            dst.writestr(info, content)
+    return out.getvalue()
 
 
 def namespaced_resource(

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 from modelhub.accounts import signup
 from modelhub.db import transaction
 from tests.browser.conftest import log_in, open_context, watched
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, changed_zip
 from tests.functional.review.common import act, build_zip, upload
 
 
@@ -47,8 +47,8 @@ def test_notifications_on_a_phone(
     wider than the screen, and "Mark read" that lowers the count."""
     package = build_zip(tmp_path)
     with httpx.Client(base_url=server.url, timeout=60) as http:
-        for _ in range(2):
-            rid = upload(http, member_token, package)["resource_id"]
+        for data in (package, changed_zip(package, "Another one.")):  # not identical
+            rid = upload(http, member_token, data)["resource_id"]
             assert act(http, member_token, rid, "submit", message="ready").status_code == 200
     context = open_context(chromium, server, phone=True)
     watch = watched(context, server)

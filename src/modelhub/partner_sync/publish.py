@@ -24,6 +24,7 @@ from modelhub.storage.base import Storage
 from modelhub.storage.media import media_type_for
 from modelhub.storage.models import Blob
 from modelhub.storage.service import BlobBatch
+from modelhub.uploads.identical import fingerprint
 
 TYPE_EMOJI = {"model": "🧩", "dataset": "🗂️", "notebook": "📓", "application": "🖥️"}
 
@@ -161,6 +162,8 @@ def _new_version(
         authors=ready.authors,
         rdf=ready.raw,
         rdf_sha256=description_sha,
+        # an upload of the same package is refused as identical to this version
+        content_sha256=fingerprint(ready.raw, [(p, sha) for p, sha, _ in ready.files[1:]]),
         validation=ready.summary,
         change_note=f"From the collection of {resource.partner_id}.",
         uploader_id=account.id,

@@ -26,6 +26,7 @@ from modelhub.db import utcnow
 from modelhub.errors import ErrorDetail, Forbidden, ResourceNotFound, UploadRefused
 from modelhub.storage.media import media_type_for
 from modelhub.storage.service import BlobBatch
+from modelhub.uploads.identical import fingerprint, refuse_identical
 from modelhub.uploads.validation import ValidatedPackage
 
 
@@ -41,8 +42,15 @@ def ingest(
     """Store an accepted package as the new draft revision of a new or existing resource.
 
     The target is ``resource_id`` when given, else the resource named by the description's ``id``
-    when it exists here (re-uploading a downloaded package), else a new resource."""
-    resource = _target(db, pkg=pkg, uploader=uploader, resource_id=resource_id)
+    when it exists here (re-uploading a downloaded package), else a new resource. A package
+    the hub holds already (published, or an open revision) is refused, nothing stored."""
+    rdf = _jsonable(pkg.raw)
+    content = fingerprint(
+        rdf, [(f.path, f.sha256) for f in pkg.files if f.path != pkg.description_file]
+    )
+    existing = _target(db, pkg=pkg, uploader=uploader, resource_id=resource_id)
+    refuse_identical(db, content_sha256=content, uploader=uploader)
+    resource = existing or _new_resource(db, pkg=pkg, uploader=uploader)
     db.execute(
         update(ResourceVersion)
         .where(
@@ -72,8 +80,9 @@ def ingest(
         license=pkg.license,
         tags=list(pkg.tags),
         authors=_jsonable(pkg.authors),
-        rdf=_jsonable(pkg.raw),
+        rdf=rdf,
         rdf_sha256=served.sha256,
+        content_sha256=content,
         validation=pkg.summary,
         change_note=change_note,
         uploader_id=uploader.id,
@@ -112,14 +121,15 @@ def ingest(
 
 def _target(
     db: Session, *, pkg: ValidatedPackage, uploader: User, resource_id: str | None
-) -> Resource:
+) -> Resource | None:
+    """The existing resource to add a revision to; None for a new one."""
     if resource_id is None and pkg.declared_id:
         declared = db.get(Resource, pkg.declared_id)
         # a draft the uploader cannot see counts as absent: a new resource, as for an unknown id
         if declared is not None and _visible(db, resource=declared, uploader=uploader):
             resource_id = pkg.declared_id
     if resource_id is None:
-        return _new_resource(db, pkg=pkg, uploader=uploader)
+        return None
     resource = db.get(Resource, resource_id)
     if resource is None or not _visible(db, resource=resource, uploader=uploader):
         # one answer for "no such id" and "someone's draft": the draft's id stays unknown

@@ -4,7 +4,6 @@ does not exist."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import httpx
@@ -12,14 +11,13 @@ from sqlalchemy import select
 
 from modelhub.catalog.models import Resource
 from modelhub.cli.packing import zip_folder
-from tests.conftest import LiveServer, auth, make_user
+from tests.conftest import LiveServer, auth, changed_copy, make_user
 
 UNKNOWN = "quiet-lynx"  # a well-formed nickname that no resource has
 
 
 def _zip(shared_model_dir: Path, tmp_path: Path, name: str, declared_id: str | None) -> Path:
-    work = tmp_path / name
-    shutil.copytree(shared_model_dir, work)
+    work = changed_copy(shared_model_dir, tmp_path / name, name)
     if declared_id is not None:
         rdf = work / "bioimageio.yaml"
         rdf.write_text(rdf.read_text() + f"id: {declared_id}\n")

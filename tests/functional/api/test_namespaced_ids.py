@@ -13,7 +13,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import OVERRIDE, LiveServer, auth, namespaced_resource
+from tests.conftest import OVERRIDE, LiveServer, auth, changed_zip, namespaced_resource
 from tests.functional.review.common import act, build_zip, publish, upload
 from tests.functional.review_pages.common import Page, csrf_of, logged_in
 
@@ -37,7 +37,7 @@ def published(
     got = upload(http, admin_token, package, resource_id=RID)
     assert (got["resource_id"], got["revision"], got["status"]) == (RID, 1, "draft")
     assert publish(http, admin_token, RID)["version"] == "v1"
-    nickname = upload(http, admin_token, package)["resource_id"]
+    nickname = upload(http, admin_token, changed_zip(package, "Nickname"))["resource_id"]
     assert "/" not in nickname
     publish(http, admin_token, nickname)
     return RID, nickname
@@ -145,7 +145,8 @@ def test_review_through_the_api_and_the_desk(
     http: httpx.Client, server: LiveServer, admin_token: str, package: bytes,
     published: tuple[str, str],
 ) -> None:  # fmt: skip
-    draft = upload(http, admin_token, package, resource_id=RID, change_note="second")
+    second = changed_zip(package, "Second")
+    draft = upload(http, admin_token, second, resource_id=RID, change_note="second")
     assert (draft["resource_id"], draft["revision"]) == (RID, 2)
     assert _json(act(http, admin_token, RID, "submit", revision=2))["status"] == "in_review"
     state = _json(http.get(f"/api/v1/resources/{RID}/review", headers=auth(admin_token)))

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from modelhub.catalog.models import Resource, ResourceVersion, VersionFile
 from modelhub.cli.packing import zip_folder
 from modelhub.storage.models import Blob
-from tests.conftest import OVERRIDE, LiveServer, auth, files_under
+from tests.conftest import OVERRIDE, LiveServer, auth, changed_zip, files_under
 
 
 @pytest.fixture
@@ -28,10 +28,10 @@ def shared_zip(shared_model_dir: Path, tmp_path: Path) -> Path:
     return zip_folder(work, tmp_path / "unet.zip")
 
 
-def _upload(http: httpx.Client, token: str, archive: Path, **params: str) -> httpx.Response:
+def _upload(http: httpx.Client, token: str, archive: Path | bytes, **params: str) -> httpx.Response:
     return http.post(
         "/api/v1/uploads",
-        content=archive.read_bytes(),
+        content=archive if isinstance(archive, bytes) else archive.read_bytes(),
         params=params,
         headers={**auth(token), "content-type": "application/zip"},
     )
@@ -132,8 +132,10 @@ def test_new_revision_and_second_version(
     # a stranger cannot add revisions; the uploader can, twice: the second replaces the first
     other = _upload(http, admin_token, shared_zip, resource_id="no-such-thing")
     assert other.status_code == 404
-    second = _upload(http, member_token, shared_zip, resource_id=rid, change_note="retrained")
-    third = _upload(http, member_token, shared_zip, resource_id=rid, change_note="fixed docs")
+    # (each a changed package: an identical one is refused, see test_identical_uploads)
+    retrained, fixed = (changed_zip(shared_zip.read_bytes(), m) for m in ("Retrained", "Fixed"))
+    second = _upload(http, member_token, retrained, resource_id=rid, change_note="retrained")
+    third = _upload(http, member_token, fixed, resource_id=rid, change_note="fixed docs")
     assert (second.json()["revision"], third.json()["revision"]) == (2, 3)
     with server.hub.sessions() as db:
         statuses = db.execute(

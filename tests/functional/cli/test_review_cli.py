@@ -11,7 +11,7 @@ import pytest
 from modelhub.accounts.models import Role
 from modelhub.cli.packing import zip_folder
 from modelhub.demo.builder import build_package
-from tests.conftest import LiveServer, make_user
+from tests.conftest import LiveServer, changed_zip, make_user
 from tests.functional.cli.common import run_cli
 
 # SQLite only: the commands talk to the hub over HTTP, and the routes' database work is
@@ -74,9 +74,13 @@ def test_review_from_the_command_line(server: LiveServer, tmp_path: Path) -> Non
     assert listed.stdout.split() == ["mia", "ulla"]
     _json(server, "maintainers", "remove", rid, "mia", token=admin)
 
-    _json(server, "upload", str(archive), "--resource", rid, token=uploader)
+    # a changed package: an identical one is refused (the one this draft held is fine again
+    # once the draft is withdrawn)
+    changed = tmp_path / "changed.zip"
+    changed.write_bytes(changed_zip(archive.read_bytes(), "Second try."))
+    _json(server, "upload", str(changed), "--resource", rid, token=uploader)
     assert _json(server, "review", "withdraw", rid, token=uploader)["status"] == "withdrawn"
-    other = _json(server, "upload", str(archive), token=uploader)["resource_id"]
+    other = _json(server, "upload", str(changed), token=uploader)["resource_id"]
     _json(server, "review", "submit", other, token=uploader)
     assert _json(server, "review", "reject", other, "-m", "Duplicate.", token=admin)["status"] == (
         "rejected"

@@ -23,7 +23,7 @@ from modelhub.catalog.models import Resource, ResourceVersion
 from modelhub.cli.packing import zip_folder
 from modelhub.demo.builder import build_package
 from modelhub.storage.models import Blob
-from tests.conftest import LiveServer, auth, make_user
+from tests.conftest import LiveServer, auth, changed_description, make_user
 
 BASE = "/public/services/artifact-manager"
 COLLECTION = "bioimage-io/bioimage.io"
@@ -340,6 +340,10 @@ def test_the_upload_api_submits_in_the_same_step(
     )
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "in_review"
+    # a changed description: an identical package is refused (the first one is superseded by
+    # this revision, so the plain upload below may bring it again)
+    rdf = built.root / "rdf.yaml"
+    rdf.write_text(changed_description(rdf.read_text(), "Revised."))
     form = http.post(
         "/api/v1/uploads",
         files=[("files", (p.name, p.read_bytes())) for p in built.root.iterdir()],

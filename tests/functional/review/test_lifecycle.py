@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 from modelhub.accounts.models import Role
-from tests.conftest import LiveServer, auth, make_user
+from tests.conftest import LiveServer, auth, changed_zip, make_user
 from tests.functional.review.common import act, build_zip, error_code, package, publish, upload
 
 __all__ = ["package"]  # the fixture is used by name
@@ -51,7 +51,8 @@ def test_the_whole_cycle(
         json={"body": "Done, see revision 2."},
         headers=auth(member_token),
     ).raise_for_status()
-    second = upload(http, member_token, package, resource_id=rid, change_note="cover added")
+    changed = changed_zip(package, "With a cover.")
+    second = upload(http, member_token, changed, resource_id=rid, change_note="cover added")
     assert (second["revision"], second["status"]) == (2, "draft")
     stale = act(http, rev, rid, "approve", revision=1, override_reason="x")
     assert stale.status_code == 409 and error_code(stale) == "revision_changed"
@@ -113,7 +114,7 @@ def test_yank_keeps_files_and_moves_latest(
 ) -> None:
     rid = upload(http, member_token, package)["resource_id"]
     publish(http, admin_token, rid)
-    upload(http, member_token, package, resource_id=rid)
+    upload(http, member_token, changed_zip(package, "Second version."), resource_id=rid)
     publish(http, admin_token, rid)
     url = f"/api/v1/resources/{rid}/versions/v2/yank"
     assert http.post(url, json={"reason": "wrong"}, headers=auth(member_token)).status_code == 403

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from modelhub.accounts.models import Role
-from tests.conftest import OVERRIDE, LiveServer, auth, make_user
+from tests.conftest import OVERRIDE, LiveServer, auth, changed_zip, make_user
 from tests.functional.review.common import act, package, publish, upload
 
 __all__ = ["package"]
@@ -71,6 +71,7 @@ ROUTES = {
 
 
 def _prepare(http: httpx.Client, tokens: dict[str, str], pkg: bytes, state: str) -> str:
+    # pkg: a changed package per role (the hub refuses one identical to what it holds)
     rid: str = upload(http, tokens["uploader"], pkg)["resource_id"]
     added = http.post(
         f"/api/v1/resources/{rid}/maintainers",
@@ -104,12 +105,13 @@ def test_route_by_role(route: str, http: httpx.Client, server: LiveServer, packa
     cell = ROUTES[route]
     seen = {}
     for role in ROLES:
-        rid = _prepare(http, tokens, package, cell.state)
+        rid = _prepare(http, tokens, changed_zip(package, f"For {role}."), cell.state)
         headers = auth(tokens[role]) if role != "anonymous" else {}
         path = cell.path.format(rid=rid)
         if path.startswith("/api/v1/uploads"):
             headers["content-type"] = "application/zip"
-            response = http.request(cell.method, path, content=package, headers=headers)
+            data = changed_zip(package, f"Again for {role}.")
+            response = http.request(cell.method, path, content=data, headers=headers)
         else:
             response = http.request(cell.method, path, json=cell.body, headers=headers)
         seen[role] = response.status_code

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from modelhub.accounts.models import Role
 from modelhub.catalog.models import ResourceVersion, VersionStatus
 from modelhub.review.models import ReviewEvent
-from tests.conftest import LiveServer, auth, make_user
+from tests.conftest import LiveServer, auth, changed_zip, make_user
 from tests.functional.review.common import act, package, upload
 
 __all__ = ["package"]
@@ -45,8 +45,9 @@ def test_two_reviewers_one_transition(
         httpx.Client(base_url=server.url, timeout=60) as a,
         httpx.Client(base_url=server.url, timeout=60) as b,
     ):
-        for _ in range(ROUNDS):
-            rid = upload(a, member_token, package)["resource_id"]
+        for i in range(ROUNDS):
+            # a changed package each round: the hub refuses one identical to what it holds
+            rid = upload(a, member_token, changed_zip(package, f"Round {i}."))["resource_id"]
             act(a, member_token, rid, "submit").raise_for_status()
             approve, send_back = _together(
                 lambda rid=rid: act(a, one, rid, "approve", revision=1, override_reason="fine"),
@@ -75,16 +76,17 @@ def test_upload_during_approval_never_publishes_the_new_revision(
         httpx.Client(base_url=server.url, timeout=60) as b,
     ):
         for i in range(ROUNDS):
+            first, again = (changed_zip(package, f"Round {i}{n}.") for n in ("", ", again"))
             began = time.monotonic()
-            rid = upload(a, member_token, package)["resource_id"]
+            rid = upload(a, member_token, first)["resource_id"]
             # from "at once" to "after the upload could have finished": both orders happen
             stagger = (time.monotonic() - began) * 1.5 * i / (ROUNDS - 1)
             act(a, member_token, rid, "submit").raise_for_status()
             approved, uploaded = _together(
                 lambda rid=rid: act(a, rev, rid, "approve", revision=1, override_reason="fine"),
-                lambda rid=rid: b.post(
+                lambda rid=rid, again=again: b.post(
                     "/api/v1/uploads",
-                    content=package,
+                    content=again,
                     params={"resource_id": rid},
                     headers={**auth(member_token), "content-type": "application/zip"},
                 ),

@@ -12,7 +12,7 @@ import pytest
 from modelhub.accounts.models import Role
 from modelhub.cli.packing import zip_folder
 from modelhub.demo.builder import build_package
-from tests.conftest import LiveServer, auth, make_user
+from tests.conftest import LiveServer, auth, changed_zip, make_user
 from tests.functional.review.common import publish, upload
 from tests.functional.review_pages.common import Page, logged_in, post_form
 
@@ -130,7 +130,7 @@ def test_a_whole_review_on_the_pages(
     make_user(server.hub, "rita", Role.reviewer, password=PW)
     rid = upload(http, uploader, first)["resource_id"]
     publish(http, admin_token, rid)
-    upload(http, uploader, first, resource_id=rid)
+    upload(http, uploader, changed_zip(first, "Revised."), resource_id=rid)
     desk = f"/review/{rid}"
     with logged_in(server, "mia", PW) as mia:
         _redirected(post_form(mia, desk, f"{desk}/actions/submit", revision="2"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import LiveServer, auth
+from tests.conftest import LiveServer, auth, changed_zip
 from tests.functional.review.common import act, package, upload
 from tests.functional.review_pages.common import Page, csrf_of, logged_in
 
@@ -23,8 +23,9 @@ def test_a_review_request_shows_and_is_marked_read(
     http: httpx.Client, server: LiveServer, admin_token: str, member_token: str, package: bytes
 ) -> None:
     assert http.get("/notifications").status_code == 303  # anonymous: to the login form
-    for _ in range(2):  # two review requests: two notifications for the admin
-        rid = upload(http, member_token, package)["resource_id"]
+    # two review requests (two packages: an identical one is refused): two notifications
+    for data in (package, changed_zip(package, "Another one.")):
+        rid = upload(http, member_token, data)["resource_id"]
         assert act(http, member_token, rid, "submit", message="ready").status_code == 200
     listed = http.get("/api/v1/notifications?unread=true", headers=auth(admin_token))
     unread = int(listed.headers["x-unread-count"])

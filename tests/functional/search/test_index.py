@@ -147,6 +147,16 @@ _USERS_0005 = sa.table(
 )
 
 
+# resource_versions as that migration left it (likewise)
+_VERSIONS_0005 = sa.table(
+    "resource_versions",
+    *(sa.column(c) for c in ("id", "resource_id", "revision", "number", "status")),
+    *(sa.column(c) for c in ("format_version", "name", "description", "license")),
+    *(sa.column(c, sa.JSON) for c in ("tags", "authors", "rdf", "validation")),
+    *(sa.column(c) for c in ("rdf_sha256", "uploader_id", "created_at", "published_at")),
+)
+
+
 def _publish_before_search_existed(url: str, storage: LocalStorage) -> int:
     """A resource published on a database at migration 0005; returns its version's id."""
     engine = make_engine(url)
@@ -174,36 +184,38 @@ def _publish_before_search_existed(url: str, storage: LocalStorage) -> int:
         )
         db.flush()
         readme = BlobBatch(db, storage).put_bytes(b"Works on axolotl retinas.")
-        version = ResourceVersion(
-            resource_id="old-timer",
-            revision=1,
-            number=1,
-            status=VersionStatus.published,
-            format_version="0.5.3",
-            name="Old timer",
-            description="Published before search existed.",
-            license="MIT",
-            tags=["legacy"],
-            authors=[{"name": "Ada Lovelace"}],
-            rdf={"documentation": "README.md", "weights": {"onnx": {"source": "w.onnx"}}},
-            rdf_sha256="0" * 64,
-            validation={},
-            uploader_id=user_id,
-            published_at=corpus.T0,
-        )
-        db.add(version)
-        db.flush()
+        version_id: int = db.execute(
+            insert(_VERSIONS_0005)
+            .values(
+                resource_id="old-timer",
+                revision=1,
+                number=1,
+                status=VersionStatus.published.value,
+                format_version="0.5.3",
+                name="Old timer",
+                description="Published before search existed.",
+                license="MIT",
+                tags=["legacy"],
+                authors=[{"name": "Ada Lovelace"}],
+                rdf={"documentation": "README.md", "weights": {"onnx": {"source": "w.onnx"}}},
+                rdf_sha256="0" * 64,
+                validation={},
+                uploader_id=user_id,
+                created_at=corpus.T0,
+                published_at=corpus.T0,
+            )
+            .returning(_VERSIONS_0005.c.id)
+        ).scalar_one()
         db.add(ResourceTag(resource_id="old-timer", tag="legacy"))
         db.add(
             VersionFile(
-                version_id=version.id,
+                version_id=version_id,
                 path="README.md",
                 blob_sha256=readme.sha256,
                 size=readme.size,
                 media_type="text/markdown",
             )
         )
-        version_id = version.id
     engine.dispose()
     return version_id
 

@@ -14,7 +14,16 @@ import pytest
 from modelhub.app import build_hub
 from modelhub.cli.packing import zip_folder
 from modelhub.demo.builder import build_package
-from tests.conftest import LiveServer, auth, files_under, hub_settings, make_user, serving_in_thread
+from tests.conftest import (
+    LiveServer,
+    auth,
+    changed_description,
+    changed_zip,
+    files_under,
+    hub_settings,
+    make_user,
+    serving_in_thread,
+)
 from tests.functional.uploads_pages.common import Page, browser, table_count
 
 LIMIT = 96 * 1024  # a small real package fits; the bodies over it stay small for the test
@@ -53,6 +62,13 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Package:
     files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
              if p.is_file()}  # fmt: skip
     return Package(zip=zip_folder(folder, root / "pkg.zip").read_bytes(), files=files)
+
+
+def _variant(package: Package, mark: str) -> Package:
+    """The package with its description changed: each upload below stores a package of its own
+    (an identical one is refused)."""
+    rdf = changed_description(package.files["rdf.yaml"].decode("utf-8"), mark).encode("utf-8")
+    return Package(zip=changed_zip(package.zip, mark), files={**package.files, "rdf.yaml": rdf})
 
 
 def _folder_parts(package: Package, top: str = "") -> FileParts:
@@ -138,7 +154,8 @@ def test_zips_and_folders_under_the_limit_are_accepted_on_both_surfaces(
     server = small_server
     token = make_user(server.hub, "api-uploader")
     resources = table_count(server.hub, "resources")
-    folder_form, folder_type = _multipart({"change_note": "as a folder"}, _folder_parts(package))
+    folder = _variant(package, "Folder")
+    folder_form, folder_type = _multipart({"change_note": "as a folder"}, _folder_parts(folder))
     assert len(package.zip) < len(folder_form) <= LIMIT
     with httpx.Client(base_url=server.url, timeout=60) as http:
         api = {
@@ -148,7 +165,7 @@ def test_zips_and_folders_under_the_limit_are_accepted_on_both_surfaces(
             ),
             "form zip": http.post(
                 "/api/v1/uploads", headers=auth(token),
-                files={"file": ("model.zip", package.zip, "application/zip")},
+                files={"file": ("model.zip", _variant(package, "Form").zip, "application/zip")},
             ),
             "form folder, unsized": http.post(
                 "/api/v1/uploads", content=_unsized(folder_form),
@@ -156,17 +173,19 @@ def test_zips_and_folders_under_the_limit_are_accepted_on_both_surfaces(
             ),
         }  # fmt: skip
     assert {case: r.status_code for case, r in api.items()} == dict.fromkeys(api, 201)
-    assert api["form folder, unsized"].json()["files"] == len(package.files)
+    assert api["form folder, unsized"].json()["files"] == len(folder.files)
     with browser(server, "page-uploader") as client:
         csrf = Page(client.get("/upload").text).csrf
         zipped = client.post(
             "/upload",
             data={"csrf": csrf},
-            files={"file": ("model.zip", package.zip, "application/zip")},
+            files={"file": ("model.zip", _variant(package, "Page").zip, "application/zip")},
         )
         # a chosen folder: its top-level directory is not part of the package
         chosen = client.post(
-            "/upload", data={"csrf": csrf}, files=_folder_parts(package, "my-model/")
+            "/upload",
+            data={"csrf": csrf},
+            files=_folder_parts(_variant(package, "Chosen"), "my-model/"),
         )
     for r in (zipped, chosen):
         assert r.status_code == 303, r.text

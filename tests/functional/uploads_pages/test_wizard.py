@@ -156,3 +156,24 @@ def test_the_fix_form_corrects_the_description_and_the_upload_is_accepted(
             assert stored[key] == value, key
     assert not list(server.hub.settings.staging_dir.glob("wizard-*"))
     assert table_count(server.hub, "resource_versions") == 1
+
+
+def test_an_identical_upload_is_answered_on_the_page(server: LiveServer, good_zip: bytes) -> None:
+    with browser(server, "uma") as client:
+        csrf = Page(client.get("/upload").text).csrf
+        first = _post_zip(client, good_zip, csrf)
+        assert first.status_code == 303, first.text
+        rid = first.headers["location"].removeprefix("/upload/").split("?")[0]
+        again = _post_zip(client, good_zip, csrf, resource_id=rid)
+        assert again.status_code == 409
+        page = Page(again.text)
+        assert page.has_id("package-problems") and not page.has_id("fix-form")
+        assert f"This package is identical to {rid} draft" in page.html
+        twin = client.post(
+            "/upload?format=json",
+            data={"csrf": csrf},
+            files={"file": ("model.zip", good_zip, "application/zip")},
+        )
+        assert twin.status_code == 409 and twin.json()["code"] == "identical_upload"
+    assert table_count(server.hub, "resource_versions") == 1
+    assert not list(server.hub.settings.staging_dir.iterdir())
