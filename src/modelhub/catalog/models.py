@@ -133,7 +133,7 @@ class ResourceVersion(Base):
     rdf: Mapped[dict[str, Any]] = mapped_column(JSON)
     rdf_sha256: Mapped[str] = mapped_column(String(64))
     # the package's content, to refuse an upload that changes nothing (``uploads.identical``)
-    content_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    content_fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
     # bioimageio.spec's ValidationSummary of the upload, as the library produced it
     validation: Mapped[dict[str, Any]] = mapped_column(JSON)
     change_note: Mapped[str | None] = mapped_column(Text)

@@ -11,6 +11,7 @@ WORKER_LOST = (
     "The worker process running this job stopped (it crashed, ran out of memory or was killed)."
 )
 TASK_DROPPED = "The Dask cluster dropped this job's task."
+NICENESS_MODULE = "modelhub.jobs.niceness"
 
 
 def embedded_cluster(n_workers: int, memory_limit: int | None = None) -> LocalCluster:
@@ -20,6 +21,7 @@ def embedded_cluster(n_workers: int, memory_limit: int | None = None) -> LocalCl
     Its scheduler reports a task whose worker died at once (``allowed-failures`` 0) instead of
     running it again on its own: the job's attempts are then the one bounded retry count.
     Worker processes are spawned and re-import the main module: call this from importable code.
+    They run below the web server's CPU priority (``niceness``), sandboxes included.
     """
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         return LocalCluster(
@@ -32,6 +34,7 @@ def embedded_cluster(n_workers: int, memory_limit: int | None = None) -> LocalCl
             # the scheduler serves health and metrics even without a dashboard, by default on
             # port 8787: a free loopback port instead, so that two hubs on a machine both start
             scheduler_kwargs={"dashboard_address": "127.0.0.1:0", "dashboard": False},
+            preload=[NICENESS_MODULE],
         )
 
 

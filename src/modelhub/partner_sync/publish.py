@@ -163,7 +163,7 @@ def _new_version(
         rdf=ready.raw,
         rdf_sha256=description_sha,
         # an upload of the same package is refused as identical to this version
-        content_sha256=fingerprint(ready.raw, [(p, sha) for p, sha, _ in ready.files[1:]]),
+        content_fingerprint=fingerprint(ready.raw, [(p, sha) for p, sha, _ in ready.files[1:]]),
         validation=ready.summary,
         change_note=f"From the collection of {resource.partner_id}.",
         uploader_id=account.id,

@@ -3,7 +3,7 @@
 Two packages are the same when they hold the same files (path and sha256) besides the
 description, and the same description once the fields the hub writes itself (``HUB_SET``) are
 left out: comments and layout do not count, since the description is compared by its content.
-Each revision keeps this fingerprint in ``resource_versions.content_sha256`` (migration 0023
+Each revision keeps this fingerprint in ``resource_versions.content_fingerprint`` (migration 0023
 filled it in for the revisions stored before; it keeps its own copy of the recipe, which must
 stay the same as ``fingerprint`` here).
 
@@ -42,13 +42,15 @@ def fingerprint(description: Mapping[str, Any], files: Iterable[tuple[str, str]]
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def find_identical(db: Session, *, content_sha256: str, uploader: User) -> ResourceVersion | None:
+def find_identical(
+    db: Session, *, content_fingerprint: str, uploader: User
+) -> ResourceVersion | None:
     """The published version or open revision holding exactly this content, if any; a
     published one first."""
     found = db.scalars(
         select(ResourceVersion)
         .where(
-            ResourceVersion.content_sha256 == content_sha256,
+            ResourceVersion.content_fingerprint == content_fingerprint,
             or_(
                 ResourceVersion.status == VersionStatus.published,
                 ResourceVersion.status.in_(OPEN_STATUSES),
@@ -65,9 +67,9 @@ def find_identical(db: Session, *, content_sha256: str, uploader: User) -> Resou
     return None
 
 
-def refuse_identical(db: Session, *, content_sha256: str, uploader: User) -> None:
+def refuse_identical(db: Session, *, content_fingerprint: str, uploader: User) -> None:
     """Raise ``identical_upload`` (409) when the hub holds this content already."""
-    same = find_identical(db, content_sha256=content_sha256, uploader=uploader)
+    same = find_identical(db, content_fingerprint=content_fingerprint, uploader=uploader)
     if same is None:
         return
     raise UploadRefused(

@@ -49,7 +49,7 @@ def ingest(
         rdf, [(f.path, f.sha256) for f in pkg.files if f.path != pkg.description_file]
     )
     existing = _target(db, pkg=pkg, uploader=uploader, resource_id=resource_id)
-    refuse_identical(db, content_sha256=content, uploader=uploader)
+    refuse_identical(db, content_fingerprint=content, uploader=uploader)
     resource = existing or _new_resource(db, pkg=pkg, uploader=uploader)
     db.execute(
         update(ResourceVersion)
@@ -82,7 +82,7 @@ def ingest(
         authors=_jsonable(pkg.authors),
         rdf=rdf,
         rdf_sha256=served.sha256,
-        content_sha256=content,
+        content_fingerprint=content,
         validation=pkg.summary,
         change_note=change_note,
         uploader_id=uploader.id,

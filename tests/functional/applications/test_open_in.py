@@ -98,7 +98,8 @@ def test_only_published_applications_with_a_web_page_open(
         )
     # a draft model does not open in applications: they read public files only
     draft_model = upload(http, admin_token, model_zip(tmp_path / "m2", links=[]))["resource_id"]
-    app = published(http, admin_token, app_zip(tmp_path / "ok"))
+    # the same application as the draft above would be refused as identical: another page
+    app = published(http, admin_token, app_zip(tmp_path / "ok", page=APP_PAGE + "<!-- 2 -->"))
     refused = http.get(
         f"/resources/{draft_model}/open/{app}", params={"format": "json"}, headers=auth(admin_token)
     )

@@ -38,7 +38,8 @@ def serving(data: Path, **settings: str) -> Iterator[Serving]:
 def test_serve_demo_starts_with_examples_once(tmp_path: Path) -> None:
     with serving(tmp_path / "data") as served:
         url = served.url
-        page = httpx.get(f"{url}/", params={"format": "json"}).json()
+        # the examples' checks start with the server: a loaded machine may answer slowly
+        page = httpx.get(f"{url}/", params={"format": "json"}, timeout=30).json()
         names = [item["name"] for item in page["results"]["items"]]
         types = {item["type"] for item in page["results"]["items"]}
         assert page["results"]["total"] == 6
@@ -63,7 +64,7 @@ def test_serve_with_web_workers_runs_jobs_once_in_the_supervisor(tmp_path: Path)
     # one Dask worker: the checks run one after another, so some are still running when the
     # server answers (a cluster sized from the machine may have finished them all by then)
     with serving(data, web_workers="2", dask_workers="1") as served:
-        page = httpx.get(f"{served.url}/", params={"format": "json"}).json()
+        page = httpx.get(f"{served.url}/", params={"format": "json"}, timeout=30).json()
         assert page["results"]["total"] == 6
         # every demo upload queued a check; the one dispatcher (in the supervising process,
         # not in a web worker) runs each exactly once

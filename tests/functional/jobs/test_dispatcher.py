@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from distributed import LocalCluster
+from distributed import Client, LocalCluster
 from sqlalchemy import select
 
 from modelhub.db import make_engine, make_session_factory, transaction
@@ -15,6 +16,7 @@ from modelhub.jobs import service
 from modelhub.jobs.cluster import WORKER_LOST
 from modelhub.jobs.dispatcher import Dispatcher
 from modelhub.jobs.models import Job, JobStatus
+from modelhub.jobs.niceness import NICENESS
 from modelhub.wiring import job_kinds
 from tests.functional.jobs import kinds
 from tests.functional.jobs.conftest import new_dispatcher
@@ -221,3 +223,14 @@ def test_progress_reaches_the_hub_and_a_warm_key_keeps_its_worker(
     assert sorted(kinds.CALLS.progress) == [(n, {"step": n}) for n in (1, 2, 3)]
     workers = set().union(*(kinds.run_pids(scratch, n) for n in (1, 2, 3)))
     assert len(workers) == 1  # the cluster has two workers: the key kept its home
+
+
+def _niceness() -> int:
+    return os.nice(0)
+
+
+def test_embedded_workers_run_below_the_web_servers_priority(cluster: LocalCluster) -> None:
+    # checks and predictions (and the sandboxes they start) must not slow the pages down
+    with Client(cluster) as client:
+        seen = client.run(_niceness)
+    assert seen and all(value >= min(19, os.nice(0) + NICENESS) for value in seen.values())

@@ -1,6 +1,6 @@
 """content fingerprint of each revision, to refuse uploads that change nothing
 
-``resource_versions.content_sha256``: the sha256 of the description's content (without ``id``
+``resource_versions.content_fingerprint``: the sha256 of the description's content (without ``id``
 and ``version``, which the hub writes) and the ``(path, sha256)`` of the other files; filled in
 here for the revisions already stored, with the same recipe as ``uploads.identical.fingerprint``.
 
@@ -38,12 +38,12 @@ def _fingerprint(description: dict[str, Any], files: list[tuple[str, str]]) -> s
 
 def upgrade() -> None:
     op.add_column(
-        "resource_versions", sa.Column("content_sha256", sa.String(length=64), nullable=True)
+        "resource_versions", sa.Column("content_fingerprint", sa.String(length=64), nullable=True)
     )
     op.create_index(
-        op.f("ix_resource_versions_content_sha256"),
+        op.f("ix_resource_versions_content_fingerprint"),
         "resource_versions",
-        ["content_sha256"],
+        ["content_fingerprint"],
         unique=False,
     )
     bind = op.get_bind()
@@ -51,7 +51,7 @@ def upgrade() -> None:
         "resource_versions",
         sa.column("id", sa.Integer()),
         sa.column("rdf", sa.JSON()),
-        sa.column("content_sha256", sa.String()),
+        sa.column("content_fingerprint", sa.String()),
     )
     files = sa.table(
         "version_files",
@@ -72,10 +72,10 @@ def upgrade() -> None:
         bind.execute(
             versions.update()
             .where(versions.c.id == version_id)
-            .values(content_sha256=_fingerprint(rdf, held.get(version_id, [])))
+            .values(content_fingerprint=_fingerprint(rdf, held.get(version_id, [])))
         )
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_resource_versions_content_sha256"), table_name="resource_versions")
-    op.drop_column("resource_versions", "content_sha256")
+    op.drop_index(op.f("ix_resource_versions_content_fingerprint"), table_name="resource_versions")
+    op.drop_column("resource_versions", "content_fingerprint")
