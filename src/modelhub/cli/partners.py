@@ -3,7 +3,7 @@ the hub host, as an admin would act in the hub)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -15,13 +15,15 @@ from modelhub.cli.output import emit, fail
 from modelhub.cli.users import local_sessions
 from modelhub.db import transaction
 from modelhub.errors import HubError
-from modelhub.hub import Hub
-from modelhub.partner_sync.inline import run_here
-from modelhub.partner_sync.service import request_sync
 from modelhub.partners import registry, service, views
 from modelhub.partners.schemas import ApplicationCreate, PartnerDetail
 from modelhub.private import private_dir
-from modelhub.wiring import build_hub, sync_settings
+
+if TYPE_CHECKING:
+    from modelhub.hub import Hub
+
+# `sync` alone needs the job wiring and the sync worker (bioimageio.spec, seconds to import):
+# they are imported when it runs, so that `list`, `show` and `add` start quickly
 
 app = typer.Typer(help="Community partners of this machine's hub.", no_args_is_help=True)
 PartnerArg = Annotated[str, typer.Argument(help="The partner id, e.g. ilastik")]
@@ -141,6 +143,8 @@ def sync(
 ) -> None:
     """Sync a partner's collection: queue it for the hub's workers, or with --wait run it here
     and show the result (exit 1 when the collection could not be read or an entry failed)."""
+    from modelhub.wiring import build_hub
+
     settings = load_settings()
     private_dir(settings.data_dir)
     migrate(settings)
@@ -161,6 +165,10 @@ def sync_partner(
     hub: Hub, *, partner_id: str, wait: bool, full: bool, as_json: bool
 ) -> PartnerDetail | None:
     """Queue (and with ``wait``, run here) a sync; the partner afterwards (None: queued)."""
+    from modelhub.partner_sync.inline import run_here
+    from modelhub.partner_sync.service import request_sync
+    from modelhub.wiring import sync_settings
+
     with transaction(hub.sessions) as db:
         try:
             partner = registry.get_partner(db, partner_id=partner_id)
