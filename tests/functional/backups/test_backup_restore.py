@@ -6,14 +6,17 @@ directory into S3); what is refused leaves the target as it was."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
 
+from modelhub.app import build_hub
 from modelhub.cli.backups import backup, restore
 from modelhub.config import Settings
+from modelhub.db import upgrade_database
 from modelhub.hub import Hub
 from modelhub.storage.factory import describe_storage, storage_from
 from modelhub.storage.local import LocalStorage
@@ -110,3 +113,28 @@ def test_damaged_or_missing_blobs_and_other_schemas_are_refused(
     (tmp_path / "bk" / "backup.json").unlink()
     code, refused = run(restore, capsys, tmp_path / "bk")
     assert (code, refused["error"]["code"]) == (1, "not_a_backup")
+
+
+@pytest.mark.skipif(
+    not os.environ.get("MODELHUB_TEST_DATABASE_URL"), reason="needs the test PostgreSQL server"
+)
+def test_a_backup_of_sqlite_restores_into_postgresql(
+    migrated_template: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    source_settings = _target(tmp_path / "s", f"sqlite:///{tmp_path / 's.sqlite3'}")
+    source_settings.allow_self_approval = True
+    upgrade_database(source_settings.resolved_database_url)
+    source = build_hub(source_settings)
+    try:
+        fill(source, tmp_path)
+        env(monkeypatch, source_settings)
+        assert run(backup, capsys, tmp_path / "bk", no_blobs=False)[0] == 0
+        target = _target(tmp_path / "t", second_database(migrated_template, tmp_path))
+        env(monkeypatch, target)
+        code, done = run(restore, capsys, tmp_path / "bk")
+        assert code == 0, done
+        _same_hub(source, target)
+        add_user(target.resolved_database_url, "newcomer")
+    finally:
+        source.engine.dispose()
