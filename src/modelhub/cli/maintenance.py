@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from modelhub.cli.database import migrate
+from modelhub.cli.database import hub_storage, migrate
 from modelhub.cli.environment import load_settings
 from modelhub.cli.options import JsonOption
 from modelhub.cli.output import emit, fail
@@ -14,6 +14,7 @@ from modelhub.config import Settings
 from modelhub.db import make_engine, make_session_factory
 from modelhub.maintenance.findings import LOST, Report
 from modelhub.maintenance.folders import Places
+from modelhub.maintenance.listing import CheckedStorage
 from modelhub.maintenance.service import fsck as run_fsck
 from modelhub.maintenance.service import gc as run_gc
 from modelhub.storage.factory import describe_storage, storage_from
@@ -23,7 +24,9 @@ from modelhub.storage.s3 import S3Storage
 _SHOWN = 50
 
 
-def _parts(*, as_json: bool) -> tuple[Settings, LocalStorage, Places]:
+def _parts(*, as_json: bool, s3: bool = False) -> tuple[Settings, CheckedStorage, Places]:
+    """The hub's settings, blob storage and working folders; blobs in S3 only where the caller
+    handles them (``s3``: fsck does, gc's removals do not)."""
     settings = load_settings()
     if not settings.data_dir.is_dir():
         fail(
@@ -32,19 +35,21 @@ def _parts(*, as_json: bool) -> tuple[Settings, LocalStorage, Places]:
             code="no_data_dir",
             exit_code=3,  # 1 and 2 are fsck's findings
         )
-    if settings.s3_location is not None:
+    migrate(settings)
+    storage = hub_storage(settings)
+    if not isinstance(storage, LocalStorage | S3Storage) or (
+        isinstance(storage, S3Storage) and not s3
+    ):
         fail(
-            "The hub's blobs are in S3 (MODELHUB_STORAGE_URL): fsck checks a local blob"
-            " directory only, and gc there removes unfinished uploads alone.",
+            "This command checks a local blob directory or an S3 prefix only.",
             as_json=as_json,
-            code="s3_storage",
+            code="unknown_storage",
             exit_code=3,
         )
-    migrate(settings)
-    return settings, LocalStorage(settings.resolved_storage_dir), Places.of(settings)
+    return settings, storage, Places.of(settings)
 
 
-def _lines(report: Report) -> list[str]:
+def _lines(report: Report, *, s3: bool) -> list[str]:
     lines = [f"{f.category.value}: {f.subject} ({f.detail})" for f in report.findings[:_SHOWN]]
     if len(report.findings) > _SHOWN:
         lines.append(f"… and {len(report.findings) - _SHOWN} more (--json lists all)")
@@ -52,6 +57,11 @@ def _lines(report: Report) -> list[str]:
     lines.append(f"{report.blobs} blobs, {report.rows} blob rows checked: {counts}")
     if any(f.category in LOST for f in report.findings):
         lines.append("Some blobs are missing or damaged: restore them from a backup.")
+    elif report.findings and s3:
+        lines.append(
+            "'modelhub gc' removes unfinished S3 uploads; orphan objects in S3 stay"
+            " (they cost space, nothing else)."
+        )
     elif report.findings:
         lines.append("Run 'modelhub gc' to remove the leftovers.")
     return lines
@@ -63,10 +73,11 @@ def fsck(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Check the hub's data (data directory from $MODELHUB_DATA_DIR): orphan blobs, rows
-    whose blobs are missing or the wrong size, leftovers of dead uploads and checks.
-    Exit code: 0 clean, 1 leftovers only ('modelhub gc' removes them), 2 blobs lost."""
-    settings, storage, places = _parts(as_json=as_json)
+    """Check the hub's data (data directory from $MODELHUB_DATA_DIR, blobs in it or in S3):
+    orphan blobs, rows whose blobs are missing or the wrong size, leftovers of dead uploads
+    and checks. Exit code: 0 clean, 1 leftovers only ('modelhub gc' removes them), 2 blobs
+    lost, 3 no hub to check."""
+    settings, storage, places = _parts(as_json=as_json, s3=True)
     engine = make_engine(settings.resolved_database_url)
     try:
         report = run_fsck(
@@ -74,7 +85,8 @@ def fsck(
         )
     finally:
         engine.dispose()
-    emit(report.as_json(), as_json=as_json, lines=_lines(report))
+    s3 = isinstance(storage, S3Storage)
+    emit(report.as_json(), as_json=as_json, lines=_lines(report, s3=s3))
     raise typer.Exit(report.exit_code)
 
 
@@ -104,6 +116,8 @@ def gc(
         )
         return
     settings, storage, places = _parts(as_json=as_json)
+    if not isinstance(storage, LocalStorage):  # _parts refused S3 without s3=True
+        raise TypeError(f"gc removes blobs from a directory only, not {storage!r}")
     engine = make_engine(settings.resolved_database_url)
     try:
         result = run_gc(

@@ -14,7 +14,6 @@ a young orphan (which gc leaves alone for its grace period), never as a missing 
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,8 +25,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from modelhub.catalog.models import ResourceVersion, VersionFile
 from modelhub.maintenance.findings import Category, Finding
+from modelhub.maintenance.listing import Listed
 from modelhub.partners.models import PartnerImage
-from modelhub.storage.local import LocalStorage
+from modelhub.storage.base import Storage
 from modelhub.storage.models import Blob
 
 REFERENCES = (VersionFile.blob_sha256, ResourceVersion.rdf_sha256, PartnerImage.blob_sha256)
@@ -64,23 +64,23 @@ def read_rows(db: Session) -> BlobRows:
 
 
 def blob_findings(
-    rows: BlobRows, files: dict[str, os.stat_result], *, storage: LocalStorage, verify: bool
+    rows: BlobRows, files: dict[str, Listed], *, storage: Storage, verify: bool
 ) -> Iterator[Finding]:
     now = time.time()
     for sha, stat in files.items():
-        age = now - stat.st_mtime
+        age = now - stat.mtime
         if sha not in rows.needed:
             known = "recorded in blobs" if sha in rows.rows else "no blobs row"
             yield Finding(
-                Category.orphan_blob, sha, f"{stat.st_size} bytes no row references ({known})",
-                age, stat.st_mtime_ns,
+                Category.orphan_blob, sha, f"{stat.size} bytes no row references ({known})",
+                age, stat.mtime_ns,
             )  # fmt: skip
             continue
         expected = rows.sizes.get(sha, set()) | ({rows.rows[sha]} if sha in rows.rows else set())
-        if expected - {stat.st_size}:
+        if expected - {stat.size}:
             yield Finding(
                 Category.size_mismatch, sha,
-                f"{stat.st_size} bytes in storage, rows say {sorted(expected)}", age,
+                f"{stat.size} bytes in storage, rows say {sorted(expected)}", age,
             )  # fmt: skip
         elif verify and _digest(storage, sha) != sha:
             yield Finding(Category.corrupt_blob, sha, "the bytes do not hash to this name", age)
@@ -94,7 +94,7 @@ def blob_findings(
         yield Finding(Category.stale_blob_row, sha, "a blobs row without bytes or references")
 
 
-def _digest(storage: LocalStorage, sha: str) -> str:
+def _digest(storage: Storage, sha: str) -> str:
     digest = hashlib.sha256()
     with storage.open(sha) as src:
         while chunk := src.read(1024 * 1024):

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from modelhub.maintenance import blobs, folders
 from modelhub.maintenance.findings import LOST, Category, Finding, Report
 from modelhub.maintenance.folders import Places
+from modelhub.maintenance.listing import CheckedStorage, blobs_in, leftovers_in
 from modelhub.storage.local import LocalStorage
 
 _FOLDERS = frozenset(
@@ -48,20 +49,20 @@ _NO_GRACE = _FOLDERS | {Category.set_aside_blob, Category.stale_blob_row}
 
 
 def fsck(
-    *, sessions: sessionmaker[Session], storage: LocalStorage, places: Places, verify: bool = False
+    *,
+    sessions: sessionmaker[Session],
+    storage: CheckedStorage,
+    places: Places,
+    verify: bool = False,
 ) -> Report:
-    """Look for orphan blobs, rows without (intact) blobs, and leftovers of dead processes.
+    """Look for orphan blobs, rows without (intact) blobs, and leftovers of dead processes, in
+    a local blob directory or under an S3 prefix (listed whole: one request per 1000 objects).
     ``verify`` re-hashes every referenced blob (reads all bytes: slow on a big hub)."""
     with sessions() as db:
         rows = blobs.read_rows(db)  # before listing the files: see the blobs module
-    files = dict(storage.blob_files())
+    files = blobs_in(storage)
     found = list(blobs.blob_findings(rows, files, storage=storage, verify=verify))
-    now = time.time()
-    for path, stat in storage.temporary_files():
-        age = now - stat.st_mtime
-        found.append(Finding(Category.temporary_file, str(path), f"{stat.st_size} bytes", age))
-    for sha, aside in storage.set_aside():
-        found.append(Finding(Category.set_aside_blob, sha, f"moved aside as {aside.name}"))
+    found += leftovers_in(storage)
     found += folders.staging_findings(places)
     found += folders.scratch_findings(places)
     return Report(findings=found, verified=verify, blobs=len(files), rows=len(rows.rows))

@@ -262,6 +262,12 @@ class S3Storage:
 
     def blob_times(self) -> Iterator[tuple[str, float]]:
         """Every blob: its sha256 and when it was written (epoch seconds)."""
+        for sha, _size, written in self.blob_objects():
+            yield sha, written
+
+    def blob_objects(self) -> Iterator[tuple[str, int, float]]:
+        """Every blob: its sha256, size and when it was written (epoch seconds). Objects under
+        the prefix that are not blobs (the temporary ``.tmp/`` area, foreign keys) are skipped."""
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=self._under("")
         )
@@ -269,7 +275,24 @@ class S3Storage:
             for item in page.get("Contents", []):
                 name = item["Key"].rsplit("/", 1)[-1]
                 if _SHA256.match(name) and item["Key"] == self._key(name):
-                    yield name, item["LastModified"].timestamp()
+                    yield name, int(item["Size"]), item["LastModified"].timestamp()
+
+    def temporary_objects(self) -> Iterator[tuple[str, int | None, float]]:
+        """What unfinished writes left under ``.tmp/``: each temporary object (key, size, when
+        written) and each multipart upload not yet completed (key, None, when started)."""
+        tmp = self._under(".tmp/")
+        objects = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=tmp
+        )
+        for page in objects:
+            for item in page.get("Contents", []):
+                yield item["Key"], int(item["Size"]), item["LastModified"].timestamp()
+        uploads = self.client.get_paginator("list_multipart_uploads").paginate(
+            Bucket=self.bucket, Prefix=tmp
+        )
+        for page in uploads:
+            for item in page.get("Uploads", []):
+                yield item["Key"], None, item["Initiated"].timestamp()
 
     def sweep_temporary(self, older_than_s: float = 6 * 3600) -> int:
         """Abort multipart uploads and delete temporary objects that a killed process left

@@ -114,7 +114,13 @@ def test_the_commands_with_blobs_in_s3(
     maintenance.gc(grace=None, as_json=True)  # moto dates the upload years back: old enough
     assert json.loads(capsys.readouterr().out) == {"s3_uploads_removed": 1}
     assert _unfinished(storage) == []
-    with pytest.raises(typer.Exit) as stopped:
+    with pytest.raises(typer.Exit) as checked:  # fsck lists the prefix: nothing there
         maintenance.fsck(verify=False, as_json=True)
-    assert stopped.value.exit_code == 3
-    assert json.loads(capsys.readouterr().out)["error"]["code"] == "s3_storage"
+    assert checked.value.exit_code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["clean"], report["blobs_in_storage"], report["blob_rows"]) == (True, 0, 0)
+    storage.put_stream(iter([b"nobody's"]))
+    with pytest.raises(typer.Exit) as checked:
+        maintenance.fsck(verify=False, as_json=True)
+    assert checked.value.exit_code == 1
+    assert json.loads(capsys.readouterr().out)["counts"] == {"orphan_blob": 1}
