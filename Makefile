@@ -28,10 +28,13 @@ install: $(BIN)/modelhub system
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ## Debian packages: bubblewrap runs package code in a sandbox during automated checks;
-## chromium is the real browser the page tests drive (through Playwright)
+## chromium is the real browser the page tests drive (through Playwright); nginx is the load
+## balancer in front of several `modelhub serve` replicas (docs/deploy/nginx.conf, and the test
+## that runs two replicas behind it)
 system:
 	@missing=""; command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; fi
 
 ## run the hub: SQLite + local files + demo content on http://127.0.0.1:8000

@@ -36,7 +36,12 @@ def take(db: Session, *, name: str, holder: str, due_after_s: float, lease_s: fl
                 MaintenanceLease.last_started_at <= now - timedelta(seconds=due_after_s),
             ),
         )
-        .values(holder=holder, expires_at=now + timedelta(seconds=lease_s), last_started_at=now)
+        .values(
+            holder=holder,
+            expires_at=now + timedelta(seconds=lease_s),
+            last_started_at=now,
+            runs=MaintenanceLease.runs + 1,
+        )
         .execution_options(synchronize_session=False)
     )
     db.commit()

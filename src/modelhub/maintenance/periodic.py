@@ -1,8 +1,10 @@
 """The hub's own gc: once at start, then every ``gc_interval_s``, one process at a time; and, at
 every wake-up (every quarter interval) in every process, the sweep of domain events that were
 committed but not delivered (each (event, subscriber) is delivered once whoever sweeps), the
-syncs of partners due one (each queued once: the sync job's dedupe key) and the pulls of
-partners' test summaries that are due (one per partner at a time)."""
+syncs of partners due one (each queued once: the sync job's dedupe key), the pulls of
+partners' test summaries that are due (one per partner at a time) and the deletion of expired
+predictions (one process per wake-up: the ``prediction_retention`` lease). Which duty stays
+once across replicas, and how: ``docs/operations.md``."""
 
 from __future__ import annotations
 
@@ -13,9 +15,9 @@ from modelhub.hub import Hub
 from modelhub.jobs.owners import new_owner_id
 from modelhub.maintenance import lease
 from modelhub.maintenance.folders import Places
+from modelhub.maintenance.retention import sweep_predictions
 from modelhub.maintenance.service import GcResult, gc
 from modelhub.partner_sync.service import request_due_syncs
-from modelhub.predictions.retention import results_storage, sweep
 from modelhub.storage.local import LocalStorage
 from modelhub.storage.s3 import S3Storage
 from modelhub.summaries.pulls import request_due
@@ -85,15 +87,6 @@ def pull_due_summaries(hub: Hub) -> int:
     return asked
 
 
-def sweep_predictions(hub: Hub) -> int:
-    """Delete predictions past their retention, and hand free slots to waiting ones."""
-    settings = hub.settings
-    swept = sweep(hub.sessions, results_storage(settings), slots=settings.predict_slots)
-    if swept.predictions or swept.blobs:
-        logger.info("predictions: %s expired, %s files deleted", swept.predictions, swept.blobs)
-    return swept.predictions
-
-
 EVENTS_ONLY_WAKE_S = 900.0
 """How often the loop sweeps pending events when the hub's gc is off."""
 
@@ -127,6 +120,7 @@ class PeriodicGc:
 
     def _loop(self) -> None:
         interval = self.hub.settings.gc_interval_s
+        wake = interval / 4 if interval > 0 else EVENTS_ONLY_WAKE_S
         due_after = STARTUP_DUE_S
         while not self._stop.is_set():
             try:
@@ -142,7 +136,8 @@ class PeriodicGc:
             except Exception:
                 logger.exception("queueing pulls of test summaries failed")
             try:
-                sweep_predictions(self.hub)
+                # a little less than one wake-up: the next wake-up of any process runs it
+                sweep_predictions(self.hub, holder=self.holder, due_after_s=wake * 0.9)
             except Exception:
                 logger.exception("sweeping expired predictions failed")
             if interval > 0:
@@ -153,4 +148,4 @@ class PeriodicGc:
             due_after = interval
             # looking more often than running: a process whose neighbour ran gc a moment
             # before its own turn runs it again about one interval later, not two
-            self._stop.wait(interval / 4 if interval > 0 else EVENTS_ONLY_WAKE_S)
+            self._stop.wait(wake)
