@@ -23,6 +23,7 @@ COMMANDS = {
     "unyank": function_command("unyank", f"{_CLI}.yanks", "unyank"),
     "fsck": function_command("fsck", f"{_CLI}.maintenance", "fsck"),
     "gc": function_command("gc", f"{_CLI}.maintenance", "gc"),
+    "doctor": function_command("doctor", f"{_CLI}.doctor", "doctor"),
     "mirror": function_command("mirror", f"{_CLI}.mirror", "mirror"),
     "stats": function_command("stats", f"{_CLI}.stats", "stats"),
     "review": group_command("review", f"{_CLI}.review"),
