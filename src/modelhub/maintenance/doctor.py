@@ -120,6 +120,10 @@ def run_doctor(settings: Settings, *, timeout_s: float = 5.0) -> list[DoctorLine
             lines += step()
         except Exception as exc:  # a doctor reports what it finds rather than stopping
             lines.append(
-                problem(name, f"{type(exc).__name__}: {exc}", "see the error above; fix, rerun.")
+                problem(
+                    name,
+                    f"{type(exc).__name__}: {exc}",
+                    "the check itself failed: fix what it names.",
+                )
             )
     return lines

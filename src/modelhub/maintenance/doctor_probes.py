@@ -8,6 +8,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 import uuid
+from importlib.metadata import version
 from typing import Any
 
 from modelhub.config import Settings
@@ -150,10 +151,30 @@ def dask_lines(settings: Settings, *, timeout_s: float) -> list[DoctorLine]:
                     "start 'dask worker' on the worker machines (docs/operations.md).",
                 )
             ]
-        answers: dict[str, tuple[bool, str]] = client.run(sandbox_status)
+        try:
+            versions: dict[str, str] = client.run(version, "modelhub")
+            answers: dict[str, tuple[bool, str]] = client.run(sandbox_status)
+        except Exception as exc:
+            return [
+                problem(
+                    "dask",
+                    f"the workers of {address} cannot run modelhub's code ({_reason(exc)})",
+                    "install the hub's modelhub version on every worker machine.",
+                )
+            ]
     finally:
         client.close()
     tls = " over TLS" if security is not None else ""
+    ours = version("modelhub")
+    others = sorted({v for v in versions.values() if v != ours})
+    if others:
+        return [
+            problem(
+                "dask",
+                f"workers of {address} run modelhub {', '.join(others)}, the hub {ours}",
+                "install the same modelhub version on the hub and every worker machine.",
+            )
+        ]
     lines = [ok("dask", f"scheduler {address} reached{tls}: {len(threads)} worker(s)")]
     bad = {w: a for w, a in answers.items() if not a[0]}
     if bad:
