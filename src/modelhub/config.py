@@ -130,7 +130,24 @@ class Settings(BaseSettings):
     )
     dask_scheduler: str | None = Field(
         default=None,
-        description="External Dask scheduler (tcp://host:8786); default: an embedded LocalCluster",
+        description=(
+            "External Dask scheduler (tcp://host:8786, or tls://host:8786 with the"
+            " dask_tls_* files); default: an embedded LocalCluster"
+        ),
+    )
+    dask_tls_ca_file: Path | None = Field(
+        default=None,
+        description="CA certificate (PEM) that signed the Dask cluster's certificates",
+    )
+    dask_tls_cert_file: Path | None = Field(
+        default=None, description="The hub's own certificate (PEM) for the Dask cluster"
+    )
+    dask_tls_key_file: Path | None = Field(
+        default=None, description="The private key (PEM) of dask_tls_cert_file"
+    )
+    dask_require_encryption: bool = Field(
+        default=True,
+        description="Refuse unencrypted connections to the Dask cluster once TLS files are set",
     )
     dask_workers: int | None = Field(
         default=None,
@@ -377,6 +394,23 @@ class Settings(BaseSettings):
     def _one_storage_setting(self) -> Settings:
         if self.storage_url is not None and self.storage_dir is not None:
             raise ValueError("set MODELHUB_STORAGE_URL or MODELHUB_STORAGE_DIR, not both")
+        return self
+
+    @model_validator(mode="after")
+    def _dask_tls(self) -> Settings:
+        files = (self.dask_tls_ca_file, self.dask_tls_cert_file, self.dask_tls_key_file)
+        scheduler = self.dask_scheduler or ""
+        if scheduler.startswith("tls://") and None in files:
+            raise ValueError(
+                "a tls:// Dask scheduler needs MODELHUB_DASK_TLS_CA_FILE,"
+                " MODELHUB_DASK_TLS_CERT_FILE and MODELHUB_DASK_TLS_KEY_FILE (the CA, and the"
+                " hub's certificate and key)"
+            )
+        if any(files) and not scheduler.startswith("tls://"):
+            raise ValueError(
+                "the MODELHUB_DASK_TLS_* files are set: name the scheduler as"
+                " tls://host:port in MODELHUB_DASK_SCHEDULER"
+            )
         return self
 
     @property

@@ -251,15 +251,18 @@ def dispatcher_for(hub: Hub, size: ClusterSize | None = None) -> Dispatcher:
     """A dispatcher for ``hub`` as its settings describe it, not started yet; its embedded
     cluster (when no scheduler is set) has ``size``, by default sized from this machine."""
     from modelhub.jobs.dispatcher import Dispatcher
+    from modelhub.jobs.security import dask_security
 
     settings = hub.settings
     if settings.dask_scheduler is None and size is None:
         size = cluster_size(settings)
+    security = dask_security(settings)  # refuses unusable TLS files before connecting
     log.info("%s", jobs_line(settings, size))
     return Dispatcher(
         hub.sessions,
         kinds=job_kinds(hub),
         scheduler_address=settings.dask_scheduler,
+        security=security,
         n_workers=size.workers if size else 1,
         worker_memory_bytes=size.worker_memory_bytes if size else None,
         max_attempts=settings.job_max_attempts,

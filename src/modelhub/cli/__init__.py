@@ -25,6 +25,7 @@ COMMANDS = {
     "gc": function_command("gc", f"{_CLI}.maintenance", "gc"),
     "backup": function_command("backup", f"{_CLI}.backups", "backup"),
     "restore": function_command("restore", f"{_CLI}.backups", "restore"),
+    "doctor": function_command("doctor", f"{_CLI}.doctor", "doctor"),
     "mirror": function_command("mirror", f"{_CLI}.mirror", "mirror"),
     "stats": function_command("stats", f"{_CLI}.stats", "stats"),
     "review": group_command("review", f"{_CLI}.review"),

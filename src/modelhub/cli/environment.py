@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping
 
 import typer
+from pydantic import ValidationError
 
 from modelhub.config import Settings
 
@@ -50,4 +51,17 @@ def load_settings() -> Settings:
     """Settings from the environment, after warning (on stderr) about unknown variables."""
     for line in unknown_variable_warnings(os.environ):
         typer.echo(line, err=True)
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for line in settings_errors(exc):
+            typer.echo(f"error: {line}", err=True)
+        raise typer.Exit(1) from None
+
+
+def settings_errors(exc: ValidationError) -> list[str]:
+    """Each refused setting in one line: ``signup: Input should be …``."""
+    return [
+        f"{'.'.join(map(str, error['loc'])) or 'settings'}: {error['msg']}"
+        for error in exc.errors()
+    ]

@@ -10,7 +10,7 @@ import typer
 
 from modelhub.cli.environment import load_settings
 from modelhub.cli.options import JsonOption
-from modelhub.cli.output import emit
+from modelhub.cli.output import emit, fail
 from modelhub.config import Settings
 
 if TYPE_CHECKING:
@@ -41,6 +41,8 @@ def serve(
     from modelhub.wiring import build_hub, dispatcher_for
 
     settings = load_settings()
+    if settings.run_jobs and jobs:
+        _refuse_unusable_tls(settings, as_json=as_json)  # before anything is started
     if "MODELHUB_BASE_URL" not in os.environ:
         settings.base_url = f"http://{host}:{port}"
     hub = build_hub(settings)
@@ -134,3 +136,13 @@ def worker_app() -> FastAPI:
     from modelhub.wiring import build_hub
 
     return create_app(hub=build_hub(Settings()))
+
+
+def _refuse_unusable_tls(settings: Settings, *, as_json: bool) -> None:
+    """Exit with the reason when the Dask TLS files cannot be used."""
+    from modelhub.jobs.security import DaskTlsProblem, dask_security
+
+    try:
+        dask_security(settings)
+    except DaskTlsProblem as exc:
+        fail(f"Cannot connect to the Dask cluster: {exc}.", as_json=as_json, code="dask_tls")

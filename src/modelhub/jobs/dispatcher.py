@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from distributed import Client, Future, LocalCluster
+from distributed.security import Security
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,8 +49,9 @@ class Dispatcher:
     """Runs the jobs of the database behind ``sessions`` on a Dask cluster: the jobs of the
     ``kinds`` it knows (default: the ones the session factory carries, see ``registry``).
 
-    ``scheduler_address`` (``tcp://host:8786``) names an external cluster; None starts an
-    embedded one of ``n_workers`` processes of ``worker_memory_bytes`` each (`jobs.sizing`).
+    ``scheduler_address`` (``tcp://host:8786``, ``tls://host:8786`` with ``security``) names an
+    external cluster; None starts an embedded one of ``n_workers`` processes of
+    ``worker_memory_bytes`` each (`jobs.sizing`).
     ``owner`` identifies this dispatcher in the leases of the jobs it runs (default: a fresh
     id). Each claimed job holds a lease of ``lease_seconds``, renewed every third of it while
     the job runs.
@@ -65,6 +67,7 @@ class Dispatcher:
         sessions: sessionmaker[Session],
         *,
         scheduler_address: str | None,
+        security: Security | None = None,
         n_workers: int = 1,
         worker_memory_bytes: int | None = None,
         owner: str | None = None,
@@ -80,6 +83,7 @@ class Dispatcher:
             raise ValueError("a dispatcher needs the hub's job kinds")
         self.kinds = found
         self.scheduler_address = scheduler_address
+        self.security = security
         self.n_workers = n_workers
         self.worker_memory_bytes = worker_memory_bytes
         self.owner = owner or new_owner_id()
@@ -117,7 +121,9 @@ class Dispatcher:
                 self._cluster = embedded_cluster(self.n_workers, self.worker_memory_bytes)
                 self._client = Client(self._cluster, set_as_default=False)
             else:
-                self._client = Client(self.scheduler_address, set_as_default=False)
+                self._client = Client(
+                    self.scheduler_address, security=self.security, set_as_default=False
+                )
             self._settle(self._requeue_orphans)
             self._client.subscribe_topic(TOPIC, self._heard)
         except BaseException:

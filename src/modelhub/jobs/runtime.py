@@ -19,5 +19,6 @@ def cluster_size(settings: Settings, machine: Machine | None = None) -> ClusterS
 def jobs_line(settings: Settings, size: ClusterSize | None) -> str:
     """Where this hub's jobs run, in one line (logged and printed at start)."""
     if size is None:
-        return f"jobs run on the Dask cluster at {settings.dask_scheduler}"
+        tls = " over TLS" if settings.dask_tls_ca_file is not None else ""
+        return f"jobs run on the Dask cluster at {settings.dask_scheduler}{tls}"
     return f"jobs run on an embedded Dask cluster: {size.describe()}"
