@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from modelhub.accounts.emails import clean_email, ensure_email_free
@@ -65,8 +66,17 @@ def create_user(
         email=email,
         password_hash=hash_password(password) if password else None,
     )
-    db.add(user)
-    db.flush()
+    try:
+        with db.begin_nested():  # another request may take the same name or address meanwhile
+            db.add(user)
+    except IntegrityError:
+        if db.scalar(taken) is not None:
+            raise Conflict(
+                f"The username '{username}' is already taken.", code="username_taken"
+            ) from None
+        if email is not None:
+            ensure_email_free(db, email)
+        raise
     return user
 
 

@@ -4,6 +4,7 @@ and the migration that adds the unique index to a hub whose accounts already sha
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,3 +136,32 @@ def test_the_migration_keeps_a_shared_address_on_the_oldest_account(old_database
         with pytest.raises(IntegrityError):
             conn.execute(update(User).where(User.username == "eve").values(email="CY@lab.org"))
     engine.dispose()
+
+
+@pytest.mark.parametrize("field", ["username", "email"])
+def test_two_sign_ups_racing_for_one_name_or_address_get_a_conflict(hub: Hub, field: str) -> None:
+    # the first account is written, not yet committed, when the second request checks: the
+    # check passes and the database refuses the second row, which is told as a conflict (409)
+    first = {"username": "ada", "email": "ada@lab.org"}
+    second = {"username": "ada" if field == "username" else "eve",
+              "email": "ADA@lab.org" if field == "email" else "eve@lab.org"}  # fmt: skip
+    outcome: list[BaseException | None] = []
+    with hub.sessions() as db:
+        service.create_user(db, **first)
+
+        def race() -> None:
+            with hub.sessions() as other:
+                try:
+                    service.create_user(other, **second)
+                    other.commit()
+                    outcome.append(None)
+                except Exception as exc:  # the test reads what was raised
+                    outcome.append(exc)
+
+        thread = threading.Thread(target=race)
+        thread.start()
+        thread.join(timeout=1)  # it waits for the first transaction's row
+        db.commit()
+    thread.join(timeout=30)
+    assert len(outcome) == 1 and isinstance(outcome[0], Conflict)
+    assert outcome[0].code == f"{field}_taken"
