@@ -147,12 +147,12 @@ def test_two_sign_ups_racing_for_one_name_or_address_get_a_conflict(hub: Hub, fi
               "email": "ADA@lab.org" if field == "email" else "eve@lab.org"}  # fmt: skip
     outcome: list[BaseException | None] = []
     with hub.sessions() as db:
-        service.create_user(db, **first)
+        service.create_user(db, username=first["username"], email=first["email"])
 
         def race() -> None:
             with hub.sessions() as other:
                 try:
-                    service.create_user(other, **second)
+                    service.create_user(other, username=second["username"], email=second["email"])
                     other.commit()
                     outcome.append(None)
                 except Exception as exc:  # the test reads what was raised
