@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from modelhub.accounts import onetime, service
 from modelhub.accounts.emails import clean_email, ensure_email_free
-from modelhub.accounts.models import HubSetting, Role, User, WebSession
+from modelhub.accounts.models import HubSetting, OneTimeToken, Role, User, WebSession
 from modelhub.accounts.security import hash_password
 from modelhub.config import Settings
 from modelhub.db import utcnow
@@ -75,6 +75,8 @@ def sign_up(
         message = "Give your e-mail address: the hub sends a link to confirm it."
         raise InvalidRequest(message, [ErrorDetail(("email",), message)], code="email_required")
     service.check_password(password)
+    if mail_on and address is not None:
+        release_unproven_address(db, address)
     user = service.create_user(db, username=username, password=password, email=address)
     user.email_confirmed = False  # nobody proved to own this address yet
     if rule == "invitation" and invitation:
@@ -86,6 +88,34 @@ def sign_up(
         )
     db.flush()
     return user, secret
+
+
+def release_unproven_address(db: Session, address: str) -> User | None:
+    """An address that an account took at sign-up and never confirmed, with no confirmation link
+    still valid, is free again (nobody can hold someone else's address by signing up with it):
+    that account keeps its name and password and loses the address. The account, if any."""
+    now = utcnow()
+    live_link = (
+        select(OneTimeToken.id)
+        .where(
+            OneTimeToken.user_id == User.id,
+            OneTimeToken.purpose == onetime.CONFIRM,
+            OneTimeToken.used_at.is_(None),
+            OneTimeToken.expires_at > now,
+        )
+        .exists()
+    )
+    holder = db.scalar(
+        select(User).where(
+            func.lower(User.email) == address.lower(),
+            User.email_confirmed.is_(False),
+            ~live_link,
+        )
+    )
+    if holder is not None:
+        holder.email = None
+        db.flush()
+    return holder
 
 
 def request_confirmation(db: Session, *, user: User, email: str) -> str:

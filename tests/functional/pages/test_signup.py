@@ -4,12 +4,15 @@ e-mail through a real SMTP inbox (aiosmtpd on loopback)."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 
 from modelhub.accounts import service as accounts
-from modelhub.db import transaction
+from modelhub.accounts.models import OneTimeToken
+from modelhub.db import transaction, utcnow
 from tests.conftest import LiveServer, auth
 from tests.functional.review_pages.common import csrf_of, logged_in
 from tests.inbox import Inbox, inbox
@@ -159,3 +162,39 @@ def test_profile_fields_password_change_and_public_page(
         done = http.post("/account/password", data={**right, "csrf": csrf})
         assert done.status_code == 303
         assert http.get("/account").status_code == 200  # this login stays
+
+
+def test_an_address_never_confirmed_is_freed_once_its_link_expired(
+    server: LiveServer, inbox: tuple[Inbox, int], admin_token: str
+) -> None:
+    box, port = inbox
+    server.hub.settings.smtp_host, server.hub.settings.smtp_port = "127.0.0.1", port
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        http.put("/api/v1/signup", json={"policy": "open"}, headers=auth(admin_token))
+        assert _signup(http, username="squatter", email="kim@lab.org").status_code == 201
+        early = _signup(http, username="kim", email="KIM@lab.org")
+        assert (early.status_code, _code(early)) == (409, "email_taken")
+        with transaction(server.hub.sessions) as db:  # two days later: the link has expired
+            squatter = accounts.get_user(db, username="squatter")
+            db.execute(
+                update(OneTimeToken)
+                .where(OneTimeToken.user_id == squatter.id)
+                .values(expires_at=utcnow() - timedelta(minutes=1))
+            )
+        made = _signup(http, username="kim", email="kim@lab.org")
+        assert made.status_code == 201, made.text
+        with transaction(server.hub.sessions) as db:
+            assert accounts.get_user(db, username="squatter").email is None
+            assert accounts.get_user(db, username="kim").email == "kim@lab.org"
+        # a confirmed address stays its account's
+        confirm = _link(box, "kim@lab.org", "/signup/confirm")
+        assert "is confirmed" in http.get(confirm).text
+        with transaction(server.hub.sessions) as db:
+            kim = accounts.get_user(db, username="kim")
+            db.execute(
+                update(OneTimeToken)
+                .where(OneTimeToken.user_id == kim.id)
+                .values(expires_at=utcnow() - timedelta(minutes=1))
+            )
+        again = _signup(http, username="kim2", email="kim@lab.org")
+        assert (again.status_code, _code(again)) == (409, "email_taken")
