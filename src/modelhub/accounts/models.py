@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint, func, true
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint, false, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from modelhub.db import Base, UtcDateTime, utcnow
@@ -41,6 +41,10 @@ class User(Base):
     # False for an address nobody proved to own (self sign-up): it links to no resource, and
     # with e-mail on, its owner uploads nothing until the confirmation link is followed
     email_confirmed: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # True when the person chose the username (self sign-up, an identity provider's claims):
+    # anyone could take a GitHub user's name, so a description naming that GitHub user does not
+    # make this account its maintainer; an admin's naming of an account does (migration 0025)
+    self_named: Mapped[bool] = mapped_column(default=False, server_default=false())
     display_name: Mapped[str | None] = mapped_column(String(200))
     affiliation: Mapped[str | None] = mapped_column(String(200))
     orcid: Mapped[str | None] = mapped_column(String(19))

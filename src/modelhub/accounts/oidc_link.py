@@ -91,6 +91,7 @@ def login(db: Session, *, provider: str, issuer: str, claims: dict[str, Any], cr
                 status_code=403,
             )
         user = service.create_user(db, username=_free_username(db, claims), email=email)
+        user.self_named = True  # the name comes from claims its owner may set
     db.add(
         OidcIdentity(
             user_id=user.id, provider=provider, issuer=issuer, subject=subject,

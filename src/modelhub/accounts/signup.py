@@ -79,6 +79,7 @@ def sign_up(
         release_unproven_address(db, address)
     user = service.create_user(db, username=username, password=password, email=address)
     user.email_confirmed = False  # nobody proved to own this address yet
+    user.self_named = True  # nor to be the GitHub user of this name
     if rule == "invitation" and invitation:
         onetime.use(db, purpose=onetime.INVITE, secret=invitation, field="invitation")
     secret = None

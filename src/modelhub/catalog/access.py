@@ -50,11 +50,12 @@ def _is_described(db: Session, *, resource: Resource, user: User) -> bool:
             ),
         )
     )
-    email = (user.email or "").strip().lower()
-    name = user.username.strip().lower()
+    # an address counts once confirmed; a GitHub user's name only for an account an admin named
+    email = (user.email or "").strip().lower() if user.email_confirmed else ""
+    name = "" if user.self_named else user.username.strip().lower()
     for rdf in rdfs:
         emails, github = handles_of(rdf)
-        if (email and email in emails) or name in github:
+        if (email and email in emails) or (name and name in github):
             return True
     return False
 
@@ -125,7 +126,8 @@ def people_of(db: Session, *, version: ResourceVersion) -> list[User]:
         # only a confirmed address: anyone may sign up giving someone else's
         conditions.append(and_(func.lower(User.email).in_(emails), User.email_confirmed))
     if handles:
-        conditions.append(func.lower(User.username).in_(handles))
+        # a username its owner chose may be anyone's GitHub name
+        conditions.append(and_(func.lower(User.username).in_(handles), ~User.self_named))
     if conditions:
         ids.update(db.scalars(select(User.id).where(or_(*conditions))))
     return list(db.scalars(select(User).where(User.id.in_(ids), User.is_active.is_(True))))

@@ -62,7 +62,10 @@ def find_account(db: Session, *, name: str) -> User:
     wanted = name.strip()
     user = db.scalar(select(User).where(User.username == wanted))
     if user is None and "@" in wanted:
-        user = db.scalar(select(User).where(func.lower(User.email) == wanted.lower()))
+        # only a confirmed address: anyone may sign up giving someone else's
+        user = db.scalar(
+            select(User).where(func.lower(User.email) == wanted.lower(), User.email_confirmed)
+        )
     if user is None or not user.is_active:
         raise HubError(
             message=f"There is no active account '{wanted}' (give a username or an e-mail).",

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import httpx
 
+from modelhub.accounts import service as accounts
 from modelhub.accounts.models import Role
+from modelhub.db import transaction
 from tests.conftest import LiveServer, auth, changed_zip, make_user
 from tests.functional.review.common import act, build_zip, error_code, package, publish, upload
 
@@ -148,9 +150,16 @@ def test_people_named_in_the_description_maintain_it(
 ) -> None:
     maia = make_user(server.hub, "maia")
     other = make_user(server.hub, "otto")
-    data = build_zip(tmp_path, github_users=("maia",))
+    # "sam" names itself at sign-up: taking a GitHub user's name proves nothing
+    http.put("/api/v1/signup", json={"policy": "open"}, headers=auth(admin_token))
+    made = http.post("/api/v1/signup", json={"username": "sam", "password": "long enough words"})
+    assert made.status_code == 201, made.text
+    with transaction(server.hub.sessions) as db:
+        _, sam = accounts.create_token(db, user=accounts.get_user(db, username="sam"))
+    data = build_zip(tmp_path, github_users=("maia", "sam"))
     rid = upload(http, member_token, data)["resource_id"]
     assert http.get(f"/api/v1/resources/{rid}/review", headers=auth(maia)).status_code == 200
+    assert http.get(f"/api/v1/resources/{rid}/review", headers=auth(sam)).status_code == 404
     assert act(http, other, rid, "submit").status_code == 404
     assert act(http, maia, rid, "submit").json()["status"] == "in_review"
     # an admin adds otto by hand; then otto can withdraw
