@@ -15,6 +15,7 @@ import copy
 import logging
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,21 @@ def ignored_descriptions(files: list[PackageFile], name: str) -> list[ErrorDetai
     ]
 
 
+def hub_rule_problems(raw: Mapping[str, Any]) -> list[ErrorDetail]:
+    """What the hub asks of a description beyond the library (which only warns about these): a
+    catalog card and search need a description of the resource in words."""
+    text = raw.get("description")
+    if isinstance(text, str) and not text.strip():
+        return [
+            ErrorDetail(
+                ("description",),
+                "description: is empty. Please describe in a sentence or two what this "
+                "resource does (its card shows it and search reads it).",
+            )
+        ]
+    return []
+
+
 def validate_package(
     root: Path, files: list[PackageFile], *, description_file: str | None = None
 ) -> ValidatedPackage:
@@ -123,10 +139,10 @@ def validate_package(
     raw, rtype, format_version, descr, summary, errors, warnings = _described(
         _read_description(root, name, files), root, name
     )
-    if errors is not None:
+    if errors is not None or hub_rule_problems(raw):
         raise UploadRefused(
             "The description does not follow the bioimage.io format.",
-            [*errors, *raw_file_problems(raw, files)],
+            [*(errors or []), *hub_rule_problems(raw), *raw_file_problems(raw, files)],
             code="invalid_description",
         )
     warnings = [*ignored_descriptions(files, name), *warnings]

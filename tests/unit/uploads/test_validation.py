@@ -231,7 +231,7 @@ def test_independent_problems_come_in_one_refusal(
     unet: Path, tmp_path: Path, limits: UnpackLimits
 ) -> None:
     def break_it(d: dict[str, Any]) -> None:
-        d.update(license="my-own-license", name="")
+        d.update(license="my-own-license", name="", description=" ")
         d["weights"]["torchscript"]["sha256"] = "0" * 64
 
     (unet / "test_output.npy").unlink()
@@ -241,11 +241,21 @@ def test_independent_problems_come_in_one_refusal(
     assert locs(err) == [
         ("license",),
         ("name",),
+        ("description",),
         ("covers", 0),
         ("outputs", 0, "test_tensor", "source"),
         ("weights", "torchscript", "sha256"),
     ]
-    assert err.details[3].msg.startswith("outputs.0.test_tensor.source: the file 'test_output")
+    assert err.details[4].msg.startswith("outputs.0.test_tensor.source: the file 'test_output")
+
+
+def test_an_empty_description_alone_is_refused(
+    unet: Path, tmp_path: Path, limits: UnpackLimits
+) -> None:
+    # the library only warns; the hub's cards and search need the words
+    err = refusal(unet_edit(unet, lambda d: d.update(description="")), tmp_path, limits)
+    assert (err.code, locs(err)) == ("invalid_description", [("description",)])
+    assert err.details[0].msg.startswith("description: is empty. Please describe")
 
 
 def test_warnings_name_the_field_once(v049: Path, tmp_path: Path, limits: UnpackLimits) -> None:
