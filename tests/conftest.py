@@ -198,7 +198,8 @@ def serving_in_thread(
     try:
         eventually(
             lambda: srv.started or not thread.is_alive(),
-            timeout=10,
+            # a hub with jobs starts its Dask workers first: slow on a busy machine
+            timeout=90,
             interval=0.01,
             what="the test server started",
         )
