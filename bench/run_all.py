@@ -1,4 +1,9 @@
-"""Run every benchmark in turn and print their figures."""
+"""Run every benchmark in turn and print their figures.
+
+Two are left out, being long and taking the whole machine: ``crowd.py`` (20, 200 and 500
+clients, 30 s each) and ``load.py`` (200 locust clients for 60 s against one replica and then
+two behind nginx, on a PostgreSQL database it drops and creates: about 5 minutes, and it needs
+PostgreSQL and nginx). Run them on their own; docs/capacity.md says how."""
 
 from __future__ import annotations
 

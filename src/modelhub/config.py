@@ -259,6 +259,15 @@ class Settings(JobSettings):
     retry_after_s: int = Field(
         default=2, gt=0, description="Retry-After (seconds) of the 503 answers when overloaded"
     )
+    keep_alive_s: int = Field(
+        default=75,
+        gt=0,
+        description=(
+            "Seconds the web server keeps an idle connection open; above the idle timeout of a"
+            " proxy in front (nginx keeps its upstream connections 60 s), or the proxy may send a"
+            " request on a connection the hub is closing and answer 502"
+        ),
+    )
     webhook_retry_delays: str = Field(
         default="10,60,300,1800,7200",
         description="Seconds between webhook delivery attempts, comma-separated (the last repeats)",

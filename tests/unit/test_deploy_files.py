@@ -99,3 +99,13 @@ def test_the_example_environment_loads_as_settings(monkeypatch: pytest.MonkeyPat
     assert settings.dask_scheduler == "tls://scheduler.internal:8786"
     assert settings.dask_tls_key_file == Path("/etc/modelhub/tls/hub.key")
     assert settings.secure_cookies is True
+
+
+def test_nginx_closes_idle_upstream_connections_before_the_hub_does() -> None:
+    """A proxy that sends a request on a connection the hub is closing answers 502 (a POST is
+    never retried): the documented site's upstream idle timeout stays below the hub's."""
+    site = (DEPLOY.parent / "docs" / "deploy" / "nginx.conf").read_text()
+    upstream = site[site.index("upstream modelhub {") : site.index("}")]
+    found = re.search(r"^\s*keepalive_timeout (\d+)s;", upstream, re.MULTILINE)
+    assert found is not None, "the upstream block names no keepalive_timeout"
+    assert int(found.group(1)) < Settings.model_fields["keep_alive_s"].default

@@ -89,6 +89,7 @@ def serve(
             log_level="info",
             access_log=False,
             log_config=log_config,
+            timeout_keep_alive=settings.keep_alive_s,
         )
         return
     _serve_workers(hub, host=host, port=port, log_config=log_config)
@@ -120,6 +121,7 @@ def _serve_workers(hub: Hub, *, host: str, port: int, log_config: dict[str, Any]
             log_level="info",
             access_log=False,
             log_config=log_config,
+            timeout_keep_alive=hub.settings.keep_alive_s,
         )
     finally:
         if hub.jobs is not None:

@@ -22,8 +22,7 @@ from modelhub.partners.models import Partner
 from modelhub.review.yanking import flag, lift
 from modelhub.storage.base import Storage
 from modelhub.storage.media import media_type_for
-from modelhub.storage.models import Blob
-from modelhub.storage.service import BlobBatch
+from modelhub.storage.service import BlobBatch, record_blob
 from modelhub.uploads.identical import fingerprint
 
 TYPE_EMOJI = {"model": "🧩", "dataset": "🗂️", "notebook": "📓", "application": "🖥️"}
@@ -186,6 +185,5 @@ def _new_version(
 
 def _record_blobs(db: Session, files: list[tuple[str, str, int]]) -> None:
     for _, sha, size in files:
-        if db.get(Blob, sha) is None:
-            db.add(Blob(sha256=sha, size=size))
+        record_blob(db, sha256=sha, size=size)
     db.flush()

@@ -7,11 +7,26 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from modelhub.faults import fault_point
 from modelhub.storage.base import Storage, StoredBlob
 from modelhub.storage.models import Blob
+
+
+def record_blob(db: Session, *, sha256: str, size: int) -> None:
+    """Add the ``blobs`` row of ``sha256`` unless it exists. Insert-or-nothing: two changes
+    storing the same bytes at once (two uploads sharing a file) both go through — a read then
+    an insert would let the second fail on the primary key at commit. On PostgreSQL the second
+    waits for the first to commit or roll back, then keeps its row or adds it."""
+    dialect = db.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        stmt = insert(Blob).values(sha256=sha256, size=size)
+        db.execute(stmt.on_conflict_do_nothing(index_elements=["sha256"]))
+    elif db.get(Blob, sha256) is None:
+        db.add(Blob(sha256=sha256, size=size))
 
 
 class BlobBatch:
@@ -26,8 +41,7 @@ class BlobBatch:
     def _record(self, blob: StoredBlob) -> StoredBlob:
         if blob.created:
             self.created.append(blob.sha256)
-        if self._db.get(Blob, blob.sha256) is None:
-            self._db.add(Blob(sha256=blob.sha256, size=blob.size))
+        record_blob(self._db, sha256=blob.sha256, size=blob.size)
         return blob
 
     def put_file(self, path: Path, *, sha256: str | None = None, move: bool = False) -> StoredBlob:
