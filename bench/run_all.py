@@ -27,6 +27,7 @@ for name in (
     "partner_sync",
     "oversized_bodies",
     "fsck_gc",
+    "faults",
 ):
     print(f"== {name}")
     runpy.run_path(str(HERE / f"{name}.py"), run_name="__main__")

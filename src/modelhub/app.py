@@ -62,7 +62,7 @@ from modelhub.summaries import api as summaries_api
 from modelhub.summaries import pages as summaries_pages
 from modelhub.uploads import api as uploads_api
 from modelhub.uploads import pages as uploads_pages
-from modelhub.web import render
+from modelhub.web import render, unavailable
 from modelhub.web.access_log import AccessLog
 from modelhub.web.admission import AdmissionLimit, overload_headers, size_thread_pool
 from modelhub.web.csrf_api import CookieApiGuard
@@ -178,6 +178,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     if hub.settings.access_log:
         app.add_middleware(AccessLog)  # outermost: it sees every answer, refusals included
     app.add_exception_handler(DataError, database_refused)
+    unavailable.install(app)
     _install_error_handlers(app)
     return app
 

@@ -95,3 +95,16 @@ class Overloaded(HubError):
         self, message: str = "The hub is busy right now; please try again in a few seconds."
     ) -> None:
         super().__init__(message=message, status_code=503, code="overloaded")
+
+
+class ServiceUnavailable(HubError):
+    """A service the hub needs (its database, its blob storage) did not answer: answered 503
+    with Retry-After; nothing of the request was kept, and the same request may be sent again."""
+
+    def __init__(self, *, service: str) -> None:
+        super().__init__(
+            message=f"The hub's {service} is not reachable right now; nothing was changed."
+            " Please try again in a little while.",
+            status_code=503,
+            code=f"{service}_unavailable",
+        )

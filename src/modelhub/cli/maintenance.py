@@ -17,6 +17,7 @@ from modelhub.maintenance.folders import Places
 from modelhub.maintenance.listing import CheckedStorage
 from modelhub.maintenance.service import fsck as run_fsck
 from modelhub.maintenance.service import gc as run_gc
+from modelhub.maintenance.service import gc_folders
 from modelhub.storage.factory import describe_storage, storage_from
 from modelhub.storage.local import LocalStorage
 from modelhub.storage.s3 import S3Storage
@@ -59,8 +60,8 @@ def _lines(report: Report, *, s3: bool) -> list[str]:
         lines.append("Some blobs are missing or damaged: restore them from a backup.")
     elif report.findings and s3:
         lines.append(
-            "'modelhub gc' removes unfinished S3 uploads; orphan objects in S3 stay"
-            " (they cost space, nothing else)."
+            "'modelhub gc' removes unfinished S3 uploads and the folders of dead processes;"
+            " orphan objects in S3 stay (they cost space, nothing else)."
         )
     elif report.findings:
         lines.append("Run 'modelhub gc' to remove the leftovers.")
@@ -104,15 +105,20 @@ def gc(
 ) -> None:
     """Remove orphan blobs and temporary files older than the grace period, and the staging
     folders, scratch folders and cgroups of processes that are gone. Safe while the hub runs.
-    With blobs in S3: aborts the multipart uploads that killed processes left unfinished."""
+    With blobs in S3: aborts the multipart uploads that killed processes left unfinished and
+    removes the folders of dead processes; orphan objects stay."""
     settings = load_settings()
     s3 = storage_from(describe_storage(settings)) if settings.s3_location else None
     if isinstance(s3, S3Storage):
         swept = s3.sweep_temporary(older_than_s=settings.gc_grace_s if grace is None else grace)
+        # the working folders are on this machine's disk whatever holds the blobs
+        done = gc_folders(Places.of(settings)) if settings.data_dir.is_dir() else None
+        gone = dict(done.removed) if done is not None else {}
+        shown = ", ".join(f"{n} {c}" for c, n in sorted(gone.items()))
         emit(
-            {"s3_uploads_removed": swept},
+            {"s3_uploads_removed": swept, "removed": gone},
             as_json=as_json,
-            lines=[f"removed: {swept} unfinished S3 uploads"],
+            lines=[f"removed: {swept} unfinished S3 uploads" + (f", {shown}" if shown else "")],
         )
         return
     settings, storage, places = _parts(as_json=as_json)

@@ -20,6 +20,7 @@ from typing import Any
 from distributed import Client, Future, LocalCluster
 from distributed.security import Security
 from sqlalchemy import event
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from modelhub.db import transaction
@@ -31,6 +32,8 @@ from modelhub.jobs.progress import TOPIC, Progress, run_at
 from modelhub.jobs.registry import JobKind, JobKinds, Payload, SkipJob, kinds_of
 
 log = logging.getLogger(__name__)
+UNWRITTEN_KEEP_S = 300.0
+"""How long a result that the database did not take (it was away) is kept to be written."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,9 @@ class Dispatcher:
         self._events: queue.SimpleQueue[Future[Any] | Progress | None] = queue.SimpleQueue()
         self._homes: dict[str, str] = {}  # affinity key -> the worker that ran it last
         self._in_flight: dict[str, tuple[_Attempt, Future[Any]]] = {}
+        # results that came back while the database was away, written once it answers again
+        # (with the moment of the first try: kept at most UNWRITTEN_KEEP_S)
+        self._unwritten: list[tuple[_Attempt, Any, float]] = []
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._cluster: LocalCluster | None = None
@@ -183,6 +189,7 @@ class Dispatcher:
                 if time.monotonic() >= next_beat:
                     self._heartbeat()
                     next_beat = time.monotonic() + self.lease_seconds / 3
+                self._write_unwritten()
                 self._dispatch()
             except Exception:
                 # the database may be away for a moment: keep serving, and say so
@@ -282,16 +289,31 @@ class Dispatcher:
         else:
             self._attempt_failed(attempt, error)
 
-    def _apply(self, attempt: _Attempt, result: Any) -> None:
+    def _apply(self, attempt: _Attempt, result: Any, since: float | None = None) -> None:
+        since = time.monotonic() if since is None else since
         try:
             with transaction(self.sessions) as db:
                 if service.finish(db, **self._guard(attempt), result=result) is None:
                     log.warning("job %s was taken over; its result is dropped", attempt.job_id)
                     return
                 attempt.kind.apply(db, attempt.payload, result)
+        except (OperationalError, InterfaceError) as exc:
+            if time.monotonic() - since < UNWRITTEN_KEEP_S:
+                # the database is away (restarted, unreachable): the work is done, so keep its
+                # result and write it when the database answers again, rather than run it again
+                log.warning("the result of job %s waits for the database: %s", attempt.job_id, exc)
+                self._unwritten.append((attempt, result, since))
+            else:  # not a short outage: fail the attempt like any other error
+                log.exception("the result of job %s could not be written", attempt.job_id)
+                self._attempt_failed(attempt, f"Writing its result failed: {describe_error(exc)}")
         except Exception as exc:
             log.exception("the result of job %s could not be written", attempt.job_id)
             self._attempt_failed(attempt, f"Writing its result failed: {describe_error(exc)}")
+
+    def _write_unwritten(self) -> None:
+        pending, self._unwritten = self._unwritten, []
+        for attempt, result, since in pending:
+            self._apply(attempt, result, since)  # back on the list while the database is away
 
     def _attempt_failed(self, attempt: _Attempt, error: str) -> None:
         def step(db: Session) -> list[Job]:
@@ -305,7 +327,8 @@ class Dispatcher:
             service.renew_leases(
                 db,
                 owner=self.owner,
-                job_ids=[attempt.job_id for attempt, _ in self._in_flight.values()],
+                job_ids=[a.job_id for a, _ in self._in_flight.values()]
+                + [a.job_id for a, _, _ in self._unwritten],
                 lease_seconds=self.lease_seconds,
             )
         self._settle(self._requeue_orphans)
@@ -330,6 +353,7 @@ class Dispatcher:
                 step(db)
 
     def _wind_down(self) -> None:
+        self._write_unwritten()  # what still cannot be written runs again once its lease ends
         for _, future in list(self._in_flight.values()):
             if future.done():
                 self._complete(future)  # results that are in are kept

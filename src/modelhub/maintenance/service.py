@@ -104,6 +104,17 @@ def gc(
     return result
 
 
+def gc_folders(places: Places) -> GcResult:
+    """The part of gc that does not touch blobs: the staging folders, scratch folders and
+    cgroups of processes that are gone. A hub whose blobs are in S3 keeps these on its own
+    disk like any other, so its gc runs this beside ``S3Storage.sweep_temporary``."""
+    result = GcResult()
+    for finding in [*folders.staging_findings(places), *folders.scratch_findings(places)]:
+        done = folders.remove_folder(finding)
+        (result.removed if done else result.kept)[finding.category.value] += 1
+    return result
+
+
 def _remove(
     finding: Finding, *, sessions: sessionmaker[Session], storage: LocalStorage, cutoff: float
 ) -> bool:

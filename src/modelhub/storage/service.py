@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from modelhub.faults import fault_point
 from modelhub.storage.base import Storage, StoredBlob
 from modelhub.storage.models import Blob
+
+log = logging.getLogger(__name__)
 
 
 def record_blob(db: Session, *, sha256: str, size: int) -> None:
@@ -52,14 +55,21 @@ class BlobBatch:
 
     def discard(self, sessions: sessionmaker[Session]) -> None:
         """After a rollback: delete the blobs this batch created that no committed row knows
-        (another upload of the same bytes may have committed them meanwhile)."""
+        (another upload of the same bytes may have committed them meanwhile).
+
+        Never raises: it runs while another error (often the database or the storage being
+        away) propagates, and must not hide it. What it cannot delete stays an orphan blob that
+        ``gc`` removes after its grace period."""
         if not self.created:
             return
-        with sessions() as db:
-            known = set(db.scalars(select(Blob.sha256).where(Blob.sha256.in_(self.created))))
-        for sha in self.created:
-            if sha not in known:
-                self._storage.delete(sha)
+        try:
+            with sessions() as db:
+                known = set(db.scalars(select(Blob.sha256).where(Blob.sha256.in_(self.created))))
+            for sha in self.created:
+                if sha not in known:
+                    self._storage.delete(sha)
+        except Exception:
+            log.warning("%d new blob(s) left to gc: deleting them failed", len(self.created))
         self.created.clear()
 
 

@@ -16,9 +16,12 @@ import pytest
 import typer
 
 from modelhub.cli import maintenance
+from modelhub.config import Settings
 from modelhub.errors import HubError
 from modelhub.predictions.files import _local_copy
 from modelhub.storage.s3 import MIN_PART, S3Storage
+from modelhub.uploads.receive import UPLOAD_PREFIX
+from tests.functional.maintenance.common import folder_of_killed_process
 from tests.s3server import S3Server
 
 
@@ -111,9 +114,17 @@ def test_the_commands_with_blobs_in_s3(
     monkeypatch.setenv("MODELHUB_S3_ENDPOINT_URL", s3.endpoint_url)
     key = f"{storage.prefix}/.tmp/{uuid.uuid4().hex}"
     storage.client.create_multipart_upload(Bucket=storage.bucket, Key=key)
+    # the staging folder of an upload whose hub was killed: on the hub's disk, blobs in S3 or not
+    staging = Settings(data_dir=tmp_path).staging_dir
+    staging.mkdir(parents=True)
+    dead = folder_of_killed_process(staging, UPLOAD_PREFIX)
     maintenance.gc(grace=None, as_json=True)  # moto dates the upload years back: old enough
-    assert json.loads(capsys.readouterr().out) == {"s3_uploads_removed": 1}
+    assert json.loads(capsys.readouterr().out) == {
+        "s3_uploads_removed": 1,
+        "removed": {"stale_upload": 1},
+    }
     assert _unfinished(storage) == []
+    assert not dead.exists()
     with pytest.raises(typer.Exit) as checked:  # fsck lists the prefix: nothing there
         maintenance.fsck(verify=False, as_json=True)
     assert checked.value.exit_code == 0
