@@ -26,7 +26,15 @@ from tests.conftest import LiveServer
 
 CHROMIUM = Path(os.environ.get("MODELHUB_TEST_CHROMIUM", "/usr/bin/chromium"))
 
-pytestmark = pytest.mark.browser
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of this folder is a ``browser`` test (a ``pytestmark`` in a conftest marks
+    nothing): the PostgreSQL run leaves them out, they drive the same pages."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 # per module, not per session: while Playwright's sync API is started it keeps an event loop
