@@ -8,6 +8,9 @@ final key and the temporary object removed: no partial blob is ever visible. An 
 half-way leaves a multipart upload or a temporary object behind; ``sweep_temporary`` aborts or
 deletes those once they are old (the hub's periodic gc calls it).
 
+Before relying on an object that exists (de-duplication), the caller's ``claim`` runs; gc
+removes orphan objects through ``<prefix>/.trash/`` (``maintenance.s3gc``).
+
 Credentials and region come from boto3's usual places (``AWS_ACCESS_KEY_ID``,
 ``AWS_SECRET_ACCESS_KEY``, ``AWS_DEFAULT_REGION``, instance roles…)."""
 
@@ -29,7 +32,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from modelhub.storage.base import CHUNK, BlobMissing, StoredBlob
+from modelhub.storage.base import CHUNK, BlobMissing, Claim, StoredBlob
 
 S3Client = Any  # boto3 builds its clients at run time: no static type
 
@@ -100,7 +103,7 @@ class S3Storage:
 
     # ------------------------------------------------------------------ writing
 
-    def put_stream(self, chunks: Iterator[bytes]) -> StoredBlob:
+    def put_stream(self, chunks: Iterator[bytes], *, claim: Claim | None = None) -> StoredBlob:
         digest = hashlib.sha256()
         buffer = bytearray()
         upload: _Multipart | None = None
@@ -117,7 +120,7 @@ class S3Storage:
                     del buffer[: self.part_size]
             sha = digest.hexdigest()
             if upload is None:
-                return self._put_small(bytes(buffer), sha)
+                return self._put_small(bytes(buffer), sha, claim)
             if buffer:
                 upload.send(bytes(buffer))
             upload.complete()
@@ -125,19 +128,26 @@ class S3Storage:
             if upload is not None:
                 upload.abort()
             raise
-        return self._commit(upload.key, sha, size)
+        return self._commit(upload.key, sha, size, claim)
 
-    def put_file(self, path: Path, *, sha256: str | None = None, move: bool = False) -> StoredBlob:
+    def put_file(
+        self,
+        path: Path,
+        *,
+        sha256: str | None = None,
+        move: bool = False,
+        claim: Claim | None = None,
+    ) -> StoredBlob:
         size = path.stat().st_size
         if sha256 is not None and size < self.part_size:
             data = path.read_bytes()
             if hashlib.sha256(data).hexdigest() != sha256:
                 raise ValueError(f"{path.name}: its bytes do not have sha256 {sha256}")
             # and S3 checks the same sha256 against the bytes it receives
-            stored = self._put_small(data, sha256)
+            stored = self._put_small(data, sha256, claim)
         else:
             with path.open("rb") as src:
-                stored = self.put_stream(iter(lambda: src.read(CHUNK), b""))
+                stored = self.put_stream(iter(lambda: src.read(CHUNK), b""), claim=claim)
             if sha256 is not None and stored.sha256 != sha256:
                 raise ValueError(
                     f"{path.name}: its bytes have sha256 {stored.sha256}, not {sha256}"
@@ -146,8 +156,10 @@ class S3Storage:
             path.unlink(missing_ok=True)
         return stored
 
-    def _put_small(self, data: bytes, sha256: str) -> StoredBlob:
+    def _put_small(self, data: bytes, sha256: str, claim: Claim | None) -> StoredBlob:
         key = self._key(sha256)
+        if claim is not None:
+            claim(sha256, len(data))  # committed before the HEAD: see maintenance.s3gc
         if self.exists(sha256):
             return StoredBlob(sha256=sha256, size=len(data), created=False)
         self.client.put_object(
@@ -159,9 +171,11 @@ class S3Storage:
         )
         return StoredBlob(sha256=sha256, size=len(data), created=True)
 
-    def _commit(self, tmp_key: str, sha256: str, size: int) -> StoredBlob:
+    def _commit(self, tmp_key: str, sha256: str, size: int, claim: Claim | None) -> StoredBlob:
         """Copy a whole uploaded object to its final key (unless the blob is there already)."""
         try:
+            if claim is not None:
+                claim(sha256, size)
             if self.exists(sha256):
                 return StoredBlob(sha256=sha256, size=size, created=False)
             source = {"Bucket": self.bucket, "Key": tmp_key}
@@ -267,7 +281,8 @@ class S3Storage:
 
     def blob_objects(self) -> Iterator[tuple[str, int, float]]:
         """Every blob: its sha256, size and when it was written (epoch seconds). Objects under
-        the prefix that are not blobs (the temporary ``.tmp/`` area, foreign keys) are skipped."""
+        the prefix that are not blobs (the temporary ``.tmp/`` area, gc's ``.trash/``, foreign
+        keys) are skipped."""
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=self._under("")
         )
@@ -276,6 +291,43 @@ class S3Storage:
                 name = item["Key"].rsplit("/", 1)[-1]
                 if _SHA256.match(name) and item["Key"] == self._key(name):
                     yield name, int(item["Size"]), item["LastModified"].timestamp()
+
+    def trashed_objects(self) -> Iterator[tuple[str, float]]:
+        """The blobs a gc moved to ``.trash/`` and has not finished with: sha256, when moved."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self._under(".trash/")
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                name = item["Key"].rsplit("/", 1)[-1]
+                if _SHA256.match(name):
+                    yield name, item["LastModified"].timestamp()
+
+    def _trash_key(self, sha256: str) -> str:
+        if not _SHA256.match(sha256):
+            raise BlobMissing(sha256)
+        return self._under(f".trash/{sha256}")
+
+    def _copy(self, source: str, target: str) -> None:
+        self.client.copy({"Bucket": self.bucket, "Key": source}, self.bucket, target)
+
+    def to_trash(self, sha256: str) -> bool:
+        """Move the blob to ``.trash/`` (copy, then delete); False when it is not there."""
+        try:
+            self._copy(self._key(sha256), self._trash_key(sha256))
+        except ClientError as exc:
+            if _missing(exc):
+                return False
+            raise
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(sha256))
+        return True
+
+    def from_trash(self, sha256: str) -> None:
+        """Copy a trashed blob back to its key (the trashed copy stays: ``drop_trash``)."""
+        self._copy(self._trash_key(sha256), self._key(sha256))
+
+    def drop_trash(self, sha256: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._trash_key(sha256))
 
     def temporary_objects(self) -> Iterator[tuple[str, int | None, float]]:
         """What unfinished writes left under ``.tmp/``: each temporary object (key, size, when
