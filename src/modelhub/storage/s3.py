@@ -16,8 +16,6 @@ Credentials and region come from boto3's usual places (``AWS_ACCESS_KEY_ID``,
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import hashlib
 import os
 import re
@@ -33,6 +31,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from modelhub.storage.base import CHUNK, BlobMissing, Claim, StoredBlob
+from modelhub.storage.s3_parts import Multipart, b64
 
 S3Client = Any  # boto3 builds its clients at run time: no static type
 
@@ -42,7 +41,6 @@ MIN_PART = 5 * 1024 * 1024
 """S3's smallest part (all but the last)."""
 _COPY_LIMIT = 5 * 1024**3
 """Largest object one CopyObject request copies; larger ones are copied in parts."""
-PART_TRIES = 3
 
 _clients: dict[tuple[int, str | None], S3Client] = {}
 _clients_lock = threading.Lock()
@@ -63,10 +61,6 @@ def client_for(endpoint_url: str | None) -> S3Client:
             session = boto3.session.Session()
             _clients[key] = session.client("s3", endpoint_url=endpoint_url, config=config)
         return _clients[key]
-
-
-def _b64(digest: bytes) -> str:
-    return base64.b64encode(digest).decode("ascii")
 
 
 def _missing(exc: ClientError) -> bool:
@@ -106,7 +100,7 @@ class S3Storage:
     def put_stream(self, chunks: Iterator[bytes], *, claim: Claim | None = None) -> StoredBlob:
         digest = hashlib.sha256()
         buffer = bytearray()
-        upload: _Multipart | None = None
+        upload: Multipart | None = None
         size = 0
         try:
             for chunk in chunks:
@@ -115,7 +109,9 @@ class S3Storage:
                 buffer += chunk
                 while len(buffer) >= self.part_size:
                     if upload is None:
-                        upload = _Multipart(self, self._under(f".tmp/{uuid.uuid4().hex}"))
+                        upload = Multipart(
+                            self.client, self.bucket, self._under(f".tmp/{uuid.uuid4().hex}")
+                        )
                     upload.send(bytes(buffer[: self.part_size]))
                     del buffer[: self.part_size]
             sha = digest.hexdigest()
@@ -167,7 +163,7 @@ class S3Storage:
             Key=key,
             Body=data,
             ChecksumAlgorithm="SHA256",
-            ChecksumSHA256=_b64(bytes.fromhex(sha256)),
+            ChecksumSHA256=b64(bytes.fromhex(sha256)),
         )
         return StoredBlob(sha256=sha256, size=len(data), created=True)
 
@@ -187,7 +183,7 @@ class S3Storage:
                     ChecksumAlgorithm="SHA256",
                 )
                 stated = done.get("CopyObjectResult", {}).get("ChecksumSHA256")
-                if stated and stated != _b64(bytes.fromhex(sha256)):
+                if stated and stated != b64(bytes.fromhex(sha256)):
                     self.client.delete_object(Bucket=self.bucket, Key=self._key(sha256))
                     raise OSError(f"S3 holds other bytes than were sent for blob {sha256}")
             else:
@@ -371,51 +367,3 @@ class S3Storage:
                     self.client.delete_object(Bucket=self.bucket, Key=obj["Key"])
                     count += 1
         return count
-
-
-class _Multipart:
-    """One multipart upload to a temporary key; parts carry their own sha256."""
-
-    def __init__(self, storage: S3Storage, key: str) -> None:
-        self.storage = storage
-        self.key = key
-        started = storage.client.create_multipart_upload(
-            Bucket=storage.bucket, Key=key, ChecksumAlgorithm="SHA256"
-        )
-        self.upload_id = started["UploadId"]
-        self.parts: list[dict[str, Any]] = []
-
-    def send(self, data: bytes) -> None:
-        number = len(self.parts) + 1
-        checksum = _b64(hashlib.sha256(data).digest())
-        for attempt in range(1, PART_TRIES + 1):
-            try:
-                sent = self.storage.client.upload_part(
-                    Bucket=self.storage.bucket,
-                    Key=self.key,
-                    UploadId=self.upload_id,
-                    PartNumber=number,
-                    Body=data,
-                    ChecksumAlgorithm="SHA256",
-                    ChecksumSHA256=checksum,
-                )
-                break
-            except ClientError:
-                if attempt == PART_TRIES:
-                    raise
-                time.sleep(0.2 * attempt)
-        self.parts.append({"PartNumber": number, "ETag": sent["ETag"], "ChecksumSHA256": checksum})
-
-    def complete(self) -> None:
-        self.storage.client.complete_multipart_upload(
-            Bucket=self.storage.bucket,
-            Key=self.key,
-            UploadId=self.upload_id,
-            MultipartUpload={"Parts": self.parts},
-        )
-
-    def abort(self) -> None:
-        with contextlib.suppress(ClientError):  # else the sweep of old uploads finds it
-            self.storage.client.abort_multipart_upload(
-                Bucket=self.storage.bucket, Key=self.key, UploadId=self.upload_id
-            )
