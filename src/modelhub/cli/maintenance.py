@@ -15,19 +15,19 @@ from modelhub.db import make_engine, make_session_factory
 from modelhub.maintenance.findings import LOST, Report
 from modelhub.maintenance.folders import Places
 from modelhub.maintenance.listing import CheckedStorage
+from modelhub.maintenance.s3gc import gc_s3
 from modelhub.maintenance.service import fsck as run_fsck
 from modelhub.maintenance.service import gc as run_gc
 from modelhub.maintenance.service import gc_folders
-from modelhub.storage.factory import describe_storage, storage_from
 from modelhub.storage.local import LocalStorage
 from modelhub.storage.s3 import S3Storage
 
 _SHOWN = 50
 
 
-def _parts(*, as_json: bool, s3: bool = False) -> tuple[Settings, CheckedStorage, Places]:
-    """The hub's settings, blob storage and working folders; blobs in S3 only where the caller
-    handles them (``s3``: fsck does, gc's removals do not)."""
+def _parts(*, as_json: bool) -> tuple[Settings, CheckedStorage, Places]:
+    """The hub's settings, blob storage (a local directory or an S3 prefix) and working
+    folders."""
     settings = load_settings()
     if not settings.data_dir.is_dir():
         fail(
@@ -38,9 +38,7 @@ def _parts(*, as_json: bool, s3: bool = False) -> tuple[Settings, CheckedStorage
         )
     migrate(settings)
     storage = hub_storage(settings)
-    if not isinstance(storage, LocalStorage | S3Storage) or (
-        isinstance(storage, S3Storage) and not s3
-    ):
+    if not isinstance(storage, LocalStorage | S3Storage):
         fail(
             "This command checks a local blob directory or an S3 prefix only.",
             as_json=as_json,
@@ -50,7 +48,7 @@ def _parts(*, as_json: bool, s3: bool = False) -> tuple[Settings, CheckedStorage
     return settings, storage, Places.of(settings)
 
 
-def _lines(report: Report, *, s3: bool) -> list[str]:
+def _lines(report: Report) -> list[str]:
     lines = [f"{f.category.value}: {f.subject} ({f.detail})" for f in report.findings[:_SHOWN]]
     if len(report.findings) > _SHOWN:
         lines.append(f"… and {len(report.findings) - _SHOWN} more (--json lists all)")
@@ -58,11 +56,6 @@ def _lines(report: Report, *, s3: bool) -> list[str]:
     lines.append(f"{report.blobs} blobs, {report.rows} blob rows checked: {counts}")
     if any(f.category in LOST for f in report.findings):
         lines.append("Some blobs are missing or damaged: restore them from a backup.")
-    elif report.findings and s3:
-        lines.append(
-            "'modelhub gc' removes unfinished S3 uploads and the folders of dead processes;"
-            " orphan objects in S3 stay (they cost space, nothing else)."
-        )
     elif report.findings:
         lines.append("Run 'modelhub gc' to remove the leftovers.")
     return lines
@@ -78,7 +71,7 @@ def fsck(
     orphan blobs, rows whose blobs are missing or the wrong size, leftovers of dead uploads
     and checks. Exit code: 0 clean, 1 leftovers only ('modelhub gc' removes them), 2 blobs
     lost, 3 no hub to check."""
-    settings, storage, places = _parts(as_json=as_json, s3=True)
+    settings, storage, places = _parts(as_json=as_json)
     engine = make_engine(settings.resolved_database_url)
     try:
         report = run_fsck(
@@ -86,8 +79,7 @@ def fsck(
         )
     finally:
         engine.dispose()
-    s3 = isinstance(storage, S3Storage)
-    emit(report.as_json(), as_json=as_json, lines=_lines(report, s3=s3))
+    emit(report.as_json(), as_json=as_json, lines=_lines(report))
     raise typer.Exit(report.exit_code)
 
 
@@ -105,33 +97,25 @@ def gc(
 ) -> None:
     """Remove orphan blobs and temporary files older than the grace period, and the staging
     folders, scratch folders and cgroups of processes that are gone. Safe while the hub runs.
-    With blobs in S3: aborts the multipart uploads that killed processes left unfinished and
-    removes the folders of dead processes; orphan objects stay."""
-    settings = load_settings()
-    s3 = storage_from(describe_storage(settings)) if settings.s3_location else None
-    if isinstance(s3, S3Storage):
-        swept = s3.sweep_temporary(older_than_s=settings.gc_grace_s if grace is None else grace)
-        # the working folders are on this machine's disk whatever holds the blobs
-        done = gc_folders(Places.of(settings)) if settings.data_dir.is_dir() else None
-        gone = dict(done.removed) if done is not None else {}
-        shown = ", ".join(f"{n} {c}" for c, n in sorted(gone.items()))
-        emit(
-            {"s3_uploads_removed": swept, "removed": gone},
-            as_json=as_json,
-            lines=[f"removed: {swept} unfinished S3 uploads" + (f", {shown}" if shown else "")],
-        )
-        return
+    With blobs in S3 the same: orphan objects, and the multipart uploads that killed processes
+    left unfinished."""
     settings, storage, places = _parts(as_json=as_json)
-    if not isinstance(storage, LocalStorage):  # _parts refused S3 without s3=True
-        raise TypeError(f"gc removes blobs from a directory only, not {storage!r}")
+    grace_s = settings.gc_grace_s if grace is None else grace
     engine = make_engine(settings.resolved_database_url)
     try:
-        result = run_gc(
-            sessions=make_session_factory(engine),
-            storage=storage,
-            places=places,
-            grace_s=settings.gc_grace_s if grace is None else grace,
-        )
+        if isinstance(storage, S3Storage):
+            result = gc_s3(sessions=make_session_factory(engine), storage=storage, grace_s=grace_s)
+            # the working folders are on this machine's disk whatever holds the blobs
+            done = gc_folders(places)
+            result.removed.update(done.removed)
+            result.kept.update(done.kept)
+        else:
+            result = run_gc(
+                sessions=make_session_factory(engine),
+                storage=storage,
+                places=places,
+                grace_s=grace_s,
+            )
     finally:
         engine.dispose()
     removed = ", ".join(f"{n} {c}" for c, n in sorted(result.removed.items())) or "nothing"

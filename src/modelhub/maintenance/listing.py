@@ -1,6 +1,6 @@
 """What a blob storage holds, in one shape for both backends: the blobs (size, age) and the
 leftovers of unfinished writes — files in a local ``.tmp``, or temporary objects and multipart
-uploads under an S3 prefix's ``.tmp/``."""
+uploads under an S3 prefix's ``.tmp/`` — and what a gc left half-done."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def blobs_in(storage: CheckedStorage) -> dict[str, Listed]:
 
 
 def leftovers_in(storage: CheckedStorage) -> list[Finding]:
-    """Unfinished writes (``temporary_file``) and, locally, blobs a gc set aside."""
+    """Unfinished writes (``temporary_file``) and blobs a gc set aside (locally) or moved to
+    ``.trash/`` (S3) and did not finish with (``set_aside_blob``)."""
     now = time.time()
     found: list[Finding] = []
     if isinstance(storage, LocalStorage):
@@ -49,4 +50,6 @@ def leftovers_in(storage: CheckedStorage) -> list[Finding]:
     for key, size, written in storage.temporary_objects():
         what = "an unfinished multipart upload" if size is None else f"{size} bytes"
         found.append(Finding(Category.temporary_file, key, what, now - written))
+    for sha, moved in storage.trashed_objects():
+        found.append(Finding(Category.set_aside_blob, sha, "moved to .trash/", now - moved))
     return found

@@ -16,6 +16,7 @@ from modelhub.jobs.owners import new_owner_id
 from modelhub.maintenance import lease
 from modelhub.maintenance.folders import Places
 from modelhub.maintenance.retention import sweep_predictions
+from modelhub.maintenance.s3gc import gc_s3
 from modelhub.maintenance.service import GcResult, gc, gc_folders
 from modelhub.partner_sync.service import request_due_syncs
 from modelhub.storage.local import LocalStorage
@@ -31,8 +32,9 @@ hub starting together run it once)."""
 
 def run_if_due(hub: Hub, *, holder: str, due_after_s: float) -> GcResult | None:
     """Run gc if this process gets the lease; its result, else None. With blobs in S3 it
-    aborts the multipart uploads (and removes the temporary objects) that killed processes
-    left, once older than ``gc_grace_s``, and removes the working folders of dead processes."""
+    removes orphan objects and the multipart uploads and temporary objects that killed
+    processes left, once older than ``gc_grace_s`` (``maintenance.s3gc``), and the working
+    folders of dead processes."""
     if isinstance(hub.storage, S3Storage):
         _sweep_s3(hub, hub.storage, holder=holder, due_after_s=due_after_s)
         return None
@@ -65,17 +67,17 @@ def _sweep_s3(hub: Hub, storage: S3Storage, *, holder: str, due_after_s: float) 
     with hub.sessions() as db:
         if not lease.take(db, name=NAME, holder=holder, due_after_s=due_after_s, lease_s=600.0):
             return
-    swept = 0
+    result = GcResult()
     try:
-        swept = storage.sweep_temporary(older_than_s=hub.settings.gc_grace_s)
-        if swept:
-            logger.info("gc: %s unfinished S3 uploads removed", swept)
+        result = gc_s3(sessions=hub.sessions, storage=storage, grace_s=hub.settings.gc_grace_s)
         folders = gc_folders(Places.of(hub.settings))  # on this machine's disk all the same
-        if folders.removed:
-            logger.info("gc: %s", folders.as_json())
+        result.removed.update(folders.removed)
+        result.kept.update(folders.kept)
+        if result.removed:
+            logger.info("gc: %s", result.as_json())
     finally:
         with hub.sessions() as db:
-            lease.give_back(db, name=NAME, holder=holder, result={"s3_uploads_removed": swept})
+            lease.give_back(db, name=NAME, holder=holder, result=result.as_json())
 
 
 def pull_due_summaries(hub: Hub) -> int:

@@ -13,6 +13,11 @@ gc's safety while the hub runs, with several processes on one data directory:
   only after its commit is the file deleted, and on any doubt it goes back. A lock shared by
   uploads and gc would have worked too, but would make every upload wait for a gc run (and a
   lock across processes and machines needs the database anyway).
+- **Blobs in S3** (``s3gc``): an object cannot be moved aside and compared, so the database
+  decides: an upload commits a claim (``blobs.claimed_at``) before it relies on an object that
+  exists, and gc deletes an orphan's row only when nothing references it and nobody claimed it
+  within the grace period, moves the object to ``.trash/``, looks again and puts it back when a
+  row names it now.
 - **Folders** of uploads and checks carry an owner lock (``owned``): one whose process is gone
   is removed at once, under that lock; staged hypha uploads and wizard fixes go after their
   lifetime, under their own lock.

@@ -17,6 +17,7 @@ from modelhub.partner_sync.worker import SyncResult
 from modelhub.partners.appearance import store_appearance
 from modelhub.partners.models import EntryStatus, Partner, PartnerEntry
 from modelhub.storage.base import Storage
+from modelhub.storage.service import BlobBatch, sessions_beside
 
 
 def apply_result(db: Session, storage: Storage, *, partner_id: str, result: SyncResult) -> None:
@@ -41,7 +42,10 @@ def apply_result(db: Session, storage: Storage, *, partner_id: str, result: Sync
     partner.collection_digest = result.sha256
     report = _entries(db, storage, partner=partner, result=result, now=now)
     if result.images is not None:  # the collection's config: the partner's landing page
-        report["appearance_problems"] = store_appearance(db, partner, result.config, result.images)
+        batch = BlobBatch(db, storage, sessions_beside(db))
+        report["appearance_problems"] = store_appearance(
+            db, partner, result.config, result.images, batch=batch
+        )
     partner.last_sync_report = report
 
 

@@ -22,7 +22,7 @@ from modelhub.partners.models import Partner
 from modelhub.review.yanking import flag, lift
 from modelhub.storage.base import Storage
 from modelhub.storage.media import media_type_for
-from modelhub.storage.service import BlobBatch, record_blob
+from modelhub.storage.service import BlobBatch, sessions_beside
 from modelhub.uploads.identical import fingerprint
 
 TYPE_EMOJI = {"model": "🧩", "dataset": "🗂️", "notebook": "📓", "application": "🖥️"}
@@ -60,8 +60,10 @@ def publish_entry(
     if latest is not None and _same(latest, ready):
         _unretire(db, resource=resource, account=account)
         return None
-    version = _new_version(db, resource=resource, account=account, ready=ready)
-    batch = BlobBatch(db, storage)  # the worker stored the files; gc removes unnamed blobs
+    # the worker stored the files (gc removes those no row names); each is claimed, then
+    # looked for, before a row relies on it
+    batch = BlobBatch(db, storage, sessions_beside(db))
+    version = _new_version(db, resource=resource, account=account, ready=ready, batch=batch)
     finish_publication(db, storage, version=version, publisher=account, batch=batch)
     queue_check(db, version=version, trigger="sync", requested_by=None)
     return version
@@ -137,7 +139,7 @@ def _emoji(raw: dict[str, Any]) -> str | None:
 
 
 def _new_version(
-    db: Session, *, resource: Resource, account: User, ready: Ready
+    db: Session, *, resource: Resource, account: User, ready: Ready, batch: BlobBatch
 ) -> ResourceVersion:
     revision = (
         db.scalar(
@@ -168,7 +170,7 @@ def _new_version(
         uploader_id=account.id,
         created_at=utcnow(),
     )
-    _record_blobs(db, ready.files)
+    _record_blobs(db, batch, ready.files)
     version.files = [
         VersionFile(
             path=SERVED_NAME if i == 0 else path,
@@ -183,7 +185,7 @@ def _new_version(
     return version
 
 
-def _record_blobs(db: Session, files: list[tuple[str, str, int]]) -> None:
+def _record_blobs(db: Session, batch: BlobBatch, files: list[tuple[str, str, int]]) -> None:
     for _, sha, size in files:
-        record_blob(db, sha256=sha, size=size)
+        batch.adopt(sha, size)
     db.flush()

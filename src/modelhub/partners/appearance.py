@@ -24,6 +24,7 @@ from modelhub.events import PartnerChanged, record
 from modelhub.partners.images import IMAGE_FIELDS, FetchedImages, ImageRef, fetch_images
 from modelhub.partners.models import URL_LENGTH, Partner, PartnerImage
 from modelhub.storage.models import Blob
+from modelhub.storage.service import BlobBatch
 
 __all__ = ["ALL_TYPES", "FetchedImages", "fetch_images", "normalise", "store_appearance"]
 
@@ -107,11 +108,17 @@ def normalise(config: Any) -> tuple[dict[str, Any], list[str]]:
 
 
 def store_appearance(
-    db: Session, partner: Partner, config: Mapping[str, Any], images: FetchedImages
+    db: Session,
+    partner: Partner,
+    config: Mapping[str, Any],
+    images: FetchedImages,
+    *,
+    batch: BlobBatch | None = None,
 ) -> list[str]:
     """Check and store ``config`` as the partner's appearance, with the images ``fetch_images``
     made of it, in the caller's transaction (never commits). Returns the problems, each a
-    plain message naming its field (``config.logo: …``)."""
+    plain message naming its field (``config.logo: …``). ``batch`` claims each image's blob
+    and makes sure it is stored before a row names it (``BlobBatch.adopt``)."""
     stored, problems = normalise(config)
     before = dict(partner.appearance or {})
     rows = {
@@ -130,7 +137,7 @@ def store_appearance(
         if outcome is not None and outcome.text is not None:
             stored[name] = outcome.text
         if outcome is not None and outcome.image is not None:
-            changed |= _keep_image(db, partner.id, name, row, outcome.image)
+            changed |= _keep_image(db, partner.id, name, row, outcome.image, batch)
         elif row is not None:
             db.delete(row)
             changed = True
@@ -144,10 +151,18 @@ def store_appearance(
 
 
 def _keep_image(
-    db: Session, partner_id: str, name: str, row: PartnerImage | None, image: ImageRef
+    db: Session,
+    partner_id: str,
+    name: str,
+    row: PartnerImage | None,
+    image: ImageRef,
+    batch: BlobBatch | None,
 ) -> bool:
     """Record ``image`` as the partner's ``name`` (and its blob); whether anything changed."""
-    if db.get(Blob, image.sha256) is None:
+    if batch is not None:
+        batch.adopt(image.sha256, image.size)
+        db.flush()
+    elif db.get(Blob, image.sha256) is None:
         db.add(Blob(sha256=image.sha256, size=image.size))
         db.flush()  # before the row that references it (no relationship orders them)
     if row is not None and row.blob_sha256 == image.sha256 and row.media_type == image.media_type:

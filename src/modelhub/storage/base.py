@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
 CHUNK = 1024 * 1024
+
+Claim = Callable[[str, int], None]
+"""Called with (sha256, size) before a backend relies on bytes it already holds (instead of
+writing them): the caller commits its claim on the content, which a concurrent gc respects
+(``maintenance.s3gc``). Backends whose gc needs no claim (local files) never call it."""
 
 
 @dataclass(frozen=True)
@@ -27,11 +32,19 @@ class BlobMissing(Exception):
 class Storage(Protocol):
     """Blob storage. Writes are atomic (no partial blob is ever visible) and de-duplicated."""
 
-    def put_stream(self, chunks: Iterator[bytes]) -> StoredBlob:
-        """Store bytes from an iterator of chunks, hashing while writing (memory stays flat)."""
+    def put_stream(self, chunks: Iterator[bytes], *, claim: Claim | None = None) -> StoredBlob:
+        """Store bytes from an iterator of chunks, hashing while writing (memory stays flat).
+        ``claim``: see ``Claim``."""
         ...
 
-    def put_file(self, path: Path, *, sha256: str | None = None, move: bool = False) -> StoredBlob:
+    def put_file(
+        self,
+        path: Path,
+        *,
+        sha256: str | None = None,
+        move: bool = False,
+        claim: Claim | None = None,
+    ) -> StoredBlob:
         """Store the content of a local file. ``sha256``, when the caller computed it while
         writing the file, spares a second read; ``move`` lets the backend take the file over
         (the caller must not use it afterwards)."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from modelhub.private import FILE_MODE, private_dir
-from modelhub.storage.base import CHUNK, BlobMissing, StoredBlob
+from modelhub.storage.base import CHUNK, BlobMissing, Claim, StoredBlob
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -53,7 +53,8 @@ class LocalStorage:
             raise BlobMissing(sha256)
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def put_stream(self, chunks: Iterator[bytes]) -> StoredBlob:
+    def put_stream(self, chunks: Iterator[bytes], *, claim: Claim | None = None) -> StoredBlob:
+        # no claim needed: gc's guard here is the file's mtime (``_claim``)
         digest = hashlib.sha256()
         size = 0
         fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="blob-")
@@ -70,7 +71,14 @@ class LocalStorage:
             Path(tmp_name).unlink(missing_ok=True)
             raise
 
-    def put_file(self, path: Path, *, sha256: str | None = None, move: bool = False) -> StoredBlob:
+    def put_file(
+        self,
+        path: Path,
+        *,
+        sha256: str | None = None,
+        move: bool = False,
+        claim: Claim | None = None,
+    ) -> StoredBlob:
         if sha256 is not None and move:
             size = path.stat().st_size
             tmp = self._tmp / f"adopt-{uuid.uuid4().hex}"

@@ -8,13 +8,14 @@ final key and the temporary object removed: no partial blob is ever visible. An 
 half-way leaves a multipart upload or a temporary object behind; ``sweep_temporary`` aborts or
 deletes those once they are old (the hub's periodic gc calls it).
 
+Before relying on an object that exists (de-duplication), the caller's ``claim`` runs; gc
+removes orphan objects through ``<prefix>/.trash/`` (``maintenance.s3gc``).
+
 Credentials and region come from boto3's usual places (``AWS_ACCESS_KEY_ID``,
 ``AWS_SECRET_ACCESS_KEY``, ``AWS_DEFAULT_REGION``, instance roles…)."""
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import hashlib
 import os
 import re
@@ -29,7 +30,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from modelhub.storage.base import CHUNK, BlobMissing, StoredBlob
+from modelhub.storage.base import CHUNK, BlobMissing, Claim, StoredBlob
+from modelhub.storage.s3_parts import Multipart, b64
 
 S3Client = Any  # boto3 builds its clients at run time: no static type
 
@@ -39,7 +41,6 @@ MIN_PART = 5 * 1024 * 1024
 """S3's smallest part (all but the last)."""
 _COPY_LIMIT = 5 * 1024**3
 """Largest object one CopyObject request copies; larger ones are copied in parts."""
-PART_TRIES = 3
 
 _clients: dict[tuple[int, str | None], S3Client] = {}
 _clients_lock = threading.Lock()
@@ -60,10 +61,6 @@ def client_for(endpoint_url: str | None) -> S3Client:
             session = boto3.session.Session()
             _clients[key] = session.client("s3", endpoint_url=endpoint_url, config=config)
         return _clients[key]
-
-
-def _b64(digest: bytes) -> str:
-    return base64.b64encode(digest).decode("ascii")
 
 
 def _missing(exc: ClientError) -> bool:
@@ -100,10 +97,10 @@ class S3Storage:
 
     # ------------------------------------------------------------------ writing
 
-    def put_stream(self, chunks: Iterator[bytes]) -> StoredBlob:
+    def put_stream(self, chunks: Iterator[bytes], *, claim: Claim | None = None) -> StoredBlob:
         digest = hashlib.sha256()
         buffer = bytearray()
-        upload: _Multipart | None = None
+        upload: Multipart | None = None
         size = 0
         try:
             for chunk in chunks:
@@ -112,12 +109,14 @@ class S3Storage:
                 buffer += chunk
                 while len(buffer) >= self.part_size:
                     if upload is None:
-                        upload = _Multipart(self, self._under(f".tmp/{uuid.uuid4().hex}"))
+                        upload = Multipart(
+                            self.client, self.bucket, self._under(f".tmp/{uuid.uuid4().hex}")
+                        )
                     upload.send(bytes(buffer[: self.part_size]))
                     del buffer[: self.part_size]
             sha = digest.hexdigest()
             if upload is None:
-                return self._put_small(bytes(buffer), sha)
+                return self._put_small(bytes(buffer), sha, claim)
             if buffer:
                 upload.send(bytes(buffer))
             upload.complete()
@@ -125,19 +124,26 @@ class S3Storage:
             if upload is not None:
                 upload.abort()
             raise
-        return self._commit(upload.key, sha, size)
+        return self._commit(upload.key, sha, size, claim)
 
-    def put_file(self, path: Path, *, sha256: str | None = None, move: bool = False) -> StoredBlob:
+    def put_file(
+        self,
+        path: Path,
+        *,
+        sha256: str | None = None,
+        move: bool = False,
+        claim: Claim | None = None,
+    ) -> StoredBlob:
         size = path.stat().st_size
         if sha256 is not None and size < self.part_size:
             data = path.read_bytes()
             if hashlib.sha256(data).hexdigest() != sha256:
                 raise ValueError(f"{path.name}: its bytes do not have sha256 {sha256}")
             # and S3 checks the same sha256 against the bytes it receives
-            stored = self._put_small(data, sha256)
+            stored = self._put_small(data, sha256, claim)
         else:
             with path.open("rb") as src:
-                stored = self.put_stream(iter(lambda: src.read(CHUNK), b""))
+                stored = self.put_stream(iter(lambda: src.read(CHUNK), b""), claim=claim)
             if sha256 is not None and stored.sha256 != sha256:
                 raise ValueError(
                     f"{path.name}: its bytes have sha256 {stored.sha256}, not {sha256}"
@@ -146,8 +152,10 @@ class S3Storage:
             path.unlink(missing_ok=True)
         return stored
 
-    def _put_small(self, data: bytes, sha256: str) -> StoredBlob:
+    def _put_small(self, data: bytes, sha256: str, claim: Claim | None) -> StoredBlob:
         key = self._key(sha256)
+        if claim is not None:
+            claim(sha256, len(data))  # committed before the HEAD: see maintenance.s3gc
         if self.exists(sha256):
             return StoredBlob(sha256=sha256, size=len(data), created=False)
         self.client.put_object(
@@ -155,13 +163,15 @@ class S3Storage:
             Key=key,
             Body=data,
             ChecksumAlgorithm="SHA256",
-            ChecksumSHA256=_b64(bytes.fromhex(sha256)),
+            ChecksumSHA256=b64(bytes.fromhex(sha256)),
         )
         return StoredBlob(sha256=sha256, size=len(data), created=True)
 
-    def _commit(self, tmp_key: str, sha256: str, size: int) -> StoredBlob:
+    def _commit(self, tmp_key: str, sha256: str, size: int, claim: Claim | None) -> StoredBlob:
         """Copy a whole uploaded object to its final key (unless the blob is there already)."""
         try:
+            if claim is not None:
+                claim(sha256, size)
             if self.exists(sha256):
                 return StoredBlob(sha256=sha256, size=size, created=False)
             source = {"Bucket": self.bucket, "Key": tmp_key}
@@ -173,7 +183,7 @@ class S3Storage:
                     ChecksumAlgorithm="SHA256",
                 )
                 stated = done.get("CopyObjectResult", {}).get("ChecksumSHA256")
-                if stated and stated != _b64(bytes.fromhex(sha256)):
+                if stated and stated != b64(bytes.fromhex(sha256)):
                     self.client.delete_object(Bucket=self.bucket, Key=self._key(sha256))
                     raise OSError(f"S3 holds other bytes than were sent for blob {sha256}")
             else:
@@ -267,7 +277,8 @@ class S3Storage:
 
     def blob_objects(self) -> Iterator[tuple[str, int, float]]:
         """Every blob: its sha256, size and when it was written (epoch seconds). Objects under
-        the prefix that are not blobs (the temporary ``.tmp/`` area, foreign keys) are skipped."""
+        the prefix that are not blobs (the temporary ``.tmp/`` area, gc's ``.trash/``, foreign
+        keys) are skipped."""
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=self._under("")
         )
@@ -276,6 +287,43 @@ class S3Storage:
                 name = item["Key"].rsplit("/", 1)[-1]
                 if _SHA256.match(name) and item["Key"] == self._key(name):
                     yield name, int(item["Size"]), item["LastModified"].timestamp()
+
+    def trashed_objects(self) -> Iterator[tuple[str, float]]:
+        """The blobs a gc moved to ``.trash/`` and has not finished with: sha256, when moved."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self._under(".trash/")
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                name = item["Key"].rsplit("/", 1)[-1]
+                if _SHA256.match(name):
+                    yield name, item["LastModified"].timestamp()
+
+    def _trash_key(self, sha256: str) -> str:
+        if not _SHA256.match(sha256):
+            raise BlobMissing(sha256)
+        return self._under(f".trash/{sha256}")
+
+    def _copy(self, source: str, target: str) -> None:
+        self.client.copy({"Bucket": self.bucket, "Key": source}, self.bucket, target)
+
+    def to_trash(self, sha256: str) -> bool:
+        """Move the blob to ``.trash/`` (copy, then delete); False when it is not there."""
+        try:
+            self._copy(self._key(sha256), self._trash_key(sha256))
+        except ClientError as exc:
+            if _missing(exc):
+                return False
+            raise
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(sha256))
+        return True
+
+    def from_trash(self, sha256: str) -> None:
+        """Copy a trashed blob back to its key (the trashed copy stays: ``drop_trash``)."""
+        self._copy(self._trash_key(sha256), self._key(sha256))
+
+    def drop_trash(self, sha256: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._trash_key(sha256))
 
     def temporary_objects(self) -> Iterator[tuple[str, int | None, float]]:
         """What unfinished writes left under ``.tmp/``: each temporary object (key, size, when
@@ -319,51 +367,3 @@ class S3Storage:
                     self.client.delete_object(Bucket=self.bucket, Key=obj["Key"])
                     count += 1
         return count
-
-
-class _Multipart:
-    """One multipart upload to a temporary key; parts carry their own sha256."""
-
-    def __init__(self, storage: S3Storage, key: str) -> None:
-        self.storage = storage
-        self.key = key
-        started = storage.client.create_multipart_upload(
-            Bucket=storage.bucket, Key=key, ChecksumAlgorithm="SHA256"
-        )
-        self.upload_id = started["UploadId"]
-        self.parts: list[dict[str, Any]] = []
-
-    def send(self, data: bytes) -> None:
-        number = len(self.parts) + 1
-        checksum = _b64(hashlib.sha256(data).digest())
-        for attempt in range(1, PART_TRIES + 1):
-            try:
-                sent = self.storage.client.upload_part(
-                    Bucket=self.storage.bucket,
-                    Key=self.key,
-                    UploadId=self.upload_id,
-                    PartNumber=number,
-                    Body=data,
-                    ChecksumAlgorithm="SHA256",
-                    ChecksumSHA256=checksum,
-                )
-                break
-            except ClientError:
-                if attempt == PART_TRIES:
-                    raise
-                time.sleep(0.2 * attempt)
-        self.parts.append({"PartNumber": number, "ETag": sent["ETag"], "ChecksumSHA256": checksum})
-
-    def complete(self) -> None:
-        self.storage.client.complete_multipart_upload(
-            Bucket=self.storage.bucket,
-            Key=self.key,
-            UploadId=self.upload_id,
-            MultipartUpload={"Parts": self.parts},
-        )
-
-    def abort(self) -> None:
-        with contextlib.suppress(ClientError):  # else the sweep of old uploads finds it
-            self.storage.client.abort_multipart_upload(
-                Bucket=self.storage.bucket, Key=self.key, UploadId=self.upload_id
-            )

@@ -120,8 +120,9 @@ def test_the_commands_with_blobs_in_s3(
     dead = folder_of_killed_process(staging, UPLOAD_PREFIX)
     maintenance.gc(grace=None, as_json=True)  # moto dates the upload years back: old enough
     assert json.loads(capsys.readouterr().out) == {
-        "s3_uploads_removed": 1,
-        "removed": {"stale_upload": 1},
+        "removed": {"temporary_file": 1, "stale_upload": 1},
+        "kept": {},
+        "lost": 0,
     }
     assert _unfinished(storage) == []
     assert not dead.exists()
