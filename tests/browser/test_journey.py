@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from playwright.sync_api import Browser, Page, expect
@@ -33,6 +34,9 @@ def checking(server: LiveServer, tmp_path: Path) -> Iterator[LiveServer]:
     register_job_kinds(server.hub)
     dispatcher = start_dispatcher(server.hub)
     warm_workers(server.hub)
+    # the cluster and its warm sandboxes start in this process and keep both cores busy for a
+    # while: the first page may be slow, which is not what this test is about
+    httpx.get(f"{server.url}/login", timeout=120).raise_for_status()
     yield server
     dispatcher.stop()
     server.hub.jobs = None
