@@ -15,7 +15,6 @@ import copy
 import logging
 import re
 import zipfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from modelhub.uploads.archive import (
     scan_directory,
     unpack_zip,
 )
+from modelhub.uploads.hub_rules import hub_rule_problems, ignored_descriptions
 from modelhub.uploads.messages import short, translate_errors, user_loc, warning_detail
 from modelhub.uploads.refs import (
     check_named_files,
@@ -99,34 +99,6 @@ def find_description(files: list[PackageFile]) -> str:
     raise UploadRefused(msg, [ErrorDetail(("package",), msg)], code="missing_description")
 
 
-def ignored_descriptions(files: list[PackageFile], name: str) -> list[ErrorDetail]:
-    """Warnings naming the other top-level description files, which are not read."""
-    return [
-        ErrorDetail(
-            ("package", f.path),
-            f"'{f.path}' is a second description file and is ignored: like bioimageio.spec, "
-            f"the hub reads '{name}'. Please remove the one you do not mean.",
-        )
-        for f in files
-        if "/" not in f.path and is_description_name(f.path) and f.path != name
-    ]
-
-
-def hub_rule_problems(raw: Mapping[str, Any]) -> list[ErrorDetail]:
-    """What the hub asks of a description beyond the library (which only warns about these): a
-    catalog card and search need a description of the resource in words."""
-    text = raw.get("description")
-    if isinstance(text, str) and not text.strip():
-        return [
-            ErrorDetail(
-                ("description",),
-                "description: is empty. Please describe in a sentence or two what this "
-                "resource does (its card shows it and search reads it).",
-            )
-        ]
-    return []
-
-
 def validate_package(
     root: Path, files: list[PackageFile], *, description_file: str | None = None
 ) -> ValidatedPackage:
@@ -139,10 +111,11 @@ def validate_package(
     raw, rtype, format_version, descr, summary, errors, warnings = _described(
         _read_description(root, name, files), root, name
     )
-    if errors is not None or hub_rule_problems(raw):
+    beyond = hub_rule_problems(raw)
+    if errors is not None or beyond:
         raise UploadRefused(
             "The description does not follow the bioimage.io format.",
-            [*(errors or []), *hub_rule_problems(raw), *raw_file_problems(raw, files)],
+            [*(errors or []), *beyond, *raw_file_problems(raw, files)],
             code="invalid_description",
         )
     warnings = [*ignored_descriptions(files, name), *warnings]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from modelhub.config import Settings, parse_allow_hosts
+from modelhub.config import Settings
+from modelhub.config_values import parse_allow_hosts
 
 pytestmark = pytest.mark.dbless
 
